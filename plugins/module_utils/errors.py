@@ -1,0 +1,55 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Errors of the fiskaly client (internal to this collection, not a public API).
+
+Each error knows the one-line message a user reads and the structured ``failure`` field
+that a playbook can test, so that modules turn any of them into ``fail_json`` the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+EXCERPT_LENGTH = 120
+
+
+class FiskalyError(Exception):
+    """Anything that makes a module run fail; ``str()`` is the message for the user."""
+
+    def __init__(self, message: str, **result):
+        super().__init__(message)
+        # Extra result fields (never "msg"): returned beside the message by fail_json.
+        self.result = result
+
+
+class InvalidInput(FiskalyError):
+    """Arguments that break a rule, found before any request is sent."""
+
+
+class ApiError(FiskalyError):
+    """The API answered with an error status."""
+
+    def __init__(self, action: str, status: int, code: str | None, api_message: str):
+        self.status = status
+        self.code = code
+        self.api_message = api_message
+        label = f"HTTP {status} {code}" if code else f"HTTP {status}"
+        super().__init__(
+            f"{action} failed: {label}: {api_message}",
+            failure={"status": status, "code": code, "message": api_message},
+        )
+
+
+class TransportError(FiskalyError):
+    """No HTTP answer: connection refused, DNS, TLS or timeout."""
+
+    def __init__(self, action: str, kind: str, detail: str):
+        self.kind = kind
+        super().__init__(f"{action} failed: {kind}: {detail}", failure={"status": None, "code": kind, "message": detail})
+
+
+def excerpt(text: str) -> str:
+    """A short, single-line piece of a non-JSON body (an HTML page from a gateway, say)."""
+    without_tags = re.sub(r"<[^>]*>", " ", text)
+    flat = " ".join(without_tags.split())
+    return flat if len(flat) <= EXCERPT_LENGTH else flat[:EXCERPT_LENGTH] + "..."

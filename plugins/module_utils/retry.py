@@ -1,0 +1,77 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Retry policy of the fiskaly client (internal to this collection, not a public API).
+
+urllib3's ``Retry`` mounted on the requests adapter does the retrying; this subclass only adds
+what it lacks on every urllib3 that requests supports: a cap on ``Retry-After``, jitter, and
+a bound on the total time one request may spend retrying.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+try:
+    from urllib3.util.retry import Retry
+except ImportError:  # requests (and with it urllib3) missing: the client reports it via missing_required_lib
+    Retry = object
+
+# 429: rate limited (the contract says it carries Retry-After).
+# 500, 502, 503, 504: transient server or gateway faults, "the same request may succeed later".
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+
+# Longest single wait, whatever Retry-After asks for: a run should fail rather than hang.
+RETRY_AFTER_CAP = 30.0
+
+
+class DeadlineRetry(Retry):
+    """A urllib3 Retry with jitter, a capped Retry-After and a total time budget."""
+
+    def __init__(self, *args, deadline: float = 60.0, started: float | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+        self.started = time.monotonic() if started is None else started
+
+    def new(self, **kw):
+        kw.setdefault("deadline", self.deadline)
+        kw.setdefault("started", self.started)
+        return super().new(**kw)
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - (time.monotonic() - self.started))
+
+    def get_backoff_time(self) -> float:
+        # Full jitter keeps many forks that failed together from retrying together.
+        base = super().get_backoff_time()
+        return min(random.uniform(0, base), self.remaining())
+
+    def get_retry_after(self, response):
+        retry_after = super().get_retry_after(response)
+        if retry_after is None:
+            return None
+        return min(retry_after, RETRY_AFTER_CAP, self.remaining())
+
+    def is_exhausted(self) -> bool:
+        # Out of time counts as out of attempts, so urllib3 raises or returns the last answer.
+        return super().is_exhausted() or (bool(self.history) and self.remaining() <= 0)
+
+
+def build_retry(retries: int, deadline: float) -> DeadlineRetry:
+    """The policy for one module run: ``retries`` further attempts within ``deadline`` seconds."""
+    return DeadlineRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        # Every method: POST /auth only mints a token, PATCH sets an absolute status, and a
+        # repeated PUT answers 409, which the client recognises as a create whose answer was lost.
+        allowed_methods=None,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=0.5,
+        respect_retry_after_header=True,
+        # Hand the last error answer back, so the API's own message reaches the user.
+        raise_on_status=False,
+        deadline=deadline,
+    )

@@ -1,0 +1,90 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How every module of this collection starts, talks to the API and ends (internal, not a public API).
+
+``fiskaly_module`` builds the AnsibleModule with the shared options and checks what needs no
+round trip; ``run`` gives the work a client and turns every failure into ``fail_json``, so that no
+Python traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from .argument_spec import REQUIRED_TOGETHER, common_argument_spec
+from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FiskalyClient
+from .errors import FiskalyError
+
+USER_AGENT = f"ansible-collection-fiskaly.management ansible-core/{ANSIBLE_VERSION}"
+
+
+def connection_errors(params: dict) -> list[str]:
+    """Rules on the shared options that Ansible's argument spec cannot express."""
+    errors = []
+    if not params["base_url"].lower().startswith("https://"):
+        errors.append(f"base_url must be an https:// URL, got {params['base_url']!r}: the API is served over HTTPS only")
+    if params["timeout"] <= 0:
+        errors.append(f"timeout must be greater than 0 seconds, got {params['timeout']}")
+    if params["retries"] < 0:
+        errors.append(f"retries must be 0 or more, got {params['retries']}")
+    if params["retry_deadline"] < 0:
+        errors.append(f"retry_deadline must be 0 or more seconds, got {params['retry_deadline']}")
+    return errors
+
+
+def fiskaly_module(argument_spec: dict, *, needs_credentials: bool = True, **kwargs) -> AnsibleModule:
+    """An AnsibleModule with the shared options, whose input has passed every local check."""
+    kwargs["required_together"] = REQUIRED_TOGETHER + kwargs.get("required_together", [])
+    module = AnsibleModule(argument_spec={**common_argument_spec(), **argument_spec}, supports_check_mode=True, **kwargs)
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), error=str(REQUESTS_IMPORT_ERROR))
+    errors = connection_errors(module.params)
+    if needs_credentials and not module.params["access_token"] and not module.params["api_key"]:
+        errors.append("one of access_token, or api_key with api_secret, is required "
+                      "(as options, through module_defaults, or as FISKALY_* environment variables)")
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+    if not module.params["validate_certs"]:
+        module.warn("validate_certs is false: the API's TLS certificate is not verified, so its identity is not either. "
+                    "Use ca_path for a private CA instead.")
+    return module
+
+
+def client_for(module: AnsibleModule) -> FiskalyClient:
+    params = module.params
+    verify = params["ca_path"] if params["ca_path"] and params["validate_certs"] else params["validate_certs"]
+    return FiskalyClient(
+        params["base_url"],
+        api_key=params["api_key"],
+        api_secret=params["api_secret"],
+        access_token=params["access_token"],
+        verify=verify,
+        timeout=params["timeout"],
+        retries=params["retries"],
+        retry_deadline=params["retry_deadline"],
+        user_agent=USER_AGENT,
+    )
+
+
+def run(module: AnsibleModule, work) -> None:
+    """Call ``work(client)`` and exit with its result, or fail with a message and no traceback."""
+    try:
+        with client_for(module) as client:
+            if not module.params["validate_certs"]:
+                _silence_insecure_request_warning()
+            result = work(client)
+    except FiskalyError as error:
+        module.fail_json(msg=str(error), **error.result)
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        # A bug of ours or a library's: say what happened, without a traceback in the user's face.
+        module.fail_json(msg=f"Unexpected error: {type(error).__name__}: {error}")
+    module.exit_json(**result)
+
+
+def _silence_insecure_request_warning() -> None:
+    """The module already warned once; urllib3 would add a line to stderr per request."""
+    import urllib3  # pylint: disable=import-outside-toplevel
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+

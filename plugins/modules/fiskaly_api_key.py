@@ -1,0 +1,278 @@
+#!/usr/bin/python
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fiskaly_api_key
+short_description: Manage fiskaly Management API keys, one or a whole fleet
+version_added: 1.0.0
+description:
+  - Makes sure that an API key of the fiskaly Management API exists, with the wanted status.
+  - Give O(name) for one key, or O(api_keys) to reconcile many keys in one task, with one login, one paged listing
+    (100 keys a request) and one write for each real change. The role M(fiskaly.management.api_keys#role) uses that.
+  - A second run with the same arguments reports no change and sends no write.
+  - The API cannot delete a key, nor change the kind or the metadata of an existing key. When a given O(kind) or
+    O(metadata) differs from an existing key's, the task fails, naming the key, the field, the existing value and the
+    wanted one, before anything is written.
+  - The secret of a key is returned once, by the run that creates the key, and never again, by any call of the
+    API. Register the result with C(no_log) set to V(true), or use O(secret_file) or O(secrets_file) to keep it out of
+    the output altogether.
+author:
+  - fiskaly.management maintainers
+options:
+  name:
+    description:
+      - The name of the key, 3 to 30 lowercase letters, digits or hyphens (C(^[a-z0-9-]{3,30}$)).
+      - Exactly one of O(name) and O(api_keys) is required.
+    type: str
+  state:
+    description:
+      - V(present) makes sure the key exists; a missing key is created enabled, an existing key's status is left alone.
+      - V(enabled) and V(disabled) make sure the key exists with that status; a missing key is created with that status
+        in one request.
+      - With O(api_keys), the state of each item that does not set its own.
+    type: str
+    choices: [present, enabled, disabled]
+    default: present
+  kind:
+    description:
+      - The kind of the key. Required to create a key; when given for an existing key, it must match.
+      - With O(api_keys), the kind of each item that does not set its own.
+    type: str
+    choices: [test, live]
+  metadata:
+    description:
+      - Custom key-value data of the key, at most 20 properties, names of at most 40 characters, string values of at
+        most 500 characters.
+      - Set when the key is created; when given for an existing key, it must match.
+    type: dict
+  secret_file:
+    description:
+      - When this run creates the key, write its secret to this file on the host that runs the module, and leave the
+        secret out of the result.
+      - The file is written once, atomically, with mode C(0600), and never overwritten. The task fails before it
+        creates the key if the file exists already or its directory is missing or not writable.
+      - Nothing is written when the key exists already, nor in check mode.
+    type: path
+  api_keys:
+    description:
+      - Many keys to reconcile in one run, each with the options of a single key.
+      - The names must be unique. Every item is checked, and every key planned, before the first write.
+      - If a write fails, the task fails with the results of the keys handled so far, secrets included (or written to
+        O(secrets_file)).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The name of the key, as O(name).
+        type: str
+        required: true
+      state:
+        description: As O(state). Defaults to O(state).
+        type: str
+        choices: [present, enabled, disabled]
+      kind:
+        description: As O(kind). Defaults to O(kind).
+        type: str
+        choices: [test, live]
+      metadata:
+        description: As O(metadata).
+        type: dict
+  secrets_file:
+    description:
+      - With O(api_keys), write the secrets of the keys that this run creates to this file, as one JSON object from key
+        name to secret, and leave them out of the result.
+      - Written as O(secret_file) is, once and only when this run created a key, also when a later write fails.
+    type: path
+extends_documentation_fragment:
+  - fiskaly.management.auth
+  - fiskaly.management.connection
+  - fiskaly.management.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the keys and reports what it would change; sends no C(PUT) nor C(PATCH).
+  diff_mode:
+    support: full
+    details: Shows each changed key before and after (name, kind, status, metadata; never the secret).
+seealso:
+  - module: fiskaly.management.fiskaly_api_key_info
+  - module: fiskaly.management.fiskaly_token
+  - ref: fiskaly.management.api_keys role <ansible_collections.fiskaly.management.api_keys_role>
+    description: Declare a whole fleet of keys.
+"""
+
+EXAMPLES = r"""
+- name: Create the key of a store's till (its secret is shown this once)
+  fiskaly.management.fiskaly_api_key:
+    name: pos-berlin-01
+    kind: live
+    metadata:
+      store: berlin
+  register: pos_key
+  no_log: true
+
+- name: Keep the secret out of every log: write it to a file instead
+  fiskaly.management.fiskaly_api_key:
+    name: pos-berlin-02
+    kind: live
+    secret_file: /etc/pos/berlin-02.secret
+
+- name: Disable the key of a closed store
+  fiskaly.management.fiskaly_api_key:
+    name: pos-hamburg-07
+    state: disabled
+
+- name: Declare a fleet in one task, secrets to a file
+  fiskaly.management.fiskaly_api_key:
+    kind: live
+    state: enabled
+    api_keys:
+      - name: pos-munich-01
+        metadata: {store: munich}
+      - name: pos-munich-02
+        metadata: {store: munich}
+      - name: pos-cologne-01
+        state: disabled
+    secrets_file: /root/new-fiskaly-secrets.json
+
+- name: Credentials from module_defaults
+  module_defaults:
+    group/fiskaly.management.fiskaly:
+      api_key: "{{ vault_fiskaly_api_key }}"
+      api_secret: "{{ vault_fiskaly_api_secret }}"
+  block:
+    - name: A test key for the staging till
+      fiskaly.management.fiskaly_api_key:
+        name: pos-staging
+        kind: test
+      register: staging_key
+      no_log: true
+"""
+
+RETURN = r"""
+api_key:
+  description: The key as it is after the run (as it would be, in check mode), without its secret.
+  returned: success, with O(name)
+  type: dict
+  sample:
+    name: pos-berlin-01
+    kind: live
+    status: enabled
+    metadata: {store: berlin}
+    _id: 2c6c9f0e-3f57-4b83-9d3b-6a8e2f7a4c11
+    _name: pos-berlin-01
+    _type: API_KEY
+secret:
+  description:
+    - The secret of the key, returned by the run that created it and never again.
+    - Absent when O(secret_file) is given.
+  returned: when this run created the key
+  type: str
+secret_file:
+  description: The file that holds the secret of the key that this run created.
+  returned: when this run created the key and O(secret_file) is given
+  type: str
+results:
+  description: One result for each item of O(api_keys), in their order.
+  returned: success, with O(api_keys)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The name of the key.
+      type: str
+      returned: always
+    changed:
+      description: Whether the key was (or, in check mode, would be) changed.
+      type: bool
+      returned: always
+    action:
+      description: What was (or would be) done.
+      type: str
+      returned: always
+      sample: create
+    api_key:
+      description: The key after the run, without its secret.
+      type: dict
+      returned: always
+    secret:
+      description: The secret of a key that this run created, unless O(secrets_file) is given.
+      type: str
+      returned: when this run created the key
+summary:
+  description: How many keys were created, enabled, disabled and left unchanged.
+  returned: success, with O(api_keys)
+  type: dict
+  sample: {created: 2, enabled: 0, disabled: 1, unchanged: 997}
+secrets_file:
+  description: The file that holds the secrets of the keys that this run created.
+  returned: when this run created a key and O(secrets_file) is given
+  type: str
+failure:
+  description: The API's error, when a request failed.
+  returned: failure
+  type: dict
+  contains:
+    status:
+      description: The HTTP status, or null when no answer came.
+      type: int
+    code:
+      description: The API's error code, or what kind of failure it was (for example C(timeout)).
+      type: str
+    message:
+      description: The API's message.
+      type: str
+"""
+
+from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import desired_key_errors
+from ansible_collections.fiskaly.management.plugins.module_utils.api_key_state import DesiredKey
+from ansible_collections.fiskaly.management.plugins.module_utils.api_key_tasks import manage_fleet, manage_one
+from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
+
+KEY_OPTIONS = {
+    "state": {"type": "str", "choices": ["present", "enabled", "disabled"]},
+    "kind": {"type": "str", "choices": ["test", "live"]},
+    "metadata": {"type": "dict"},
+}
+
+ARGUMENT_SPEC = {
+    **KEY_OPTIONS,
+    "name": {"type": "str"},
+    "state": {**KEY_OPTIONS["state"], "default": "present"},
+    "secret_file": {"type": "path"},
+    "api_keys": {"type": "list", "elements": "dict", "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}}},
+    "secrets_file": {"type": "path"},
+}
+
+
+def desired_keys(params: dict) -> list[DesiredKey]:
+    if params["api_keys"] is None:
+        return [DesiredKey(params["name"], params["state"], params["kind"], params["metadata"])]
+    return [
+        DesiredKey(item["name"], item["state"] or params["state"], item["kind"] or params["kind"], item["metadata"], option=f"api_keys[{index}]")
+        for index, item in enumerate(params["api_keys"])
+    ]
+
+
+def main() -> None:
+    module = fiskaly_module(
+        ARGUMENT_SPEC,
+        required_one_of=[("name", "api_keys")],
+        mutually_exclusive=[("name", "api_keys"), ("metadata", "api_keys"), ("secret_file", "api_keys"), ("secrets_file", "name")],
+    )
+    keys = desired_keys(module.params)
+    errors = desired_key_errors(keys)
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+    options = {"check_mode": module.check_mode, "diff": module._diff}
+    if module.params["api_keys"] is None:
+        run(module, lambda client: manage_one(client, keys[0], secret_file=module.params["secret_file"], **options))
+    else:
+        run(module, lambda client: manage_fleet(client, keys, secrets_file=module.params["secrets_file"], **options))
+
+
+if __name__ == "__main__":
+    main()

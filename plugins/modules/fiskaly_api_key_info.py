@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fiskaly_api_key_info
+short_description: List the API keys of a fiskaly account
+version_added: 1.0.0
+description:
+  - Reads one API key by name, or lists the API keys that match the filters, in the order asked for.
+  - Without O(limit), returns every matching key, paging through the API 100 keys a request.
+  - Never returns a secret; the API shows a key's secret only once, to the request that creates the key.
+author:
+  - fiskaly.management maintainers
+options:
+  name:
+    description:
+      - Read only this key. A name that does not exist gives an empty list, not a failure.
+      - O(kind) and O(status) still filter it; O(order_by), O(order), O(limit) and O(offset) do not apply.
+    type: str
+  kind:
+    description: Only keys of these kinds.
+    type: list
+    elements: str
+    choices: [test, live]
+  status:
+    description: Only keys with these statuses.
+    type: list
+    elements: str
+    choices: [enabled, disabled]
+  order_by:
+    description: The property to sort by. Without it, the API's own order.
+    type: str
+    choices: [name, kind, status]
+  order:
+    description: The sorting order.
+    type: str
+    choices: [asc, desc]
+    default: asc
+  limit:
+    description: Return at most this many keys. Without it, every matching key.
+    type: int
+  offset:
+    description: Skip this many matching keys first.
+    type: int
+    default: 0
+extends_documentation_fragment:
+  - fiskaly.management.auth
+  - fiskaly.management.connection
+  - fiskaly.management.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads only, in check mode as in a normal run.
+  diff_mode:
+    support: N/A
+    details: Changes nothing.
+seealso:
+  - module: fiskaly.management.fiskaly_api_key
+"""
+
+EXAMPLES = r"""
+- name: Audit every key
+  fiskaly.management.fiskaly_api_key_info:
+  register: all_keys
+
+- name: The disabled live keys, by name
+  fiskaly.management.fiskaly_api_key_info:
+    kind: [live]
+    status: [disabled]
+    order_by: name
+  register: closed_stores
+
+- name: Does this key exist?
+  fiskaly.management.fiskaly_api_key_info:
+    name: pos-berlin-01
+  register: berlin
+
+- name: Fail when it does not
+  ansible.builtin.assert:
+    that: berlin.api_keys | length == 1
+
+- name: The ten keys after the first twenty, by status
+  fiskaly.management.fiskaly_api_key_info:
+    order_by: status
+    order: desc
+    limit: 10
+    offset: 20
+"""
+
+RETURN = r"""
+api_keys:
+  description: The matching keys, without secrets.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - name: pos-berlin-01
+      kind: live
+      status: enabled
+      metadata: {store: berlin}
+      _id: 2c6c9f0e-3f57-4b83-9d3b-6a8e2f7a4c11
+      _name: pos-berlin-01
+      _type: API_KEY
+count:
+  description: How many keys match the filters, across all pages (whatever O(limit) and O(offset) are).
+  returned: success
+  type: int
+  sample: 250
+failure:
+  description: The API's error, when a request failed.
+  returned: failure
+  type: dict
+"""
+
+from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import name_errors
+from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str"},
+    "kind": {"type": "list", "elements": "str", "choices": ["test", "live"]},
+    "status": {"type": "list", "elements": "str", "choices": ["enabled", "disabled"]},
+    "order_by": {"type": "str", "choices": ["name", "kind", "status"]},
+    "order": {"type": "str", "choices": ["asc", "desc"], "default": "asc"},
+    "limit": {"type": "int"},
+    "offset": {"type": "int", "default": 0},
+}
+
+
+def input_errors(params: dict) -> list[str]:
+    errors = name_errors("name", params["name"]) if params["name"] is not None else []
+    if params["limit"] is not None and params["limit"] < 1:
+        errors.append(f"limit must be 1 or more, got {params['limit']}")
+    if params["offset"] < 0:
+        errors.append(f"offset must be 0 or more, got {params['offset']}")
+    return errors
+
+
+def read_keys(client, params: dict) -> dict:
+    if params["name"] is not None:
+        key = client.get_api_key(params["name"])
+        matches = key is not None and all(not params[field] or key.get(field) in params[field] for field in ("kind", "status"))
+        return {"changed": False, "api_keys": [key] if matches else [], "count": int(matches)}
+    keys, count = [], 0
+    pages = client.list_api_key_pages(kind=params["kind"], status=params["status"], order_by=params["order_by"],
+                                      order=params["order"], offset=params["offset"], limit=params["limit"])
+    for page, count in pages:
+        keys += page
+    return {"changed": False, "api_keys": keys, "count": count}
+
+
+def main() -> None:
+    module = fiskaly_module(ARGUMENT_SPEC)
+    errors = input_errors(module.params)
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+    run(module, lambda client: read_keys(client, module.params))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+#!/usr/bin/python
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fiskaly_token
+short_description: Retrieve an access token of the fiskaly Management API
+version_added: 1.0.0
+description:
+  - Logs in to the fiskaly Management API with an API key and its secret, or with a refresh token, and returns
+    an access token and a refresh token.
+  - Pass the access token to later tasks through O(fiskaly.management.fiskaly_api_key#module:access_token) (for example in
+    C(module_defaults)) so that a play logs in once.
+  - Getting a token changes nothing that you manage, so the module never reports a change, and it runs for real in
+    check mode, so that the later tasks of a dry run can use the token.
+author:
+  - fiskaly.management maintainers
+options:
+  refresh_token:
+    description:
+      - A refresh token from an earlier run of this module. When given, the module uses it instead of
+        O(api_key) and O(api_secret).
+      - Never shown in any output.
+    type: str
+extends_documentation_fragment:
+  - fiskaly.management.auth
+  - fiskaly.management.connection
+  - fiskaly.management.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Runs for real in check mode; it changes nothing.
+  diff_mode:
+    support: none
+notes:
+  - O(access_token) is not used by this module.
+  - The returned tokens are credentials. Register the result with C(no_log) set to V(true) and pass the token on; do not print it.
+seealso:
+  - module: fiskaly.management.fiskaly_api_key
+  - module: fiskaly.management.fiskaly_api_key_info
+"""
+
+EXAMPLES = r"""
+- name: Log in once
+  fiskaly.management.fiskaly_token:
+    api_key: "{{ fiskaly_api_key }}"
+    api_secret: "{{ fiskaly_api_secret }}"
+  register: fiskaly_login
+  no_log: true
+
+- name: Use the token for every fiskaly task of the play
+  module_defaults:
+    group/fiskaly.management.fiskaly:
+      access_token: "{{ fiskaly_login.access_token }}"
+  block:
+    - name: List the live API keys
+      fiskaly.management.fiskaly_api_key_info:
+        kind: [live]
+
+- name: Get a new access token with the refresh token
+  fiskaly.management.fiskaly_token:
+    refresh_token: "{{ fiskaly_login.refresh_token }}"
+  register: fiskaly_login
+  no_log: true
+"""
+
+RETURN = r"""
+access_token:
+  description: The access token (a JWT), to pass as O(fiskaly.management.fiskaly_api_key#module:access_token).
+  returned: success
+  type: str
+access_token_expires_in:
+  description: Seconds from now until the access token expires.
+  returned: success
+  type: int
+  sample: 300
+access_token_expires_at:
+  description: When the access token expires, in Unix seconds.
+  returned: success
+  type: int
+  sample: 1577833200
+refresh_token:
+  description: The refresh token, to pass as O(refresh_token) for a new access token.
+  returned: success
+  type: str
+refresh_token_expires_in:
+  description: Seconds from now until the refresh token expires.
+  returned: success
+  type: int
+  sample: 86400
+refresh_token_expires_at:
+  description: When the refresh token expires, in Unix seconds.
+  returned: success
+  type: int
+  sample: 1577919600
+"""
+
+from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
+
+TOKEN_FIELDS = ("access_token", "access_token_expires_in", "access_token_expires_at",
+                "refresh_token", "refresh_token_expires_in", "refresh_token_expires_at")
+
+
+def main() -> None:
+    module = fiskaly_module({"refresh_token": {"type": "str", "no_log": True}}, needs_credentials=False)
+    refresh_token = module.params["refresh_token"]
+    if not refresh_token and not module.params["api_key"]:
+        module.fail_json(msg="one of refresh_token, or api_key with api_secret, is required "
+                             "(as options, through module_defaults, or as FISKALY_* environment variables)")
+
+    def get_token(client) -> dict:
+        token = client.refresh(refresh_token) if refresh_token else client.authenticate()
+        return {"changed": False, **{name: token.get(name) for name in TOKEN_FIELDS}}
+
+    run(module, get_token)
+
+
+if __name__ == "__main__":
+    main()
