@@ -1,0 +1,140 @@
+"""Emulator: the command line launcher (tools/emulator.py) in a separate process."""
+# pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+LAUNCHER = Path(__file__).resolve().parents[2] / "tools" / "emulator.py"
+
+
+def read_env_file(path: Path, process: subprocess.Popen[str], timeout: float = 20) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    # The launcher removes a stale file first, then writes the new one atomically once listening.
+    while True:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        if text.startswith("export "):
+            break
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "emulator did not write its env file"
+        time.sleep(0.05)
+    values = {}
+    for line in text.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        values[name] = shlex.split(value)[0]
+    return values
+
+
+@pytest.fixture
+def launch() -> Iterator[list[subprocess.Popen[str]]]:
+    processes: list[subprocess.Popen[str]] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def start(launch: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
+    # Not a with-block: the launch fixture reaps the process even when the test fails.
+    process = subprocess.Popen([sys.executable, str(LAUNCHER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
+    launch.append(process)
+    return process
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_cli_start_serve_and_stop(tmp_path: Path, launch: list[subprocess.Popen[str]], signum: int) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps([{"name": "seeded-1", "kind": "live", "status": "enabled"}]), encoding="utf-8")
+    env_file = tmp_path / "emulator.env"
+    env_file.write_text("stale", encoding="utf-8")
+    process = start(launch, "--port", "0", "--tls-dir", str(tmp_path / "tls"), "--env-file", str(env_file), "--seed", str(seed),
+                    "--api-key", "cli-key", "--api-secret", "cli-secret", "--access-token-ttl", "60")
+    env = read_env_file(env_file, process)
+    assert set(env) == {"FISKALY_BASE_URL", "FISKALY_CA_PATH", "FISKALY_API_KEY", "FISKALY_API_SECRET"}
+    assert env["FISKALY_API_KEY"] == "cli-key" and env["FISKALY_API_SECRET"] == "cli-secret"
+    assert env["FISKALY_CA_PATH"] == str(tmp_path / "tls" / "ca.pem") and env["FISKALY_BASE_URL"].startswith("https://127.0.0.1:")
+    assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+    token = requests.post(env["FISKALY_BASE_URL"] + "/auth", json={"api_key": "cli-key", "api_secret": "cli-secret"},
+                          verify=env["FISKALY_CA_PATH"], timeout=10).json()
+    assert token["access_token_expires_in"] == 60
+    listed = requests.get(env["FISKALY_BASE_URL"] + "/api_keys", headers={"Authorization": f"Bearer {token['access_token']}"},
+                          verify=env["FISKALY_CA_PATH"], timeout=10).json()
+    assert [key["name"] for key in listed["data"]] == ["seeded-1"]
+    stats = requests.get(env["FISKALY_BASE_URL"].replace("/api/v0", "/_emulator/stats"), verify=env["FISKALY_CA_PATH"], timeout=10).json()
+    assert stats["requests"] == 2
+    process.send_signal(signum)
+    stdout, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert f"base_url: {env['FISKALY_BASE_URL']}" in stdout and "api_secret: cli-secret" in stdout
+    assert f"export FISKALY_CA_PATH={env['FISKALY_CA_PATH']}" in stdout
+    assert not env_file.exists()
+
+
+def test_cli_defaults_print_documented_credentials(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    env_file = tmp_path / "env"
+    process = start(launch, "--port", "0", "--env-file", str(env_file), "--verbose")
+    env = read_env_file(env_file, process)
+    assert (env["FISKALY_API_KEY"], env["FISKALY_API_SECRET"]) == ("emulator-api-key", "emulator-api-secret")
+    requests.get(env["FISKALY_BASE_URL"] + "/api_keys", verify=env["FISKALY_CA_PATH"], timeout=10)
+    ca_path = Path(env["FISKALY_CA_PATH"])
+    process.terminate()
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0 and "GET /api_keys 401" in stderr
+    assert not ca_path.exists()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "example.com"])
+def test_cli_refuses_non_loopback(launch: list[subprocess.Popen[str]], host: str) -> None:
+    process = start(launch, "--host", host, "--port", "0")
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 2 and "non-loopback" in stderr
+
+
+@pytest.mark.parametrize("args", [["--port", "70000"], ["--access-token-ttl", "0"], ["--refresh-token-ttl", "x"], ["--bogus"]])
+def test_cli_bad_arguments(launch: list[subprocess.Popen[str]], args: list[str]) -> None:
+    process = start(launch, *args)
+    process.communicate(timeout=20)
+    assert process.returncode == 2
+
+
+def test_cli_bad_seed(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps([{"name": "X", "kind": "live", "status": "enabled"}]), encoding="utf-8")
+    process = start(launch, "--port", "0", "--seed", str(seed))
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 1 and "key name" in stderr
+
+
+def test_cli_port_in_use(launch: list[subprocess.Popen[str]], emulator_server: object) -> None:
+    port = str(getattr(emulator_server, "port"))
+    process = start(launch, "--port", port)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 1 and "error:" in stderr
+
+
+def test_cli_help_and_module_entry_point(launch: list[subprocess.Popen[str]]) -> None:
+    process = start(launch, "--help")
+    stdout, _ = process.communicate(timeout=20)
+    assert process.returncode == 0 and "--env-file" in stdout
+    env = dict(os.environ, PYTHONPATH=str(LAUNCHER.parent))
+    module = subprocess.run([sys.executable, "-m", "fiskaly_emulator", "--help"], capture_output=True, text=True, env=env, timeout=20, check=False)
+    assert module.returncode == 0 and "--tls-dir" in module.stdout
+
+
+def test_launcher_is_executable() -> None:
+    assert os.access(LAUNCHER, os.X_OK)
+    assert LAUNCHER.read_text(encoding="utf-8").startswith("#!/usr/bin/env python")

@@ -1,0 +1,41 @@
+"""Test-only callback: appends every task result, as Ansible hands it to callbacks (no_log
+already applied), to the JSON-lines file named by FISKALY_RESULT_LOG."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ansible.module_utils.common.json import AnsibleJSONEncoder
+from ansible.plugins.callback import CallbackBase
+
+DOCUMENTATION = """
+name: result_log
+type: aggregate
+short_description: Record task results for the integration tests
+description: Appends each task result as one JSON line to the file named by FISKALY_RESULT_LOG.
+"""
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "result_log"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def _record(self, result, status: str) -> None:
+        entry = {"host": result._host.get_name(), "task": result._task.get_name(), "status": status, "result": result._result}
+        with open(os.environ["FISKALY_RESULT_LOG"], "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry, cls=AnsibleJSONEncoder) + "\n")
+
+    def v2_runner_on_ok(self, result):
+        self._record(result, "changed" if result._result.get("changed") else "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._record(result, "failed")
+
+    def v2_runner_on_skipped(self, result):
+        self._record(result, "skipped")
+
+    def v2_runner_on_unreachable(self, result):
+        self._record(result, "unreachable")

@@ -1,0 +1,143 @@
+"""The integration harness: real ``ansible-playbook`` and ``ansible`` runs of the collection from this
+checkout, against the HTTPS emulator, each run's whole output scanned for input secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from collection_path import collections_root
+
+HERE = Path(__file__).resolve().parent
+PYTHON = os.environ.get("FISKALY_TEST_PYTHON", sys.executable)
+BIN = Path(sys.executable).parent  # the venv whose ansible-core is under test
+GROUP = "group/fiskaly.management.fiskaly"
+
+SCAN = {"runs": 0, "bytes": 0, "secrets_found": 0, "tracebacks": 0}
+
+
+@dataclass
+class Run:
+    """What one ansible-playbook or ansible command did."""
+
+    command: list[str]
+    rc: int
+    stdout: str
+    stderr: str
+    results: list[dict] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def task(self, name: str, host: str = "localhost") -> dict:
+        """The result of the task of that name on that host."""
+        matches = [entry for entry in self.results if entry["task"] == name and entry["host"] == host]
+        assert matches, f"no result for task {name!r} on {host}; have {[entry['task'] for entry in self.results]}\n{self.output[-3000:]}"
+        return matches[-1]["result"]
+
+    def status(self, name: str, host: str = "localhost") -> str:
+        return [entry for entry in self.results if entry["task"] == name and entry["host"] == host][-1]["status"]
+
+
+class Ansible:
+    """Runs the collection for real, with the emulator's connection set through module_defaults."""
+
+    def __init__(self, emulator, workdir: Path):
+        self.emulator = emulator
+        self.workdir = workdir
+        self.secrets = {emulator.api_secret, emulator.readonly_api_secret}
+        self.runs = 0
+
+    @property
+    def connection(self) -> dict:
+        return {"base_url": self.emulator.base_url, "ca_path": str(self.emulator.ca_path),
+                "api_key": self.emulator.api_key, "api_secret": self.emulator.api_secret}
+
+    def secret(self, value: str) -> str:
+        """Declare a value that must never appear in any output; returns it."""
+        self.secrets.add(value)
+        return value
+
+    def env(self, extra: dict | None = None) -> dict:
+        env = {name: value for name, value in os.environ.items() if not name.startswith(("FISKALY_", "ANSIBLE_"))}
+        env.update({
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
+            "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "result_log",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCAL_TEMP": str(self.workdir / "ansible-tmp"),
+            "ANSIBLE_HOME": str(self.workdir / "ansible-home"),
+            "ANSIBLE_PYTHON_INTERPRETER": PYTHON,
+        })
+        env.update(extra or {})
+        return env
+
+    def playbook(self, tasks: list, *, module_defaults: dict | None = None, connection: bool = True, check: bool = False,
+                 diff: bool = False, verbosity: int = 4, env: dict | None = None, hosts: str = "localhost",
+                 inventory: str = "localhost,", forks: int | None = None, play_vars: dict | None = None) -> Run:
+        defaults = {**(self.connection if connection else {}), **(module_defaults or {})}
+        play = {"name": "test", "hosts": hosts, "gather_facts": False, "tasks": tasks,
+                "module_defaults": {GROUP: defaults} if defaults else {}, "vars": play_vars or {}}
+        self.runs += 1
+        path = self.workdir / f"playbook-{self.runs}.yml"
+        path.write_text(json.dumps([play], indent=2))  # JSON is YAML
+        command = [str(BIN / "ansible-playbook"), "-i", inventory, "-c", "local", str(path)]
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
+        command += [f"--forks={forks}"] if forks else []
+        return self._run(command, env)
+
+    def adhoc(self, module: str, args: dict | None = None, *, check: bool = False, diff: bool = False,
+              verbosity: int = 4, env: dict | None = None) -> Run:
+        command = [str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local", "-m", f"fiskaly.management.{module}"]
+        command += ["-a", json.dumps(args)] if args else []
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
+        return self._run(command, env)
+
+    def _run(self, command: list[str], env: dict | None) -> Run:
+        log = self.workdir / f"results-{self.runs}-{len(command)}.jsonl"
+        log.unlink(missing_ok=True)
+        completed = subprocess.run(command, env=self.env({**(env or {}), "FISKALY_RESULT_LOG": str(log)}), cwd=self.workdir,
+                                   capture_output=True, text=True, timeout=600, check=False)
+        results = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        run = Run(command, completed.returncode, completed.stdout, completed.stderr, results)
+        self._scan(run, log.read_text() if log.exists() else "")
+        return run
+
+    def _scan(self, run: Run, recorded: str) -> None:
+        """Every run, at every verbosity it uses: no input secret and no traceback in what the user sees."""
+        seen = run.output + recorded
+        SCAN["runs"] += 1
+        SCAN["bytes"] += len(seen)
+        leaked = sorted(secret for secret in self.secrets if secret and secret in seen)
+        SCAN["secrets_found"] += len(leaked)
+        tracebacks = seen.count("Traceback (most recent call last)")
+        SCAN["tracebacks"] += tracebacks
+        assert not leaked, f"input secrets found in the output of {run.command}"
+        assert not tracebacks, f"a Python traceback reached the output of {run.command}:\n{run.output[-3000:]}"
+
+
+@pytest.fixture
+def ansible(emulator, tmp_path) -> Ansible:
+    (tmp_path / "ansible-tmp").mkdir()
+    return Ansible(emulator, tmp_path)
+
+
+def writes(emulator) -> list[dict]:
+    """The PUT and PATCH requests the emulator received."""
+    return [entry for entry in emulator.requests() if entry["method"] in ("PUT", "PATCH")]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCAN["runs"]:
+        terminalreporter.write_line(
+            f"secret and traceback scan: {SCAN['runs']} ansible runs, {SCAN['bytes']} bytes of output at -vvvv, "
+            f"input secrets found: {SCAN['secrets_found']}, tracebacks seen: {SCAN['tracebacks']}")

@@ -1,0 +1,241 @@
+"""Unit tests of the HTTP client, with the Session's transport replaced by scripted answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from types import SimpleNamespace
+
+import pytest
+import requests
+
+from ansible_collections.fiskaly.management.plugins.module_utils import client as client_module
+from ansible_collections.fiskaly.management.plugins.module_utils.client import CreateConflict, FiskalyClient, token_expiry
+from ansible_collections.fiskaly.management.plugins.module_utils.errors import ApiError, FiskalyError, TransportError
+
+BASE = "https://api.test/api/v0"
+
+
+def answer(status: int, body=None, text: str | None = None, retried: bool = False) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = (json.dumps(body) if text is None else text).encode()  # pylint: disable=protected-access
+    response.raw = SimpleNamespace(retries=SimpleNamespace(history=("earlier attempt",) if retried else ()))
+    return response
+
+
+def jwt(exp: float) -> str:
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256'})}.{part({'exp': int(exp)})}.signature"
+
+
+class Transport:
+    """Stands in for Session.request: records each call, answers from a script."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def __call__(self, method, url, **kwargs):
+        self.calls.append(SimpleNamespace(method=method, url=url, **kwargs))
+        result = self.answers.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def paths(self):
+        return [f"{call.method} {call.url.removeprefix(BASE)}" for call in self.calls]
+
+
+def make_client(transport: Transport, **kwargs) -> FiskalyClient:
+    kwargs.setdefault("api_key", "key")
+    kwargs.setdefault("api_secret", "s3cret")
+    client = FiskalyClient(BASE, **kwargs)
+    client._session.request = transport  # pylint: disable=protected-access
+    return client
+
+
+TOKEN = {"access_token": "tok-1", "access_token_expires_in": 300, "refresh_token": "ref-1"}
+KEY = {"name": "pos-1", "kind": "test", "status": "enabled", "metadata": {}}
+
+
+def test_logs_in_once_and_sends_the_token_as_bearer():
+    transport = Transport(answer(200, TOKEN), answer(200, KEY), answer(200, KEY))
+    client = make_client(transport)
+    assert client.get_api_key("pos-1") == KEY
+    assert client.get_api_key("pos-1") == KEY
+    assert transport.paths() == ["POST /auth", "GET /api_keys/pos-1", "GET /api_keys/pos-1"]
+    assert transport.calls[0].json == {"api_key": "key", "api_secret": "s3cret"}
+    assert "Authorization" not in transport.calls[0].headers
+    assert transport.calls[1].headers["Authorization"] == "Bearer tok-1"
+
+
+def test_a_given_token_is_used_without_login():
+    transport = Transport(answer(200, KEY))
+    client = make_client(transport, api_key=None, api_secret=None, access_token="given")
+    client.get_api_key("pos-1")
+    assert transport.paths() == ["GET /api_keys/pos-1"]
+    assert transport.calls[0].headers["Authorization"] == "Bearer given"
+
+
+def test_verify_and_timeout_go_with_every_request():
+    transport = Transport(answer(200, TOKEN), answer(200, KEY))
+    make_client(transport, verify="/ca.pem", timeout=7.5).get_api_key("pos-1")
+    assert all(call.verify == "/ca.pem" and call.timeout == 7.5 for call in transport.calls)
+
+
+def test_an_expired_token_from_the_key_pair_is_renewed_once():
+    transport = Transport(answer(200, TOKEN), answer(401, {"message": "expired"}), answer(200, {**TOKEN, "access_token": "tok-2"}),
+                          answer(200, KEY))
+    assert make_client(transport).get_api_key("pos-1") == KEY
+    assert transport.paths() == ["POST /auth", "GET /api_keys/pos-1", "POST /auth", "GET /api_keys/pos-1"]
+    assert transport.calls[3].headers["Authorization"] == "Bearer tok-2"
+
+
+def test_a_second_401_after_login_again_fails():
+    transport = Transport(answer(200, TOKEN), answer(401, {"code": "E_X", "message": "no"}), answer(200, TOKEN),
+                          answer(401, {"code": "E_X", "message": "still no"}))
+    with pytest.raises(ApiError, match="HTTP 401 E_X: still no"):
+        make_client(transport).get_api_key("pos-1")
+
+
+def test_an_expired_given_token_without_key_pair_says_so():
+    transport = Transport(answer(401, {"status_code": 401, "code": "E_TOKEN_EXPIRED", "message": "token expired"}))
+    client = make_client(transport, api_key=None, api_secret=None, access_token=jwt(time.time() - 60))
+    with pytest.raises(FiskalyError, match="access_token given has expired .*no api_key and api_secret") as raised:
+        client.get_api_key("pos-1")
+    assert raised.value.result["failure"]["status"] == 401
+    assert transport.paths() == ["GET /api_keys/pos-1"]
+
+
+def test_a_rejected_given_token_that_is_not_expired_is_called_rejected():
+    transport = Transport(answer(401, {"message": "revoked"}))
+    client = make_client(transport, api_key=None, api_secret=None, access_token="opaque")
+    with pytest.raises(FiskalyError, match="access_token given was rejected"):
+        client.get_api_key("pos-1")
+
+
+def test_an_expired_given_token_falls_back_to_the_key_pair():
+    transport = Transport(answer(401, {"message": "expired"}), answer(200, TOKEN), answer(200, KEY))
+    assert make_client(transport, access_token="old").get_api_key("pos-1") == KEY
+    assert transport.paths() == ["GET /api_keys/pos-1", "POST /auth", "GET /api_keys/pos-1"]
+
+
+def test_api_errors_carry_status_code_and_message():
+    body = {"status_code": 400, "error": "Bad Request", "code": "E_VALIDATION", "message": "metadata too big"}
+    transport = Transport(answer(200, TOKEN), answer(400, body))
+    with pytest.raises(ApiError) as raised:
+        make_client(transport).create_api_key("pos-1", "test", "enabled", {"a": "b"})
+    assert str(raised.value) == "Creating API key 'pos-1' failed: HTTP 400 E_VALIDATION: metadata too big"
+    assert raised.value.result == {"failure": {"status": 400, "code": "E_VALIDATION", "message": "metadata too big"}}
+    assert transport.calls[1].json == {"kind": "test", "status": "enabled", "metadata": {"a": "b"}}
+
+
+def test_a_non_json_error_is_reported_with_status_and_excerpt():
+    page = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>" + "x" * 500 + "</body></html>"
+    transport = Transport(answer(200, TOKEN), answer(502, text=page))
+    with pytest.raises(ApiError) as raised:
+        make_client(transport).get_api_key("pos-1")
+    message = str(raised.value)
+    assert message.startswith("Reading API key 'pos-1' failed: HTTP 502: the answer is not the API's JSON error: '502 Bad Gateway Bad Gateway x")
+    assert "<html>" not in message and len(message) < 250
+
+
+def test_a_non_json_success_is_an_error_not_a_traceback():
+    transport = Transport(answer(200, TOKEN), answer(200, text="<html>maintenance</html>"))
+    with pytest.raises(FiskalyError, match="HTTP 200 with a body that is not JSON: 'maintenance'"):
+        make_client(transport).get_api_key("pos-1")
+
+
+def test_a_missing_key_reads_as_none():
+    transport = Transport(answer(200, TOKEN), answer(404, {"code": "E_API_KEY_NOT_FOUND", "message": "nope"}))
+    assert make_client(transport).get_api_key("pos-1") is None
+
+
+@pytest.mark.parametrize("retried", [False, True])
+def test_a_409_to_a_put_says_whether_the_request_was_repeated(retried):
+    transport = Transport(answer(200, TOKEN), answer(409, {"code": "E_API_KEY_EXISTS", "message": "exists"}, retried=retried))
+    with pytest.raises(CreateConflict) as raised:
+        make_client(transport).create_api_key("pos-1", "test", "enabled", None)
+    assert raised.value.retried is retried
+    assert transport.calls[1].json == {"kind": "test", "status": "enabled"}
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (requests.exceptions.SSLError("certificate verify failed"), "TLS failure"),
+        (requests.exceptions.ConnectTimeout("connect timed out"), "timeout"),
+        (requests.exceptions.ReadTimeout("read timed out"), "timeout"),
+        (requests.exceptions.ConnectionError("NameResolutionError: Name or service not known"), "DNS failure"),
+        (requests.exceptions.ConnectionError("[Errno 111] Connection refused"), "connection refused"),
+        (requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected())"), "connection closed by the server"),
+        (requests.exceptions.ConnectionError("something else"), "connection error"),
+    ],
+)
+def test_transport_failures_are_named(error, kind):
+    with pytest.raises(TransportError) as raised:
+        make_client(Transport(error)).authenticate()
+    assert raised.value.kind == kind
+    assert str(raised.value).startswith(f"Retrieving a token with api_key and api_secret failed: {kind}: ")
+    assert "s3cret" not in str(raised.value)
+
+
+def page(names, count):
+    return answer(200, {"data": [{**KEY, "name": name} for name in names], "count": count, "_type": "API_KEY_LIST"})
+
+
+def test_paging_reads_until_count_is_reached():
+    names = [f"k{i:03}" for i in range(250)]
+    transport = Transport(answer(200, TOKEN), page(names[:100], 250), page(names[100:200], 250), page(names[200:], 250))
+    pages = list(make_client(transport).list_api_key_pages(kind=["test"], order_by="name"))
+    assert [len(keys) for keys, _ in pages] == [100, 100, 50]
+    assert [call.params["offset"] for call in transport.calls[1:]] == [0, 100, 200]
+    assert all(call.params["limit"] == 100 and call.params["kind"] == ["test"] for call in transport.calls[1:])
+    assert "status" not in transport.calls[1].params
+
+
+def test_paging_stops_on_a_short_page_whatever_count_says():
+    transport = Transport(answer(200, TOKEN), page(["a1", "a2"], 999))
+    assert len(list(make_client(transport).list_api_key_pages())) == 1
+
+
+def test_paging_with_limit_and_offset_asks_for_no_more_than_needed():
+    transport = Transport(answer(200, TOKEN), page([f"k{i}" for i in range(100)], 500), page([f"k{i}" for i in range(30)], 500))
+    pages = list(make_client(transport).list_api_key_pages(limit=130, offset=20))
+    assert sum(len(keys) for keys, _ in pages) == 130
+    assert [(call.params["limit"], call.params["offset"]) for call in transport.calls[1:]] == [(100, 20), (30, 120)]
+
+
+def test_a_list_answer_without_data_is_an_error():
+    transport = Transport(answer(200, TOKEN), answer(200, {"unexpected": True}))
+    with pytest.raises(FiskalyError, match="no 'data' list"):
+        list(make_client(transport).list_api_key_pages())
+
+
+def test_auth_without_access_token_in_the_answer_is_an_error():
+    with pytest.raises(FiskalyError, match="without an access_token"):
+        make_client(Transport(answer(200, {"nothing": 1}))).authenticate()
+
+
+def test_refresh_sends_only_the_refresh_token():
+    transport = Transport(answer(200, TOKEN))
+    assert make_client(transport).refresh("ref-0") == TOKEN
+    assert transport.calls[0].json == {"refresh_token": "ref-0"}
+
+
+def test_token_expiry_reads_the_exp_claim_or_none():
+    assert token_expiry(jwt(1700000000)) == 1700000000
+    assert token_expiry("not-a-jwt") is None
+    assert token_expiry("a.%%%.c") is None
+
+
+def test_each_request_gets_a_fresh_retry_budget(monkeypatch):
+    budgets = []
+    monkeypatch.setattr(client_module, "build_retry", lambda retries, deadline: budgets.append((retries, deadline)) or None)
+    transport = Transport(answer(200, TOKEN), answer(200, KEY))
+    make_client(transport, retries=3, retry_deadline=9).get_api_key("pos-1")
+    assert budgets == [(3, 9), (3, 9)]

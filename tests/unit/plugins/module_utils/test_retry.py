@@ -1,0 +1,72 @@
+"""Unit tests of the retry policy that the client mounts on its Session."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, SSLError
+from urllib3.response import HTTPResponse
+
+from ansible_collections.fiskaly.management.plugins.module_utils.retry import RETRY_AFTER_CAP, RETRY_STATUSES, build_retry
+
+
+def response(status: int, retry_after: str | None = None) -> HTTPResponse:
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    return HTTPResponse(body=b"", status=status, headers=headers, preload_content=False)
+
+
+def test_the_transient_statuses_are_retried_for_every_method():
+    policy = build_retry(5, 60)
+    assert RETRY_STATUSES == {429, 500, 502, 503, 504}
+    for method in ("GET", "PUT", "PATCH", "POST"):
+        for status in RETRY_STATUSES:
+            assert policy.is_retry(method, status, has_retry_after=False)
+        assert not policy.is_retry(method, 400) and not policy.is_retry(method, 409) and not policy.is_retry(method, 401)
+
+
+def test_retry_after_is_honoured_and_capped():
+    policy = build_retry(5, 600)
+    assert policy.get_retry_after(response(429, "2")) == 2
+    assert policy.get_retry_after(response(429, "3600")) == RETRY_AFTER_CAP
+    assert policy.get_retry_after(response(503)) is None
+
+
+def test_retry_after_never_outlasts_the_deadline():
+    assert build_retry(5, 1.5).get_retry_after(response(429, "20")) <= 1.5
+
+
+def test_backoff_grows_with_jitter_and_stays_within_the_deadline():
+    policy = build_retry(8, 600)
+    for _ in range(4):
+        policy = policy.increment("GET", "/x", response=response(503))
+    waits = {policy.get_backoff_time() for _ in range(50)}
+    assert len(waits) > 1, "jitter makes waits differ"
+    assert all(0 <= wait <= 0.5 * 2 ** 3 for wait in waits)
+
+
+def test_attempts_are_bounded():
+    policy = build_retry(2, 600)
+    policy = policy.increment("PUT", "/x", response=response(502))
+    policy = policy.increment("PUT", "/x", error=ReadTimeoutError(None, "/x", "read timed out"))
+    with pytest.raises(MaxRetryError):
+        policy.increment("PUT", "/x", response=response(502))
+
+
+def test_total_time_is_bounded():
+    policy = build_retry(100, 0.05)
+    policy = policy.increment("GET", "/x", response=response(503))
+    time.sleep(0.06)
+    with pytest.raises(MaxRetryError):
+        policy.increment("GET", "/x", response=response(503))
+
+
+def test_the_budget_carries_over_to_each_attempt():
+    policy = build_retry(5, 42)
+    later = policy.increment("GET", "/x", response=response(503))
+    assert later.deadline == 42 and later.started == policy.started
+
+
+def test_tls_failures_are_not_retried():
+    with pytest.raises(MaxRetryError):
+        build_retry(5, 60).increment("GET", "/x", error=SSLError("certificate verify failed"))

@@ -1,0 +1,219 @@
+"""The Emulator: one HTTPS server in a background thread plus the Python API that tests drive it with."""
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from .admin import AdminApi
+from .api import Credential, ManagementApi
+from .faults import FaultQueue
+from .journal import Journal
+from .server import API_PREFIX, EmulatorHTTPServer
+from .store import KeyStore
+from .tls import make_server_context
+from .tokens import TokenService
+from .validation import check_key_record, check_ttl
+
+DEFAULT_API_KEY = "emulator-api-key"
+DEFAULT_API_SECRET = "emulator-api-secret"
+DEFAULT_READONLY_API_KEY = "emulator-readonly-api-key"
+DEFAULT_READONLY_API_SECRET = "emulator-readonly-api-secret"
+DEFAULT_ACCESS_TOKEN_TTL = 300
+DEFAULT_REFRESH_TOKEN_TTL = 86400
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether a host name or address is loopback only; the admin API has no authentication."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over every part
+    """A stateful HTTPS emulator of the fiskaly Management API."""
+
+    def __init__(  # pylint: disable=too-many-arguments
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls_dir: str | Path | None = None,
+        access_token_ttl: int = DEFAULT_ACCESS_TOKEN_TTL,
+        refresh_token_ttl: int = DEFAULT_REFRESH_TOKEN_TTL,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        api_secret: str = DEFAULT_API_SECRET,
+        readonly_api_key: str = DEFAULT_READONLY_API_KEY,
+        readonly_api_secret: str = DEFAULT_READONLY_API_SECRET,
+        verbose: bool = False,
+    ) -> None:
+        if not is_loopback(host):
+            raise ValueError(f"refusing to listen on non-loopback host {host!r}: the admin API has no authentication")
+        if api_key == readonly_api_key:
+            raise ValueError("the full-rights and the read-only api_key must differ")
+        self.host = host
+        self._requested_port = port
+        self._tls_dir = Path(tls_dir) if tls_dir is not None else None
+        self._default_ttls = (check_ttl(access_token_ttl, "access_token_ttl"), check_ttl(refresh_token_ttl, "refresh_token_ttl"))
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.readonly_api_key = readonly_api_key
+        self.readonly_api_secret = readonly_api_secret
+        self.verbose = verbose
+        self.keystore = KeyStore()
+        self.tokens = TokenService(*self._default_ttls)
+        self.faults = FaultQueue()
+        self.journal = Journal()
+        self.api = ManagementApi(self.keystore, self.tokens, (
+            Credential(api_key, api_secret, readonly=False),
+            Credential(readonly_api_key, readonly_api_secret, readonly=True),
+        ))
+        self.admin = AdminApi(self)
+        self._httpd: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._own_tls_dir: str | None = None
+        self._ca_path: Path | None = None
+
+    # Life cycle
+
+    def start(self) -> Emulator:
+        """Create TLS material, bind and serve in a daemon thread; return self."""
+        if self._httpd is not None:
+            raise RuntimeError("emulator already started")
+        if self._tls_dir is None:
+            self._own_tls_dir = tempfile.mkdtemp(prefix="fiskaly-emulator-tls-")
+        tls_dir = self._tls_dir or Path(str(self._own_tls_dir))
+        context, self._ca_path = make_server_context(tls_dir, self.host)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            self._httpd = EmulatorHTTPServer((self.host, self._requested_port), family, context, self)
+        except OSError:
+            self.stop()
+            raise
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="fiskaly-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port (and the TLS directory when it was a temporary one)."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._own_tls_dir is not None:
+            shutil.rmtree(self._own_tls_dir, ignore_errors=True)
+            self._own_tls_dir = None
+
+    def __enter__(self) -> Emulator:
+        return self if self._httpd is not None else self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # Where to reach it
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        if self._httpd is None:
+            raise RuntimeError("emulator not started")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, e.g. https://127.0.0.1:8443/api/v0."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.port}{API_PREFIX}"
+
+    @property
+    def ca_path(self) -> str:
+        """Path of the CA PEM that clients pass as ca_path/verify."""
+        if self._ca_path is None:
+            raise RuntimeError("emulator not started")
+        return str(self._ca_path)
+
+    @property
+    def access_token_ttl(self) -> int:
+        """Current access token lifetime in seconds."""
+        return self.tokens.access_ttl
+
+    @property
+    def refresh_token_ttl(self) -> int:
+        """Current refresh token lifetime in seconds."""
+        return self.tokens.refresh_ttl
+
+    # State
+
+    def reset(self, access_token_ttl: int | None = None, refresh_token_ttl: int | None = None) -> None:
+        """Drop keys, tokens, the request log, faults and counters; None restores a lifetime given to the constructor."""
+        access = check_ttl(access_token_ttl, "access_token_ttl") if access_token_ttl is not None else self._default_ttls[0]
+        refresh = check_ttl(refresh_token_ttl, "refresh_token_ttl") if refresh_token_ttl is not None else self._default_ttls[1]
+        self.keystore.reset()
+        self.tokens.reset(access, refresh)
+        self.faults.clear()
+        self.journal.reset()
+
+    def seed_keys(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Create keys without the wire (not logged, not counted); all or nothing; raise ValueError on a bad record."""
+        if not isinstance(records, list):
+            raise ValueError("seed keys with a list of {name, kind, status, metadata?} objects")
+        return self.keystore.seed([check_key_record(record) for record in records])
+
+    def keys(self) -> dict[str, dict[str, Any]]:
+        """Return every key object (no secrets) by name."""
+        return self.keystore.snapshot()
+
+    def create_count(self, name: str) -> int:
+        """Return how many times a PUT created this name."""
+        return self.keystore.create_count(name)
+
+    # Observability
+
+    def requests(self, method: str | None = None, path_prefix: str | None = None) -> list[dict[str, Any]]:
+        """Return the request log, optionally filtered by method and path prefix (relative to /api/v0)."""
+        return self.journal.entries(method, path_prefix)
+
+    def clear_requests(self) -> int:
+        """Clear the request log; return how many entries it had."""
+        return self.journal.clear()
+
+    def stats(self) -> dict[str, Any]:
+        """Return counters: requests, handler_seconds, faults, creates and create_counts."""
+        stats = self.journal.stats()
+        counts = self.keystore.create_counts()
+        stats["creates"] = sum(counts.values())
+        stats["create_counts"] = counts
+        return stats
+
+    # Faults and tokens
+
+    def inject(self, method: str, path: str, faults: list[dict[str, Any]]) -> int:
+        """Queue faults for the next requests matching method ('*' = any) and path (exact, or a prefix ending in '*')."""
+        return self.faults.inject(method, path, faults)
+
+    def pending_faults(self) -> list[dict[str, Any]]:
+        """Return the faults not consumed yet."""
+        return self.faults.pending()
+
+    def expire_access_tokens(self) -> int:
+        """Make every issued access token expired now; return how many were live."""
+        return self.tokens.expire_access()
+
+    def expire_refresh_tokens(self) -> int:
+        """Make every issued refresh token expired now; return how many were live."""
+        return self.tokens.expire_refresh()
+
+    def issue_token(self, readonly: bool = False) -> str:
+        """Mint a valid access token directly (full rights unless readonly)."""
+        return self.tokens.mint_access(self.readonly_api_key if readonly else self.api_key, readonly)

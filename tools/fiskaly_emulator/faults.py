@@ -1,0 +1,111 @@
+"""Scripted faults for the next requests that match a method and a path."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+_KEYS = ("status", "retry_after", "html", "drop", "delay", "lose_response")
+MAX_DELAY = 600.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted answer; delay may precede any other kind."""
+
+    status: int | None = None
+    retry_after: float | None = None
+    html: bool = False
+    drop: bool = False
+    delay: float = 0.0
+    lose_response: bool = False
+    spec: tuple[tuple[str, Any], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the fault as it was given."""
+        return dict(self.spec)
+
+
+def _number(value: Any, name: str, high: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (high is not None and value > high):
+        raise ValueError(f"fault '{name}' must be a number >= 0" + (f" and <= {high:g}" if high is not None else ""))
+    return value
+
+
+def parse_fault(spec: Any) -> Fault:
+    """Validate a fault dict such as {"status": 503, "retry_after": 2}; raise ValueError."""
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError("a fault must be a non-empty object")
+    unknown = [name for name in spec if name not in _KEYS]
+    if unknown:
+        raise ValueError(f"unknown fault field(s): {', '.join(sorted(map(str, unknown)))}; allowed: {', '.join(_KEYS)}")
+    kinds = [name for name in ("status", "drop", "lose_response") if name in spec]
+    if len(kinds) > 1:
+        raise ValueError("a fault is one of status, drop or lose_response (delay may accompany any)")
+    status = spec.get("status")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599):
+        raise ValueError("fault 'status' must be an integer 400..599")
+    if ("retry_after" in spec or "html" in spec) and status is None:
+        raise ValueError("fault 'retry_after' and 'html' need a 'status'")
+    for flag in ("html", "drop", "lose_response"):
+        if flag in spec and not isinstance(spec[flag], bool):
+            raise ValueError(f"fault '{flag}' must be a boolean")
+    if spec.get("drop") is False or spec.get("lose_response") is False or (not kinds and "delay" not in spec):
+        raise ValueError("a fault needs a status, drop: true, lose_response: true or a delay")
+    return Fault(
+        status=status,
+        retry_after=_number(spec["retry_after"], "retry_after") if "retry_after" in spec else None,
+        html=bool(spec.get("html", False)),
+        drop=bool(spec.get("drop", False)),
+        delay=_number(spec.get("delay", 0), "delay", MAX_DELAY),
+        lose_response=bool(spec.get("lose_response", False)),
+        spec=tuple(spec.items()),
+    )
+
+
+def _matches(pattern: str, path: str) -> bool:
+    if pattern.endswith("*"):
+        return path.startswith(pattern[:-1])
+    return path == pattern
+
+
+class FaultQueue:
+    """Faults in injection order; each matching request consumes the first one that matches it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: list[tuple[str, str, Fault]] = []
+
+    def inject(self, method: str, path: str, specs: list[Any]) -> int:
+        """Queue faults for a method ('*' for any) and a path relative to /api/v0 (exact, or a prefix ending in '*')."""
+        if not isinstance(method, str) or not method:
+            raise ValueError("fault 'method' must be an HTTP method or '*'")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError("fault 'path' must start with '/', relative to /api/v0, e.g. '/api_keys/*'")
+        if not isinstance(specs, list) or not specs:
+            raise ValueError("'faults' must be a non-empty list")
+        faults = [parse_fault(spec) for spec in specs]
+        with self._lock:
+            self._queue.extend((method.upper(), path, fault) for fault in faults)
+        return len(faults)
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """Consume and return the first fault that matches this request, if any."""
+        with self._lock:
+            if not self._queue:
+                return None
+            for index, (want_method, pattern, fault) in enumerate(self._queue):
+                if want_method in ("*", method) and _matches(pattern, path):
+                    del self._queue[index]
+                    return fault
+        return None
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Return the faults not yet consumed."""
+        with self._lock:
+            return [{"method": method, "path": path, "fault": fault.as_dict()} for method, path, fault in self._queue]
+
+    def clear(self) -> None:
+        """Drop every pending fault."""
+        with self._lock:
+            self._queue.clear()

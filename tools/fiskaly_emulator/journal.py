@@ -1,0 +1,64 @@
+"""The request log (never bodies or headers) and the server's own time spent handling requests."""
+from __future__ import annotations
+
+import copy
+import threading
+from collections import deque
+from typing import Any
+
+# Bounds memory of a long-running emulator; counters keep counting past it.
+MAX_ENTRIES = 100_000
+
+
+class Journal:
+    """Thread-safe request log and counters."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[dict[str, Any]] = deque(maxlen=MAX_ENTRIES)
+        self._requests = 0
+        self._faults = 0
+        self._seconds = 0.0
+
+    def reset(self) -> None:
+        """Clear the log and the counters."""
+        with self._lock:
+            self._entries.clear()
+            self._requests = 0
+            self._faults = 0
+            self._seconds = 0.0
+
+    def record(self, method: str, path: str, query: dict[str, list[str]], status: int | None, fault: dict[str, Any] | None) -> None:
+        """Log one API request; called before the answer is sent so a client never sees an answer that is not logged yet."""
+        entry = {"method": method, "path": path, "query": query, "status": status, "fault": fault}
+        with self._lock:
+            self._entries.append(entry)
+            self._requests += 1
+            if fault is not None:
+                self._faults += 1
+
+    def add_time(self, seconds: float) -> None:
+        """Account handler time of one request."""
+        with self._lock:
+            self._seconds += seconds
+
+    def entries(self, method: str | None = None, path_prefix: str | None = None) -> list[dict[str, Any]]:
+        """Return logged requests, optionally only one method and paths under a prefix."""
+        with self._lock:
+            selected = [
+                entry for entry in self._entries
+                if (method is None or entry["method"] == method.upper()) and (path_prefix is None or entry["path"].startswith(path_prefix))
+            ]
+            return copy.deepcopy(selected)
+
+    def clear(self) -> int:
+        """Clear the log (counters stay); return how many entries were dropped."""
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+            return count
+
+    def stats(self) -> dict[str, Any]:
+        """Return the counters."""
+        with self._lock:
+            return {"requests": self._requests, "handler_seconds": self._seconds, "faults": self._faults}

@@ -1,0 +1,210 @@
+"""HTTPS transport: TLS per connection, keep-alive, request bodies, faults, the request log and handler timing."""
+from __future__ import annotations
+
+import socket
+import ssl
+import sys
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from .admin import PREFIX as ADMIN_PREFIX
+from .api import Request
+from .errors import ApiError, generic_code, reason
+from .faults import Fault
+from .reply import Reply, error_reply, html_reply, status_reply
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+API_PREFIX = "/api/v0"
+MAX_BODY = 1024 * 1024
+MAX_DRAIN = 16 * MAX_BODY
+# Idle keep-alive connections and stalled TLS handshakes give their thread back after this.
+IDLE_TIMEOUT = 30.0
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that wraps each accepted socket in TLS inside its own thread."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], family: socket.AddressFamily, context: ssl.SSLContext, emulator: Emulator) -> None:
+        self.address_family = family
+        self.ssl_context = context
+        self.emulator = emulator
+        super().__init__(address, RequestHandler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Do the TLS handshake here, not in the accept loop, so a slow client cannot stall the listener."""
+        request.settimeout(IDLE_TIMEOUT)
+        try:
+            connection = self.ssl_context.wrap_socket(request, server_side=True)
+        except OSError:
+            return
+        try:
+            RequestHandler(connection, client_address, self)
+        finally:
+            connection.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet about clients that go away; report real bugs."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """Reads one request at a time off a keep-alive connection and answers it."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "fiskaly-management-emulator/1.0"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    timeout = IDLE_TIMEOUT
+    server: EmulatorHTTPServer
+    _started = 0.0
+
+    def parse_request(self) -> bool:
+        """Start the handler clock once the request line is read."""
+        self._started = time.perf_counter()
+        return super().parse_request()
+
+    def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
+        """Keep stderr clean; the request log is the record."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Answer protocol errors found by http.server with the JSON error body too."""
+        self.close_connection = True
+        self._write(status_reply(code, message or reason(code)))
+
+    def do_GET(self) -> None:  # pylint: disable=invalid-name  # http.server looks methods up by this name
+        """Dispatch any method the same way; routing decides what is allowed."""
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        query = parse_qs(url.query, keep_blank_values=True)
+        try:
+            body = self._read_body()
+        except ApiError as exc:
+            self.close_connection = True
+            self._write(error_reply(exc))
+            return
+        if url.path.startswith(ADMIN_PREFIX):
+            self._write(self._run(lambda: self.server.emulator.admin.handle(self.command, url.path, query, body)))
+            return
+        inside = url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/")
+        path = url.path[len(API_PREFIX):] if inside else url.path
+        fault = self.server.emulator.faults.take(self.command, path) if inside else None
+        self._answer_api(Request(self.command, path, query, self.headers.get("Authorization"), body) if inside else None, path, query, fault)
+
+    def _answer_api(self, request: Request | None, path: str, query: dict[str, list[str]], fault: Fault | None) -> None:
+        emulator = self.server.emulator
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.drop:
+            emulator.journal.record(self.command, path, query, None, fault.as_dict())
+            self._close_silently()
+            return
+        if fault is not None and fault.status is not None:
+            reply = self._fault_reply(fault)
+        elif request is None:
+            reply = error_reply(ApiError(404, "E_NOT_FOUND", f"no such endpoint; the API lives under {API_PREFIX}"))
+        else:
+            reply = self._run(lambda: emulator.api.handle(request))
+        emulator.journal.record(self.command, path, query, reply.status, fault.as_dict() if fault is not None else None)
+        if emulator.verbose:
+            print(f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""), file=sys.stderr, flush=True)
+        if fault is not None and fault.lose_response:
+            self._close_silently()
+        else:
+            self._write(reply)
+        emulator.journal.add_time(time.perf_counter() - self._started)
+
+    @staticmethod
+    def _fault_reply(fault: Fault) -> Reply:
+        status = fault.status or 500
+        if fault.html:
+            reply = html_reply(status)
+        else:
+            reply = status_reply(status, f"{reason(status)} (injected fault {generic_code(status)})")
+        if fault.retry_after is not None:
+            seconds = fault.retry_after
+            reply.headers["Retry-After"] = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+        return reply
+
+    @staticmethod
+    def _run(operation: Any) -> Reply:
+        try:
+            return operation()
+        except ApiError as exc:
+            return error_reply(exc)
+        except Exception:  # pylint: disable=broad-exception-caught
+            # A bug in the emulator must still answer like a server would, and be visible to whoever runs it.
+            traceback.print_exc()
+            return status_reply(500, "internal emulator error")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        if not raw.strip().isdigit():
+            raise ApiError(400, "E_BAD_REQUEST", "Content-Length must be a non-negative integer")
+        length = int(raw)
+        if length > MAX_BODY:
+            if length <= MAX_DRAIN:
+                self._discard(length)  # a client still sending would miss the answer if we closed now
+            raise ApiError(413, "E_PAYLOAD_TOO_LARGE", f"request body exceeds {MAX_BODY} bytes")
+        return self.rfile.read(length)
+
+    def _discard(self, length: int) -> None:
+        while length > 0:
+            chunk = self.rfile.read(min(length, 65536))
+            if not chunk:
+                return
+            length -= len(chunk)
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                raise ApiError(400, "E_BAD_REQUEST", "malformed chunked request body") from None
+            if size == 0:
+                while self.rfile.readline(1024).strip():
+                    pass  # trailers carry nothing the API uses
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY:
+                raise ApiError(413, "E_PAYLOAD_TOO_LARGE", f"request body exceeds {MAX_BODY} bytes")
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(8)
+
+    def _close_silently(self) -> None:
+        self.close_connection = True
+
+    def _write(self, reply: Reply) -> None:
+        # One write per answer: headers and body in separate segments would meet Nagle and delayed ACKs.
+        lines = [
+            f"HTTP/1.1 {reply.status} {reason(reply.status)}",
+            f"Server: {self.server_version}",
+            f"Date: {self.date_time_string()}",
+            f"Content-Type: {reply.content_type}" + ("; charset=utf-8" if reply.content_type.startswith("text/") else ""),
+            f"Content-Length: {len(reply.body)}",
+        ]
+        lines.extend(f"{name}: {value}" for name, value in reply.headers.items())
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if self.command == "HEAD" else head + reply.body)
