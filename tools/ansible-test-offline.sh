@@ -26,8 +26,8 @@
 #     tools/ansible-test-offline.sh .venv/core-2.21/bin/python
 #     cd .../ansible_collections/fiskaly/management && ansible-test sanity --python 3.12
 #
-# Idempotent: an existing script written by this helper is kept when its wheels are
-# there; a real get-pip script already in the cache is left alone.
+# Idempotent: wheels already in the cache are reused (a warm run takes about a second),
+# the small script is rewritten, and a real get-pip script found in the cache is kept.
 set -euo pipefail
 
 MARKER='# written by fiskaly.management tools/ansible-test-offline.sh'

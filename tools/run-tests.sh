@@ -31,6 +31,10 @@ collection_link "$COLLECTIONS"
 
 declare -a NAMES=() RESULTS=() TIMES=()
 declare -a ONLY=("$@")
+ALL_STAGES=" setup sanity-2.16 sanity-2.21 pytest-2.16 pytest-2.21 ansible-lint molecule docs-lint changelog-lint ee-create package "
+for s in "${ONLY[@]}"; do
+  [[ "$ALL_STAGES" == *" $s "* ]] || { echo "unknown stage '$s'; stages:$ALL_STAGES" >&2; exit 2; }
+done
 
 skip() {
   echo "SKIP: $*"

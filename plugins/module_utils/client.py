@@ -61,9 +61,10 @@ def _transport_kind(error: Exception) -> str:
     """Name a failure that got no HTTP answer the way a user searches for it."""
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS failure"
-    if isinstance(error, requests.exceptions.Timeout):
-        return "timeout"
     text = repr(error)
+    # A read timeout that used up the retries comes as a ConnectionError wrapping urllib3's ReadTimeoutError.
+    if isinstance(error, requests.exceptions.Timeout) or "TimeoutError(" in text:
+        return "timeout"
     if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text or "nodename nor servname" in text:
         return "DNS failure"
     if "Connection refused" in text or "ConnectionRefused" in text:

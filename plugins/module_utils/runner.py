@@ -69,16 +69,21 @@ def client_for(module: AnsibleModule) -> FiskalyClient:
 
 def run(module: AnsibleModule, work) -> None:
     """Call ``work(client)`` and exit with its result, or fail with a message and no traceback."""
+    failure: dict = {}
+    result: dict = {}
     try:
         with client_for(module) as client:
             if not module.params["validate_certs"]:
                 _silence_insecure_request_warning()
             result = work(client)
     except FiskalyError as error:
-        module.fail_json(msg=str(error), **error.result)
+        failure = {"msg": str(error), **error.result}
     except Exception as error:  # pylint: disable=broad-exception-caught
         # A bug of ours or a library's: say what happened, without a traceback in the user's face.
-        module.fail_json(msg=f"Unexpected error: {type(error).__name__}: {error}")
+        failure = {"msg": f"Unexpected error: {type(error).__name__}: {error}"}
+    if failure:
+        # Failed outside the except block: ansible-core 2.16 attaches the pending exception's traceback at -vvv.
+        module.fail_json(**failure)
     module.exit_json(**result)
 
 
@@ -87,4 +92,3 @@ def _silence_insecure_request_warning() -> None:
     import urllib3  # pylint: disable=import-outside-toplevel
 
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-

@@ -11,7 +11,7 @@ version_added: 1.0.0
 description:
   - Makes sure that an API key of the fiskaly Management API exists, with the wanted status.
   - Give O(name) for one key, or O(api_keys) to reconcile many keys in one task, with one login, one paged listing
-    (100 keys a request) and one write for each real change. The role M(fiskaly.management.api_keys#role) uses that.
+    (100 keys a request) and one write for each real change. The role P(fiskaly.management.api_keys#role) uses that.
   - A second run with the same arguments reports no change and sends no write.
   - The API cannot delete a key, nor change the kind or the metadata of an existing key. When a given O(kind) or
     O(metadata) differs from an existing key's, the task fails, naming the key, the field, the existing value and the
@@ -20,12 +20,13 @@ description:
     API. Register the result with C(no_log) set to V(true), or use O(secret_file) or O(secrets_file) to keep it out of
     the output altogether.
 author:
-  - fiskaly.management maintainers
+  - fiskaly.management maintainers (@fiskaly)
 options:
   name:
     description:
       - The name of the key, 3 to 30 lowercase letters, digits or hyphens (C(^[a-z0-9-]{3,30}$)).
       - Exactly one of O(name) and O(api_keys) is required.
+      - O(metadata) and O(secret_file) go with O(name) only.
     type: str
   state:
     description:
@@ -54,12 +55,15 @@ options:
         secret out of the result.
       - The file is written once, atomically, with mode C(0600), and never overwritten. The task fails before it
         creates the key if the file exists already or its directory is missing or not writable.
-      - Nothing is written when the key exists already, nor in check mode.
+      - Nothing is written when the key exists already, nor in check mode; the checks of the path run in check mode too,
+        so a dry run fails where the real run would.
+      - Cannot be used with O(api_keys); use O(secrets_file) there.
     type: path
   api_keys:
     description:
       - Many keys to reconcile in one run, each with the options of a single key.
       - The names must be unique. Every item is checked, and every key planned, before the first write.
+      - Cannot be used with O(name), O(metadata) or O(secret_file).
       - If a write fails, the task fails with the results of the keys handled so far, secrets included (or written to
         O(secrets_file)).
     type: list
@@ -85,6 +89,7 @@ options:
       - With O(api_keys), write the secrets of the keys that this run creates to this file, as one JSON object from key
         name to secret, and leave them out of the result.
       - Written as O(secret_file) is, once and only when this run created a key, also when a later write fails.
+      - Goes with O(api_keys) only.
     type: path
 extends_documentation_fragment:
   - fiskaly.management.auth
@@ -114,7 +119,7 @@ EXAMPLES = r"""
   register: pos_key
   no_log: true
 
-- name: Keep the secret out of every log: write it to a file instead
+- name: Keep the secret out of every log, write it to a file instead
   fiskaly.management.fiskaly_api_key:
     name: pos-berlin-02
     kind: live
@@ -243,7 +248,7 @@ ARGUMENT_SPEC = {
     "name": {"type": "str"},
     "state": {**KEY_OPTIONS["state"], "default": "present"},
     "secret_file": {"type": "path"},
-    "api_keys": {"type": "list", "elements": "dict", "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}}},
+    "api_keys": {"type": "list", "elements": "dict", "no_log": False, "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}}},
     "secrets_file": {"type": "path"},
 }
 

@@ -13,7 +13,7 @@ description:
   - Without O(limit), returns every matching key, paging through the API 100 keys a request.
   - Never returns a secret; the API shows a key's secret only once, to the request that creates the key.
 author:
-  - fiskaly.management maintainers
+  - fiskaly.management maintainers (@fiskaly)
 options:
   name:
     description:
@@ -113,6 +113,16 @@ failure:
   description: The API's error, when a request failed.
   returned: failure
   type: dict
+  contains:
+    status:
+      description: The HTTP status, or null when no answer came.
+      type: int
+    code:
+      description: The API's error code, or what kind of failure it was (for example C(timeout)).
+      type: str
+    message:
+      description: The API's message.
+      type: str
 """
 
 from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import name_errors

@@ -16,7 +16,7 @@ description:
   - Getting a token changes nothing that you manage, so the module never reports a change, and it runs for real in
     check mode, so that the later tasks of a dry run can use the token.
 author:
-  - fiskaly.management maintainers
+  - fiskaly.management maintainers (@fiskaly)
 options:
   refresh_token:
     description:

@@ -137,7 +137,7 @@ def test_admin_routing_errors(emulator: Emulator, method: str, name: str, status
 def test_context_manager_and_lifecycle(tmp_path: Path) -> None:
     emu = Emulator(tls_dir=tmp_path)
     with pytest.raises(RuntimeError):
-        _ = emu.base_url
+        print(emu.base_url)
     with emu as running:
         assert running is emu and (tmp_path / "ca.pem").is_file()
         assert requests.get(emu.base_url + "/api_keys", verify=emu.ca_path, timeout=10).status_code == 401

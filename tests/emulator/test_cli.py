@@ -33,7 +33,7 @@ def read_env_file(path: Path, process: subprocess.Popen[str], timeout: float = 2
         time.sleep(0.05)
     values = {}
     for line in text.splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
+        name, _equals, value = line.removeprefix("export ").partition("=")
         values[name] = shlex.split(value)[0]
     return values
 
@@ -50,7 +50,8 @@ def launch() -> Iterator[list[subprocess.Popen[str]]]:
 
 def start(launch: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
     # Not a with-block: the launch fixture reaps the process even when the test fails.
-    process = subprocess.Popen([sys.executable, str(LAUNCHER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
+    process = subprocess.Popen(  # pylint: disable=consider-using-with
+        [sys.executable, str(LAUNCHER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     launch.append(process)
     return process
 
@@ -77,7 +78,7 @@ def test_cli_start_serve_and_stop(tmp_path: Path, launch: list[subprocess.Popen[
     stats = requests.get(env["FISKALY_BASE_URL"].replace("/api/v0", "/_emulator/stats"), verify=env["FISKALY_CA_PATH"], timeout=10).json()
     assert stats["requests"] == 2
     process.send_signal(signum)
-    stdout, _ = process.communicate(timeout=20)
+    stdout = process.communicate(timeout=20)[0]
     assert process.returncode == 0
     assert f"base_url: {env['FISKALY_BASE_URL']}" in stdout and "api_secret: cli-secret" in stdout
     assert f"export FISKALY_CA_PATH={env['FISKALY_CA_PATH']}" in stdout
@@ -92,7 +93,7 @@ def test_cli_defaults_print_documented_credentials(tmp_path: Path, launch: list[
     requests.get(env["FISKALY_BASE_URL"] + "/api_keys", verify=env["FISKALY_CA_PATH"], timeout=10)
     ca_path = Path(env["FISKALY_CA_PATH"])
     process.terminate()
-    _, stderr = process.communicate(timeout=20)
+    stderr = process.communicate(timeout=20)[1]
     assert process.returncode == 0 and "GET /api_keys 401" in stderr
     assert not ca_path.exists()
 
@@ -100,7 +101,7 @@ def test_cli_defaults_print_documented_credentials(tmp_path: Path, launch: list[
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "example.com"])
 def test_cli_refuses_non_loopback(launch: list[subprocess.Popen[str]], host: str) -> None:
     process = start(launch, "--host", host, "--port", "0")
-    _, stderr = process.communicate(timeout=20)
+    stderr = process.communicate(timeout=20)[1]
     assert process.returncode == 2 and "non-loopback" in stderr
 
 
@@ -115,20 +116,20 @@ def test_cli_bad_seed(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> No
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps([{"name": "X", "kind": "live", "status": "enabled"}]), encoding="utf-8")
     process = start(launch, "--port", "0", "--seed", str(seed))
-    _, stderr = process.communicate(timeout=20)
+    stderr = process.communicate(timeout=20)[1]
     assert process.returncode == 1 and "key name" in stderr
 
 
 def test_cli_port_in_use(launch: list[subprocess.Popen[str]], emulator_server: object) -> None:
     port = str(getattr(emulator_server, "port"))
     process = start(launch, "--port", port)
-    _, stderr = process.communicate(timeout=20)
+    stderr = process.communicate(timeout=20)[1]
     assert process.returncode == 1 and "error:" in stderr
 
 
 def test_cli_help_and_module_entry_point(launch: list[subprocess.Popen[str]]) -> None:
     process = start(launch, "--help")
-    stdout, _ = process.communicate(timeout=20)
+    stdout = process.communicate(timeout=20)[0]
     assert process.returncode == 0 and "--env-file" in stdout
     env = dict(os.environ, PYTHONPATH=str(LAUNCHER.parent))
     module = subprocess.run([sys.executable, "-m", "fiskaly_emulator", "--help"], capture_output=True, text=True, env=env, timeout=20, check=False)

@@ -14,7 +14,7 @@ def test_concurrent_creates_of_one_name(emulator: Emulator) -> None:
     token = emulator.issue_token()
     barrier = threading.Barrier(20)
 
-    def create(_: int) -> int:
+    def create(_index: int) -> int:
         barrier.wait()
         return requests.put(emulator.base_url + "/api_keys/race", json={"kind": "test", "status": "enabled"},
                             headers={"Authorization": f"Bearer {token}"}, verify=emulator.ca_path, timeout=20).status_code
@@ -42,7 +42,7 @@ def test_thousand_keep_alive_requests(emulator: Emulator) -> None:
     headers = {"Authorization": f"Bearer {emulator.issue_token()}"}
     url = emulator.base_url + "/api_keys/bench-key"
     with requests.Session() as session:
-        for _ in range(1000):
+        for _request in range(1000):
             response = session.get(url, headers=headers, verify=emulator.ca_path, timeout=10)
             assert response.status_code == 200
     stats = emulator.stats()

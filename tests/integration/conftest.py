@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,3 +142,32 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"secret and traceback scan: {SCAN['runs']} ansible runs, {SCAN['bytes']} bytes of output at -vvvv, "
             f"input secrets found: {SCAN['secrets_found']}, tracebacks seen: {SCAN['tracebacks']}")
+    write_report(terminalreporter)
+
+
+# What the reliability and security tests observed, printed as tables after the run (see report()).
+REPORT: dict[str, dict[str, str]] = {}
+
+
+def report(table: str, row: str, outcome: str) -> None:
+    """Note one observed outcome (say, how a fault kind ended) for the terminal summary."""
+    REPORT.setdefault(table, {})[row] = " ".join(outcome.split())[:150]
+
+
+def write_report(terminalreporter) -> None:
+    for table, rows in REPORT.items():
+        terminalreporter.write_sep("-", table)
+        width = max(len(row) for row in rows)
+        for row, outcome in sorted(rows.items()):
+            terminalreporter.write_line(f"{row:<{width}}  {outcome}")
+
+
+def faulted_requests(emulator, count: int, limit: float = 10.0) -> list[dict]:
+    """The log entries of faulted requests, once ``count`` are logged (or ``limit`` seconds passed): a delayed request
+    is logged only when its delay is over, and must not spill into the next test's log."""
+    stop = time.monotonic() + limit
+    while True:
+        faulted = [entry for entry in emulator.requests() if entry["fault"] is not None]
+        if len(faulted) >= count or time.monotonic() > stop:
+            return faulted
+        time.sleep(0.1)

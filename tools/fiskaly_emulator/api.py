@@ -61,8 +61,8 @@ class ManagementApi:  # pylint: disable=too-few-public-methods
             return self._auth, ("POST",), ""
         if path == "/api_keys":
             return self._list, ("GET",), ""
-        prefix, _, raw_name = path.partition("/api_keys/")
-        if not prefix and raw_name and "/" not in raw_name:
+        prefix, separator, raw_name = path.partition("/api_keys/")
+        if separator and not prefix and raw_name and "/" not in raw_name:
             return self._key, ("GET", "PUT", "PATCH"), unquote(raw_name)
         raise ApiError(404, "E_NOT_FOUND", "no such endpoint")
 

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda *_signal: stop.set())
     try:
         if seed is not None:
             emulator.seed_keys(seed)

@@ -110,7 +110,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
         if fault is not None and fault.drop:
             emulator.journal.record(self.command, path, query, None, fault.as_dict())
-            self._close_silently()
+            self.close_connection = True  # no answer at all: the handler loop closes the connection
             return
         if fault is not None and fault.status is not None:
             reply = self._fault_reply(fault)
@@ -122,7 +122,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         if emulator.verbose:
             print(f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""), file=sys.stderr, flush=True)
         if fault is not None and fault.lose_response:
-            self._close_silently()
+            self.close_connection = True  # no answer at all: the handler loop closes the connection
         else:
             self._write(reply)
         emulator.journal.add_time(time.perf_counter() - self._started)
@@ -190,9 +190,6 @@ class RequestHandler(BaseHTTPRequestHandler):
                 raise ApiError(413, "E_PAYLOAD_TOO_LARGE", f"request body exceeds {MAX_BODY} bytes")
             chunks.append(self.rfile.read(size))
             self.rfile.readline(8)
-
-    def _close_silently(self) -> None:
-        self.close_connection = True
 
     def _write(self, reply: Reply) -> None:
         # One write per answer: headers and body in separate segments would meet Nagle and delayed ACKs.

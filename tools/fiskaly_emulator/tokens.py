@@ -106,7 +106,7 @@ class TokenService:
         """Check an Authorization header value; return the token's grant or raise 401."""
         if not authorization:
             raise unauthorized("E_UNAUTHORIZED", "missing Authorization header, expected 'Bearer <access_token>'")
-        scheme, _, token = authorization.strip().partition(" ")
+        scheme, _space, token = authorization.strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise unauthorized("E_UNAUTHORIZED", "Authorization header must use the Bearer scheme: 'Bearer <access_token>'")

@@ -192,7 +192,7 @@ def test_paging_reads_until_count_is_reached():
     names = [f"k{i:03}" for i in range(250)]
     transport = Transport(answer(200, TOKEN), page(names[:100], 250), page(names[100:200], 250), page(names[200:], 250))
     pages = list(make_client(transport).list_api_key_pages(kind=["test"], order_by="name"))
-    assert [len(keys) for keys, _ in pages] == [100, 100, 50]
+    assert [len(keys) for keys, _count in pages] == [100, 100, 50]
     assert [call.params["offset"] for call in transport.calls[1:]] == [0, 100, 200]
     assert all(call.params["limit"] == 100 and call.params["kind"] == ["test"] for call in transport.calls[1:])
     assert "status" not in transport.calls[1].params
@@ -206,7 +206,7 @@ def test_paging_stops_on_a_short_page_whatever_count_says():
 def test_paging_with_limit_and_offset_asks_for_no_more_than_needed():
     transport = Transport(answer(200, TOKEN), page([f"k{i}" for i in range(100)], 500), page([f"k{i}" for i in range(30)], 500))
     pages = list(make_client(transport).list_api_key_pages(limit=130, offset=20))
-    assert sum(len(keys) for keys, _ in pages) == 130
+    assert sum(len(keys) for keys, _count in pages) == 130
     assert [(call.params["limit"], call.params["offset"]) for call in transport.calls[1:]] == [(100, 20), (30, 120)]
 
 

@@ -38,9 +38,9 @@ def test_retry_after_never_outlasts_the_deadline():
 
 def test_backoff_grows_with_jitter_and_stays_within_the_deadline():
     policy = build_retry(8, 600)
-    for _ in range(4):
+    for _attempt in range(4):
         policy = policy.increment("GET", "/x", response=response(503))
-    waits = {policy.get_backoff_time() for _ in range(50)}
+    waits = {policy.get_backoff_time() for _sample in range(50)}
     assert len(waits) > 1, "jitter makes waits differ"
     assert all(0 <= wait <= 0.5 * 2 ** 3 for wait in waits)
 

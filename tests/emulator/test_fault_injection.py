@@ -50,7 +50,7 @@ def test_html_fault(emulator: Emulator) -> None:
 def test_faults_are_consumed_in_order_one_per_request(emulator: Emulator) -> None:
     emulator.inject("GET", "/api_keys/abc", [{"status": 500}, {"status": 503}])
     emulator.seed_keys([{"name": "abc", **CREATE}])
-    assert [call(emulator, "GET", "/api_keys/abc").status_code for _ in range(4)] == [500, 503, 200, 200]
+    assert [call(emulator, "GET", "/api_keys/abc").status_code for _attempt in range(4)] == [500, 503, 200, 200]
     log = emulator.requests()
     assert [entry["fault"] for entry in log] == [{"status": 500}, {"status": 503}, None, None]
     assert [entry["status"] for entry in log] == [500, 503, 200, 200]

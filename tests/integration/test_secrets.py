@@ -1,0 +1,160 @@
+"""No secret leaked or lost: input secrets never reach any output (the harness scans every run at -vvvv), a created
+key's secret shows only in its own task's result, and secret files are written once, 0600, and never overwritten."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import requests
+
+from conftest import report, writes
+
+MODULE = "fiskaly.management.fiskaly_api_key"
+TOKEN = "fiskaly.management.fiskaly_token"
+INFO = "fiskaly.management.fiskaly_api_key_info"
+BAD_INPUTS = "bad inputs tried (each refused with a message, no traceback)"
+
+
+def refresh_token_of(emulator) -> str:
+    """A refresh token obtained outside Ansible, so that it is an input of the run and no output of it."""
+    answer = requests.post(f"{emulator.base_url}/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret},
+                           verify=emulator.ca_path, timeout=10)
+    answer.raise_for_status()
+    return answer.json()["refresh_token"]
+
+
+def sections(output: str) -> dict[str, str]:
+    """The -vvvv output of each task, by task name."""
+    parts = output.split("TASK [")[1:]
+    return {part.split("]", 1)[0]: part for part in parts}
+
+
+def test_input_secrets_stay_out_of_results_diffs_warnings_and_errors_at_vvvv(ansible, emulator):
+    access_token = ansible.secret(emulator.issue_token())
+    refresh_token = ansible.secret(refresh_token_of(emulator))
+    wrong_secret = ansible.secret("wrong-api-secret-3f9a1c")
+    garbage_token = ansible.secret("not-a-jwt-7d2e5b")
+    unknown_refresh = ansible.secret("unknown-refresh-token-c41b9e")
+    without_pair = {"api_key": None, "api_secret": None}
+    tasks = [
+        {"name": "read with access_token", INFO: {"access_token": access_token, **without_pair}},
+        {"name": "refresh", TOKEN: {"refresh_token": refresh_token, **without_pair}},
+        {"name": "create with diff", MODULE: {"name": "secret-diff", "kind": "test", "state": "disabled"}},
+        {"name": "insecure", TOKEN: {"validate_certs": False}},
+        {"name": "wrong api_secret", TOKEN: {"api_secret": wrong_secret}, "ignore_errors": True},
+        {"name": "rejected access_token", INFO: {"access_token": garbage_token, **without_pair}, "ignore_errors": True},
+        {"name": "unknown refresh_token", TOKEN: {"refresh_token": unknown_refresh, **without_pair}, "ignore_errors": True},
+    ]
+
+    run = ansible.playbook(tasks, diff=True)
+
+    # Each path the brief names was really taken (the scan itself runs in the harness, on all output).
+    assert [run.status(task["name"]) for task in tasks] == ["ok", "ok", "changed", "ok", "failed", "failed", "failed"], run.output[-3000:]
+    assert run.task("create with diff")["diff"]["after"]["status"] == "disabled"
+    assert run.task("insecure")["warnings"]
+    for name, status in (("wrong api_secret", 401), ("rejected access_token", 401), ("unknown refresh_token", 401)):
+        assert run.task(name)["failure"]["status"] == status
+        report(BAD_INPUTS, name, run.task(name)["msg"])
+    for secret in (access_token, refresh_token, wrong_secret, garbage_token, unknown_refresh, emulator.api_secret):
+        assert secret not in run.output
+    report("secrets", "input api_secret, access_token, refresh_token (7 tasks, -vvvv, diff)",
+           "absent from output, results, diffs, warnings, errors")
+
+
+def test_secret_from_the_environment_stays_out_of_a_failure(ansible, emulator):
+    wrong_secret = ansible.secret("env-wrong-secret-8b1f0d")
+    env = {"FISKALY_API_KEY": emulator.api_key, "FISKALY_API_SECRET": wrong_secret, "FISKALY_BASE_URL": emulator.base_url,
+           "FISKALY_CA_PATH": emulator.ca_path}
+
+    run = ansible.playbook([{"name": "login", TOKEN: {}}], connection=False, env=env)
+
+    assert run.status("login") == "failed" and run.task("login")["failure"]["status"] == 401
+    assert wrong_secret not in run.output and len(emulator.requests("POST", "/auth")) == 1
+
+
+def test_created_secret_appears_only_in_the_result_of_the_task_that_created_it(ansible, emulator):
+    tasks = [
+        {"name": "create", MODULE: {"name": "secret-once", "kind": "live"}, "register": "created"},
+        {"name": "again", MODULE: {"name": "secret-once", "kind": "live"}},
+        {"name": "read", INFO: {"name": "secret-once"}},
+    ]
+
+    run = ansible.playbook(tasks, diff=True)
+
+    secret = run.task("create")["secret"]
+    assert isinstance(secret, str) and len(secret) >= 16
+    assert secret not in json.dumps(run.task("create")["diff"])
+    others = [entry for entry in run.results if entry["task"] != "create"]
+    assert len(others) == 2 and all(secret not in json.dumps(entry) for entry in others)
+    shown = sections(run.stdout)
+    assert secret in shown["create"] and all(secret not in text for name, text in shown.items() if name != "create")
+    assert run.status("again") == "ok" and "secret" not in run.task("again")
+    report("secrets", "created key's secret", "only in the creating task's result; not in its diff, nor in later tasks")
+
+
+def test_secret_file_gets_the_secret_once_with_mode_0600_and_keeps_it_out_of_the_output(ansible, emulator, tmp_path):
+    path = tmp_path / "keys" / "pos.secret"
+    path.parent.mkdir()
+    tasks = [
+        {"name": "create", MODULE: {"name": "secret-file", "kind": "test", "secret_file": str(path)}},
+        # The key exists now: nothing to write, and the existing file is left alone.
+        {"name": "again", MODULE: {"name": "secret-file", "kind": "test", "secret_file": str(path)}},
+    ]
+
+    run = ansible.playbook(tasks, diff=True)
+
+    assert run.status("create") == "changed" and run.status("again") == "ok", run.output[-3000:]
+    secret = path.read_text()
+    assert secret and secret not in run.output and secret not in json.dumps(run.results)
+    result = run.task("create")
+    assert result["secret_file"] == str(path) and "secret" not in result
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert os.listdir(path.parent) == ["pos.secret"]  # no temporary file left behind
+    assert "secret_file" not in run.task("again") and path.read_text() == secret
+    report("secrets", "secret_file", "written once, mode 0600, no temp file left, secret not in output; existing key: file untouched")
+
+
+def test_existing_secret_file_fails_the_task_before_the_key_is_created(ansible, emulator, tmp_path):
+    path = tmp_path / "pos.secret"
+    path.write_text("an older secret\n")
+
+    run = ansible.playbook([{"name": "create", MODULE: {"name": "secret-taken", "kind": "test", "secret_file": str(path)}}])
+
+    message = run.task("create")["msg"]
+    assert run.status("create") == "failed" and "already exists" in message and "never overwritten" in message
+    assert writes(emulator) == [] and emulator.keys() == {}
+    assert path.read_text() == "an older secret\n"
+    report(BAD_INPUTS, "secret_file that exists, key missing", message)
+
+
+def test_check_mode_writes_no_secret_file_and_sends_no_write(ansible, emulator, tmp_path):
+    path = tmp_path / "pos.secret"
+    secrets_file = tmp_path / "fleet.json"
+    tasks = [
+        {"name": "one", MODULE: {"name": "secret-check", "kind": "test", "secret_file": str(path)}},
+        {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "check-a"}, {"name": "check-b"}], "secrets_file": str(secrets_file)}},
+    ]
+
+    run = ansible.playbook(tasks, check=True)
+
+    assert run.status("one") == "changed" and run.status("fleet") == "changed"
+    assert not path.exists() and not secrets_file.exists() and os.listdir(tmp_path).count("pos.secret") == 0
+    assert writes(emulator) == [] and emulator.keys() == {}
+
+
+def test_secrets_file_of_a_fleet_holds_every_new_secret_and_the_result_none(ansible, emulator, tmp_path):
+    emulator.seed_keys([{"name": "fleet-old", "kind": "live", "status": "enabled"}])
+    path = tmp_path / "fleet.json"
+    names = ["fleet-old", "fleet-new-1", "fleet-new-2"]
+
+    run = ansible.playbook([{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": name} for name in names], "secrets_file": str(path)}}])
+
+    result = run.task("fleet")
+    assert run.status("fleet") == "changed" and result["secrets_file"] == str(path)
+    secrets = json.loads(path.read_text())
+    assert sorted(secrets) == ["fleet-new-1", "fleet-new-2"] and all(secrets.values())
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert all("secret" not in item for item in result["results"])
+    assert not any(secret in run.output for secret in secrets.values())

@@ -1,0 +1,451 @@
+#!/usr/bin/env python
+"""Speed benchmark of fiskaly.management against the bundled emulator; prints figures, asserts nothing about timing.
+
+Run it with the python of a venv that has ansible-core, requests and trustme; its ansible-playbook is used:
+
+    /path/to/venv/bin/python tools/benchmark.py            # full run, about 5 minutes with the uri loop
+    /path/to/venv/bin/python tools/benchmark.py --quick    # CI smoke, well under a minute
+
+It starts its own emulator in this process and links the checkout into a temporary collections path,
+so nothing outside a temporary directory is touched. Exit status 0 unless a playbook fails or a request
+count is wrong (a functional failure); timing targets only print PASS or MISS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+from fiskaly_emulator import Emulator  # noqa: E402  # pylint: disable=wrong-import-position
+
+TIMER_CALLBACK = '''
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    """Record each task's wall time, from its start to its last host result, into $BENCH_TIMER_FILE."""
+
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "bench_timer"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._tasks = []
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        now = time.perf_counter()
+        self._tasks.append({"name": task.get_name(), "start": now, "end": now})
+
+    def _done(self, *_args, **_kwargs):
+        if self._tasks:
+            self._tasks[-1]["end"] = time.perf_counter()
+
+    v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = v2_runner_on_unreachable = _done
+
+    def v2_playbook_on_stats(self, stats):
+        path = os.environ.get("BENCH_TIMER_FILE")
+        if path:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump([{"name": t["name"], "seconds": t["end"] - t["start"]} for t in self._tasks], handle)
+'''
+
+PLAYBOOKS = {
+    "empty.yml": """
+        - name: Empty playbook
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Nothing
+              ansible.builtin.meta: noop
+    """,
+    "role.yml": """
+        - name: Fleet through the role
+          hosts: localhost
+          gather_facts: false
+          module_defaults:
+            group/fiskaly.management.fiskaly: "{{ connection }}"
+          tasks:
+            - name: Declare the fleet
+              ansible.builtin.include_role:
+                name: fiskaly.management.api_keys
+              vars:
+                api_keys_list: "{{ fleet }}"
+                api_keys_secrets_dir: "{{ secrets_dir }}"
+    """,
+    "module.yml": """
+        - name: Fleet through one module task
+          hosts: localhost
+          gather_facts: false
+          module_defaults:
+            group/fiskaly.management.fiskaly: "{{ connection }}"
+          tasks:
+            - name: Declare the fleet
+              fiskaly.management.fiskaly_api_key:
+                api_keys: "{{ fleet }}"
+                secrets_file: "{{ secrets_dir }}/module-{{ lookup('ansible.builtin.password', '/dev/null', length=16, chars=['digits']) }}.json"
+    """,
+    "uri_loop.yml": """
+        - name: Fleet read with ansible.builtin.uri, one GET per key
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Log in
+              ansible.builtin.uri:
+                url: "{{ connection.base_url }}/auth"
+                method: POST
+                body_format: json
+                body:
+                  api_key: "{{ connection.api_key }}"
+                  api_secret: "{{ connection.api_secret }}"
+                ca_path: "{{ connection.ca_path }}"
+              register: login
+              no_log: true
+            - name: Read each key
+              ansible.builtin.uri:
+                url: "{{ connection.base_url }}/api_keys/{{ item.name }}"
+                headers:
+                  Authorization: "Bearer {{ login.json.access_token }}"
+                ca_path: "{{ connection.ca_path }}"
+              loop: "{{ fleet }}"
+              loop_control:
+                label: "{{ item.name }}"
+    """,
+    "info_one.yml": """
+        - name: One fiskaly_api_key_info task
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Read one key
+              fiskaly.management.fiskaly_api_key_info:
+                name: "{{ key_name }}"
+                access_token: "{{ access_token }}"
+                base_url: "{{ connection.base_url }}"
+                ca_path: "{{ connection.ca_path }}"
+    """,
+    "uri_one.yml": """
+        - name: One ansible.builtin.uri task
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Read one key
+              ansible.builtin.uri:
+                url: "{{ connection.base_url }}/api_keys/{{ key_name }}"
+                headers:
+                  Authorization: "Bearer {{ access_token }}"
+                ca_path: "{{ connection.ca_path }}"
+    """,
+}
+
+BASELINE_LOOP = """
+import json, sys, time
+import requests
+base_url, ca_path, api_key, api_secret, fleet_file = sys.argv[1:6]
+fleet = json.load(open(fleet_file))["fleet"]
+start = time.perf_counter()
+with requests.Session() as session:
+    token = session.post(f"{base_url}/auth", json={"api_key": api_key, "api_secret": api_secret}, verify=ca_path).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for key in fleet:
+        body = {"kind": key["kind"], "status": key["state"], "metadata": key["metadata"]}
+        session.put(f"{base_url}/api_keys/{key['name']}", json=body, headers=headers, verify=ca_path).raise_for_status()
+print(time.perf_counter() - start)
+"""
+
+
+@dataclass
+class Run:
+    """One playbook run: wall seconds, the emulator's request log, and the task timings."""
+
+    seconds: float
+    requests: list[dict[str, Any]]
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, method: str | None = None) -> int:
+        return sum(1 for entry in self.requests if method is None or entry["method"] == method)
+
+    def task_seconds(self, name: str) -> float:
+        return sum(task["seconds"] for task in self.tasks if task["name"].endswith(name))
+
+
+@dataclass
+class Row:
+    measure: str
+    figure: str
+    target: str
+    verdict: str  # PASS, MISS or "" (information only)
+
+
+class FunctionalError(RuntimeError):
+    """A playbook failed or the API saw the wrong requests: the figures would mean nothing."""
+
+
+class Bench:  # pylint: disable=too-many-instance-attributes
+    """Runs the measurements."""
+
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args = args
+        self.work = work
+        self.python = args.python
+        self.playbook_bin = args.ansible_playbook
+        self.emulator = Emulator("127.0.0.1", 0, tls_dir=work / "tls", access_token_ttl=3600).start()
+        self.rows: list[Row] = []
+        self.fleet = [{"name": f"bench-{index:05d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}}
+                      for index in range(args.keys)]
+        self._setup_files()
+
+    def close(self) -> None:
+        self.emulator.stop()
+
+    # Setup
+
+    def _setup_files(self) -> None:
+        link = self.work / "collections" / "ansible_collections" / "fiskaly" / "management"
+        link.parent.mkdir(parents=True)
+        link.symlink_to(ROOT)
+        (self.work / "callback_plugins").mkdir()
+        (self.work / "callback_plugins" / "bench_timer.py").write_text(TIMER_CALLBACK, encoding="utf-8")
+        (self.work / "secrets").mkdir(mode=0o700)
+        for name, text in PLAYBOOKS.items():
+            (self.work / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        (self.work / "inventory.ini").write_text(
+            f"localhost ansible_connection=local ansible_python_interpreter={self.python}\n", encoding="utf-8")
+        connection = {"base_url": self.emulator.base_url, "ca_path": self.emulator.ca_path,
+                      "api_key": self.emulator.api_key, "api_secret": self.emulator.api_secret}
+        common = {"connection": connection, "secrets_dir": str(self.work / "secrets")}
+        self._write_vars("vars-empty.json", {})
+        self._write_vars("vars-fleet.json", {**common, "fleet": self.fleet})
+        self._write_vars("vars-uri.json", {**common, "fleet": self.fleet[:self.args.uri_keys or self.args.keys]})
+        self.env = {name: value for name, value in os.environ.items() if not name.startswith(("FISKALY_", "ANSIBLE_"))}
+        self.env.update({
+            "ANSIBLE_COLLECTIONS_PATH": str(self.work / "collections"),
+            "ANSIBLE_CALLBACK_PLUGINS": str(self.work / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_LOCAL_TEMP": str(self.work / "ansible-local"),
+            "ANSIBLE_REMOTE_TEMP": str(self.work / "ansible-remote"),
+        })
+
+    def _write_vars(self, name: str, data: dict[str, Any]) -> None:
+        (self.work / name).write_text(json.dumps(data), encoding="utf-8")
+
+    # Running
+
+    def playbook(self, name: str, vars_file: str, extra: dict[str, Any] | None = None) -> Run:
+        """Run one playbook; the emulator's request log covers exactly this run."""
+        timer_file = self.work / "timer.json"
+        timer_file.unlink(missing_ok=True)
+        command = [self.playbook_bin, "-i", str(self.work / "inventory.ini"), "-e", f"@{self.work / vars_file}", str(self.work / name)]
+        if extra:
+            command[-1:-1] = ["-e", json.dumps(extra)]
+        self.emulator.clear_requests()
+        start = time.perf_counter()
+        done = subprocess.run(command, env={**self.env, "BENCH_TIMER_FILE": str(timer_file)}, cwd=self.work,
+                              capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise FunctionalError(f"{name} failed (rc {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
+        tasks = json.loads(timer_file.read_text(encoding="utf-8")) if timer_file.exists() else []
+        return Run(seconds, self.emulator.requests(), tasks)
+
+    def repeat(self, label: str, runs: int, prepare, name: str, vars_file: str, extra: dict[str, Any] | None = None) -> list[Run]:
+        results = []
+        for index in range(runs):
+            if prepare is not None:
+                prepare()
+            results.append(self.playbook(name, vars_file, extra))
+            print(f"  {label} run {index + 1}/{runs}: {results[-1].seconds:.2f} s, {results[-1].count()} requests", flush=True)
+        return results
+
+    def seed_fleet(self) -> None:
+        self.emulator.reset()
+        self.emulator.seed_keys([{"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]}
+                                 for key in self.fleet])
+
+    def row(self, measure: str, figure: str, target: str = "", passed: bool | None = None) -> None:
+        self.rows.append(Row(measure, figure, target, "" if passed is None else ("PASS" if passed else "MISS")))
+
+    # Measurements
+
+    def measure(self) -> None:
+        args, keys = self.args, self.args.keys
+        print(f"ansible-playbook: {self.playbook_bin} ({self.version()}); modules run with {self.python}")
+        print(f"{keys} keys, {args.runs} runs each (median)", flush=True)
+        self.playbook("empty.yml", "vars-empty.json")  # warm-up: byte code and file caches
+        empty = median(self.repeat("empty playbook", args.runs, None, "empty.yml", "vars-empty.json"))
+        self.row("1. empty playbook wall time", f"{empty:.2f} s")
+
+        self.seed_fleet()
+        noop = {}
+        for how, book in (("role", "role.yml"), ("module task", "module.yml")):
+            self.playbook(book, "vars-fleet.json")  # warm-up, not counted
+            runs = self.repeat(f"no-op via {how}", args.runs, None, book, "vars-fleet.json")
+            writes = max(run.count("PUT") + run.count("PATCH") for run in runs)
+            if writes:
+                raise FunctionalError(f"the no-op run via the {how} sent {writes} writes")
+            noop[how] = median(runs)
+            requests = max(run.count() for run in runs)
+            self.row(f"2. no-op {keys} keys via {how}: HTTP requests", str(requests), "<= 12", requests <= 12)
+            self.row(f"2. no-op {keys} keys via {how}: wall vs empty playbook", f"{noop[how]:.2f} s = {noop[how] / empty:.2f}x",
+                     "<= 1.5x", noop[how] / empty <= 1.5)
+
+        self.measure_create(empty)
+        self.measure_uri_loop(empty, noop["role"])
+        self.measure_one_task(empty)
+
+    def measure_create(self, empty: float) -> None:
+        keys = self.args.keys
+        runs = self.repeat("create via role", self.args.runs, self.emulator.reset, "role.yml", "vars-fleet.json")
+        for run in runs:
+            if run.count("PUT") != keys:
+                raise FunctionalError(f"creating {keys} keys sent {run.count('PUT')} PUTs")
+        created = median(runs)
+        handler = self.emulator.stats()  # counters since the last reset: exactly the last create run
+        loops = []
+        for _ in range(self.args.runs):
+            self.emulator.reset()
+            loops.append(self.baseline_loop())
+        loop = statistics.median(loops)
+        others = max(run.count() - run.count("PUT") for run in runs)
+        baseline = empty + loop
+        self.row(f"3. create {keys} keys via role: PUT requests", str(runs[-1].count("PUT")), f"= {keys}", True)
+        self.row(f"3. create {keys} keys via role: other requests", str(others), "<= 12", others <= 12)
+        self.row(f"3. python requests loop, {keys} PUTs, one Session", f"{loop:.2f} s")
+        self.row(f"3. create {keys} keys via role: wall vs empty + loop", f"{created:.2f} s vs {baseline:.2f} s = {created / baseline:.2f}x",
+                 "<= 2x", created / baseline <= 2)
+        per_thousand = handler["handler_seconds"] / max(handler["requests"], 1) * 1000
+        self.row(f"6. emulator handler time ({handler['requests']} requests of a create run)",
+                 f"{handler['handler_seconds']:.3f} s = {per_thousand:.3f} s per 1000", "< 1 s per 1000", per_thousand < 1)
+
+    def baseline_loop(self) -> float:
+        done = subprocess.run([self.python, "-c", BASELINE_LOOP, self.emulator.base_url, self.emulator.ca_path, self.emulator.api_key,
+                               self.emulator.api_secret, str(self.work / "vars-fleet.json")],
+                              env=self.env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise FunctionalError(f"the requests loop failed:\n{done.stderr[-2000:]}")
+        return float(done.stdout.strip())
+
+    def measure_uri_loop(self, empty: float, noop_role: float) -> None:
+        keys = self.args.keys
+        if self.args.skip_uri:
+            self.row("4. uri loop no-op vs role no-op: speed-up", "skipped (--skip-uri/--quick)", ">= 20x")
+            return
+        self.seed_fleet()
+        subset = self.args.uri_keys or keys
+        runs = self.repeat(f"uri loop over {subset} keys", self.args.uri_runs, None, "uri_loop.yml", "vars-uri.json")
+        if max(run.count("GET") for run in runs) != subset:
+            raise FunctionalError("the uri loop did not send one GET per key")
+        measured = median(runs)
+        if subset == keys:
+            uri, how = measured, "measured"
+        else:
+            uri, how = empty + (measured - empty) * keys / subset, f"EXTRAPOLATED from {subset} keys ({measured:.1f} s)"
+        self.row(f"4. uri loop, {keys} GETs: wall", f"{uri:.1f} s ({how})")
+        self.row("4. uri loop no-op vs role no-op: speed-up", f"{uri / noop_role:.1f}x", ">= 20x", uri / noop_role >= 20)
+
+    def measure_one_task(self, empty: float) -> None:
+        self.seed_fleet()
+        extra = {"access_token": self.emulator.issue_token(), "key_name": self.fleet[0]["name"]}
+        for book in ("info_one.yml", "uri_one.yml"):
+            self.playbook(book, "vars-fleet.json", extra)  # warm-up, not counted
+        info = self.repeat("one info task", self.args.runs, None, "info_one.yml", "vars-fleet.json", extra)
+        uri = self.repeat("one uri task", self.args.runs, None, "uri_one.yml", "vars-fleet.json", extra)
+        for run in info + uri:
+            if run.count() != 1:
+                raise FunctionalError(f"one read task sent {run.count()} requests")
+        info_wall, uri_wall = median(info), median(uri)
+        self.row("5. one info task vs one uri task: whole playbook", f"{info_wall:.2f} s vs {uri_wall:.2f} s = {info_wall / uri_wall:.2f}x",
+                 "<= 1.2x", info_wall / uri_wall <= 1.2)
+        info_task = statistics.median(run.task_seconds("Read one key") for run in info)
+        uri_task = statistics.median(run.task_seconds("Read one key") for run in uri)
+        self.row("5. one info task vs one uri task: task only (callback)",
+                 f"{info_task * 1000:.0f} ms vs {uri_task * 1000:.0f} ms = {info_task / uri_task:.2f}x", "(info)")
+        self.row("5. ... task only, as playbook minus empty playbook",
+                 f"{(info_wall - empty) * 1000:.0f} ms vs {(uri_wall - empty) * 1000:.0f} ms = {(info_wall - empty) / max(uri_wall - empty, 1e-3):.2f}x",
+                 "(info)")
+
+    def version(self) -> str:
+        done = subprocess.run([self.playbook_bin, "--version"], env=self.env, capture_output=True, text=True, check=False)
+        return done.stdout.splitlines()[0] if done.stdout else "unknown version"
+
+    def report(self) -> None:
+        width = max(len(row.measure) for row in self.rows)
+        fig = max(len(row.figure) for row in self.rows)
+        print()
+        print(f"{'measure':<{width}}  {'figure':<{fig}}  {'target':<15}  result")
+        print("-" * (width + fig + 30))
+        for row in self.rows:
+            print(f"{row.measure:<{width}}  {row.figure:<{fig}}  {row.target:<15}  {row.verdict}")
+        print()
+        for row in self.rows:
+            if row.verdict:
+                print(f"{row.verdict}: {row.measure}: {row.figure} (target {row.target})")
+
+
+def median(runs: list[Run]) -> float:
+    return statistics.median(run.seconds for run in runs)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--keys", type=int, default=1000, help="fleet size (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement, the median counts (default: %(default)s)")
+    parser.add_argument("--uri-runs", type=int, default=1, help="runs of the slow uri loop (default: %(default)s)")
+    parser.add_argument("--uri-keys", type=int, default=0,
+                        help="measure the uri loop over this many keys only and EXTRAPOLATE to --keys (default: measure all)")
+    parser.add_argument("--skip-uri", action="store_true", help="skip the uri loop (minutes at 1000 keys)")
+    parser.add_argument("--quick", action="store_true", help="CI smoke: one run each, no uri loop")
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the modules (default: this one)")
+    parser.add_argument("--ansible-playbook", default=str(Path(sys.executable).parent / "ansible-playbook"),
+                        help="ansible-playbook to run (default: the one next to this python)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.skip_uri = 1, True
+    if args.keys < 1 or args.runs < 1 or args.uri_runs < 1 or not 0 <= args.uri_keys <= args.keys:
+        parser.error("--keys, --runs and --uri-runs must be >= 1, and --uri-keys between 0 and --keys")
+    if not shutil.which(args.ansible_playbook):
+        parser.error(f"no ansible-playbook at {args.ansible_playbook}: run this with a venv's python or pass --ansible-playbook")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="fiskaly-bench-") as tmp:
+        bench = Bench(args, Path(tmp))
+        try:
+            bench.measure()
+        except FunctionalError as error:
+            print(f"FAILED: {error}", file=sys.stderr)
+            return 1
+        finally:
+            bench.close()
+        bench.report()
+    print(f"benchmark took {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The module and role reference under docs/reference/, generated from the plugins' own
+# documentation (DOCUMENTATION/EXAMPLES/RETURN, doc fragments, roles/*/meta/argument_specs.yml).
+#
+# Usage: tools/docs.sh build    regenerate docs/reference/
+#        tools/docs.sh check    regenerate into a temp dir and fail with a diff if the committed
+#                               docs/reference/ is stale; then run
+#                               `antsibull-docs lint-collection-docs --plugin-docs` on the collection
+#                               (docs/docsite/ guides, links.yml, extra-docs.yml, plugin docs)
+#
+# antsibull-docs comes from .venv/tools/bin (built by tools/venv.sh tools) if present, else
+# from PATH; its directory goes first on PATH because antsibull-docs runs `ansible` and
+# `ansible-doc` from there. ANSIBLE_COLLECTIONS_PATH is set here to a temp dir in which
+# ansible_collections/fiskaly/management is a symlink to this checkout.
+#
+# Output format: antsibull-docs `collection --output-format simplified-rst --squash-hierarchy`,
+# plain RST files (index.rst plus one page per module and role) that read without Sphinx.
+# --no-add-antsibull-docs-version keeps them free of tool versions, and nothing in them
+# depends on the date, so `check` is stable. Links that antsibull-docs writes for the Ansible
+# docsite (../../fiskaly/management/NAME.html) are rewritten to the sibling .rst files.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REFERENCE="$ROOT/docs/reference"
+COLLECTION=fiskaly.management
+
+usage() {
+  echo "usage: $0 build|check" >&2
+  exit 2
+}
+
+find_antsibull_docs() {
+  if [[ -x "$ROOT/.venv/tools/bin/antsibull-docs" ]]; then
+    printf '%s\n' "$ROOT/.venv/tools/bin/antsibull-docs"
+  elif command -v antsibull-docs >/dev/null 2>&1; then
+    command -v antsibull-docs
+  else
+    echo "docs.sh: antsibull-docs not found: run tools/venv.sh tools, or install antsibull-docs" >&2
+    return 1
+  fi
+}
+
+# generate DEST: write the reference into the (new) directory DEST.
+generate() {
+  local dest=$1 file
+  mkdir -p "$dest"
+  chmod 700 "$dest" # antsibull-docs insists on a directory writable by its owner only
+  antsibull-docs collection --use-current --fail-on-error \
+    --output-format simplified-rst --squash-hierarchy \
+    --no-add-antsibull-docs-version --cleanup everything \
+    --dest-dir "$dest" "$COLLECTION" >"$WORK/antsibull-docs.log" 2>&1 || {
+    cat "$WORK/antsibull-docs.log" >&2
+    echo "docs.sh: antsibull-docs collection failed" >&2
+    return 1
+  }
+  # Docsite links (HTML paths and Sphinx :ref: labels) -> links between the generated .rst
+  # files, so that the reference reads on a forge without Sphinx.
+  # shellcheck disable=SC2016  # the backquotes are RST, not shell
+  while IFS= read -r -d '' file; do
+    sed -i -E \
+      -e 's#\.\./\.\./fiskaly/management/([A-Za-z0-9_]+)\.html#\1.rst#g' \
+      -e 's#:ref:`([^`<]*) <ansible_collections\.fiskaly\.management\.([a-z0-9_]+_(module|role))>`#`\1 <\2.rst>`_#g' \
+      -e 's#:ref:`([^`<]*) <ansible_collections\.fiskaly\.management\.docsite\.([a-z0-9_]+)>`#`\1 <\2.rst>`_#g' \
+      -e 's#:ref:`ansible_collections\.fiskaly\.management\.docsite\.([a-z0-9_]+)`#`<\1.rst>`_#g' \
+      -e 's#[ \t]+$##' \
+      "$file"
+  done < <(find "$dest" -name '*.rst' -print0)
+  chmod 755 "$dest"
+  find "$dest" -type f -exec chmod 644 {} +
+}
+
+main() {
+  [[ $# -eq 1 ]] || usage
+  local mode=$1 antsibull
+  case "$mode" in build | check) ;; *) usage ;; esac
+
+  antsibull=$(find_antsibull_docs)
+  PATH="$(dirname "$antsibull"):$PATH"
+  export PATH
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/fiskaly-docs.XXXXXX")
+  trap 'rm -rf "$WORK"' EXIT
+  mkdir -p "$WORK/collections/ansible_collections/fiskaly"
+  ln -sfn "$ROOT" "$WORK/collections/ansible_collections/fiskaly/management"
+  export ANSIBLE_COLLECTIONS_PATH="$WORK/collections"
+  export ANSIBLE_NOCOLOR=1 NO_COLOR=1
+
+  generate "$WORK/reference"
+
+  if [[ "$mode" == build ]]; then
+    rm -rf "$REFERENCE"
+    mkdir -p "$(dirname "$REFERENCE")"
+    cp -R "$WORK/reference" "$REFERENCE"
+    echo "docs.sh: wrote $(find "$REFERENCE" -type f | wc -l) files to ${REFERENCE#"$ROOT"/}"
+    return 0
+  fi
+
+  if ! (cd "$WORK" && diff -ru "$REFERENCE" reference) >"$WORK/reference.diff" 2>&1; then
+    cat "$WORK/reference.diff"
+    echo "docs.sh: docs/reference/ is stale: run tools/docs.sh build and commit the result" >&2
+    return 1
+  fi
+  echo "docs.sh: docs/reference/ is up to date"
+  antsibull-docs lint-collection-docs --plugin-docs "$WORK/collections/ansible_collections/fiskaly/management"
+  echo "docs.sh: lint-collection-docs passed"
+}
+
+main "$@"
