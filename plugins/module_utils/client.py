@@ -77,6 +77,9 @@ def _transport_kind(error: Exception) -> str:
 def _transport_detail(error: Exception) -> str:
     reason = error.args[0] if error.args else error
     reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    # ProtocolError('Connection aborted.', RemoteDisconnected('Remote end closed ...')): the cause comes last.
+    while isinstance(reason, BaseException) and len(reason.args) > 1 and isinstance(reason.args[-1], BaseException):
+        reason = reason.args[-1]
     return str(reason) or type(reason).__name__
 
 

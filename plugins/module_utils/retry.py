@@ -13,6 +13,7 @@ import random
 import time
 
 try:
+    from urllib3.exceptions import MaxRetryError
     from urllib3.util.retry import Retry
 except ImportError:  # requests (and with it urllib3) missing: the client reports it via missing_required_lib
     Retry = object
@@ -20,6 +21,9 @@ except ImportError:  # requests (and with it urllib3) missing: the client report
 # 429: rate limited (the contract says it carries Retry-After).
 # 500, 502, 503, 504: transient server or gateway faults, "the same request may succeed later".
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+
+# What resolvers say of a name that does not exist (glibc, macOS); "Temporary failure" is retried.
+PERMANENT_DNS_FAILURES = ("Name or service not known", "nodename nor servname provided")
 
 # Longest single wait, whatever Retry-After asks for: a run should fail rather than hang.
 RETRY_AFTER_CAP = 30.0
@@ -51,6 +55,12 @@ class DeadlineRetry(Retry):
         if retry_after is None:
             return None
         return min(retry_after, RETRY_AFTER_CAP, self.remaining())
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if error is not None and any(text in str(error) for text in PERMANENT_DNS_FAILURES):
+            # The resolver said the name does not exist: asking again cannot help, unlike a resolver timeout.
+            raise MaxRetryError(_pool, url, error)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def is_exhausted(self) -> bool:
         # Out of time counts as out of attempts, so urllib3 raises or returns the last answer.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,6 +20,9 @@ HERE = Path(__file__).resolve().parent
 PYTHON = os.environ.get("FISKALY_TEST_PYTHON", sys.executable)
 BIN = Path(sys.executable).parent  # the venv whose ansible-core is under test
 GROUP = "group/fiskaly.management.fiskaly"
+
+# A Python stack frame as tracebacks print it, whatever header ansible-core puts above it.
+STACK_FRAME = re.compile(r'File "[^"]+", line \d+, in ')
 
 SCAN = {"runs": 0, "bytes": 0, "secrets_found": 0, "tracebacks": 0}
 
@@ -73,6 +77,7 @@ class Ansible:
             "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
             "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
             "ANSIBLE_CALLBACKS_ENABLED": "result_log",
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",  # ad hoc `ansible` loads no callback plugin without it
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "0",
             "ANSIBLE_LOCAL_TEMP": str(self.workdir / "ansible-tmp"),
@@ -120,7 +125,7 @@ class Ansible:
         SCAN["bytes"] += len(seen)
         leaked = sorted(secret for secret in self.secrets if secret and secret in seen)
         SCAN["secrets_found"] += len(leaked)
-        tracebacks = seen.count("Traceback (most recent call last)")
+        tracebacks = seen.count("Traceback (most recent call last)") + len(STACK_FRAME.findall(seen))
         SCAN["tracebacks"] += tracebacks
         assert not leaked, f"input secrets found in the output of {run.command}"
         assert not tracebacks, f"a Python traceback reached the output of {run.command}:\n{run.output[-3000:]}"

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import faulted_requests, report
+from conftest import faulted_requests, report, writes
 
 KEY = "fault-key"
 MODULE = "fiskaly.management.fiskaly_api_key"
@@ -87,12 +87,8 @@ def test_fault_that_outlasts_the_retries_fails_the_task_naming_status_and_messag
         assert result["failure"]["code"] == expected and expected in message
     faulted_requests(emulator, 2)  # a delayed attempt must not spill into the next test's log
     attempts = emulator.requests("GET", f"/api_keys/{KEY}")
-    assert len(attempts) == 2 and writes_of(emulator) == [] and emulator.keys() == {}
+    assert len(attempts) == 2 and writes(emulator) == [] and emulator.keys() == {}
     report(OUTLASTING, kind, f"task fails: {message}")
-
-
-def writes_of(emulator) -> list[dict]:
-    return [entry for entry in emulator.requests() if entry["method"] in ("PUT", "PATCH")]
 
 
 def test_retry_deadline_ends_the_retrying_before_the_retries_are_spent(ansible, emulator):

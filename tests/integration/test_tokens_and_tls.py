@@ -3,6 +3,8 @@ https only."""
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 import time
 
@@ -19,9 +21,6 @@ SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 def token_exp(token: str) -> int:
     """The exp claim of the emulator's JWT."""
-    import base64  # pylint: disable=import-outside-toplevel
-    import json  # pylint: disable=import-outside-toplevel
-
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"]
 

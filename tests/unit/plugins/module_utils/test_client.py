@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import time
+from http.client import RemoteDisconnected
 from types import SimpleNamespace
 
 import pytest
 import requests
+from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError
 
 from ansible_collections.fiskaly.management.plugins.module_utils import client as client_module
 from ansible_collections.fiskaly.management.plugins.module_utils.client import CreateConflict, FiskalyClient, token_expiry
@@ -182,6 +184,23 @@ def test_transport_failures_are_named(error, kind):
     assert raised.value.kind == kind
     assert str(raised.value).startswith(f"Retrieving a token with api_key and api_secret failed: {kind}: ")
     assert "s3cret" not in str(raised.value)
+
+
+def test_a_read_timeout_that_used_up_the_retries_is_named_timeout():
+    # requests raises ConnectionError(MaxRetryError(reason=ReadTimeoutError)) then, not a Timeout.
+    cause = ReadTimeoutError(None, "/api_keys/pos-1", "Read timed out. (read timeout=1.0)")
+    error = requests.exceptions.ConnectionError(MaxRetryError(None, "/api_keys/pos-1", cause))
+    with pytest.raises(TransportError, match=r"failed: timeout: .*Read timed out"):
+        make_client(Transport(error)).authenticate()
+
+
+def test_a_dropped_connection_is_told_in_words_not_as_a_python_tuple():
+    cause = ProtocolError("Connection aborted.", RemoteDisconnected("Remote end closed connection without response"))
+    error = requests.exceptions.ConnectionError(MaxRetryError(None, "/auth", cause))
+    with pytest.raises(TransportError) as raised:
+        make_client(Transport(error)).authenticate()
+    assert str(raised.value) == ("Retrieving a token with api_key and api_secret failed: connection closed by the server: "
+                                 "Remote end closed connection without response")
 
 
 def page(names, count):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError, SSLError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError, SSLError
 from urllib3.response import HTTPResponse
 
 from ansible_collections.fiskaly.management.plugins.module_utils.retry import RETRY_AFTER_CAP, RETRY_STATUSES, build_retry
@@ -70,3 +70,13 @@ def test_the_budget_carries_over_to_each_attempt():
 def test_tls_failures_are_not_retried():
     with pytest.raises(MaxRetryError):
         build_retry(5, 60).increment("GET", "/x", error=SSLError("certificate verify failed"))
+
+
+def test_a_name_that_does_not_exist_is_not_asked_again():
+    with pytest.raises(MaxRetryError):
+        build_retry(5, 60).increment("GET", "/x", error=NewConnectionError(None, "Failed to resolve: [Errno -2] Name or service not known"))
+
+
+def test_a_resolver_that_is_only_slow_is_asked_again():
+    later = build_retry(5, 60).increment("GET", "/x", error=NewConnectionError(None, "[Errno -3] Temporary failure in name resolution"))
+    assert len(later.history) == 1
