@@ -1,6 +1,7 @@
 """Fixtures shared by the whole test suite: one HTTPS emulator of the fiskaly Management API per session."""
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 from fiskaly_emulator import Emulator  # noqa: E402  # pylint: disable=wrong-import-position
+
+import run_report  # noqa: E402  # pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +31,22 @@ def emulator(emulator_server: Emulator) -> Iterator[Emulator]:  # pylint: disabl
     """The session emulator, reset to an empty state for this test."""
     emulator_server.reset()
     yield emulator_server
+
+
+def pytest_sessionfinish(session) -> None:
+    """A pytest-xdist worker hands its figures to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fiskaly_run_report"] = json.dumps(run_report.snapshot())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # pylint: disable=unused-argument
+    """The pytest-xdist controller folds in the figures of a worker that finished."""
+    data = getattr(node, "workeroutput", {}).get("fiskaly_run_report")
+    if data:
+        run_report.merge(json.loads(data))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    run_report.write(terminalreporter)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from collection_path import collections_root
+from run_report import SCAN, report  # noqa: F401  # pylint: disable=unused-import  # report: for the tests
 
 HERE = Path(__file__).resolve().parent
 PYTHON = os.environ.get("FISKALY_TEST_PYTHON", sys.executable)
@@ -23,8 +24,6 @@ GROUP = "group/fiskaly.management.fiskaly"
 
 # A Python stack frame as tracebacks print it, whatever header ansible-core puts above it.
 STACK_FRAME = re.compile(r'File "[^"]+", line \d+, in ')
-
-SCAN = {"runs": 0, "bytes": 0, "secrets_found": 0, "tracebacks": 0}
 
 
 @dataclass
@@ -140,31 +139,6 @@ def ansible(emulator, tmp_path) -> Ansible:
 def writes(emulator) -> list[dict]:
     """The PUT and PATCH requests the emulator received."""
     return [entry for entry in emulator.requests() if entry["method"] in ("PUT", "PATCH")]
-
-
-def pytest_terminal_summary(terminalreporter):
-    if SCAN["runs"]:
-        terminalreporter.write_line(
-            f"secret and traceback scan: {SCAN['runs']} ansible runs, {SCAN['bytes']} bytes of output at -vvvv, "
-            f"input secrets found: {SCAN['secrets_found']}, tracebacks seen: {SCAN['tracebacks']}")
-    write_report(terminalreporter)
-
-
-# What the reliability and security tests observed, printed as tables after the run (see report()).
-REPORT: dict[str, dict[str, str]] = {}
-
-
-def report(table: str, row: str, outcome: str) -> None:
-    """Note one observed outcome (say, how a fault kind ended) for the terminal summary."""
-    REPORT.setdefault(table, {})[row] = " ".join(outcome.split())[:150]
-
-
-def write_report(terminalreporter) -> None:
-    for table, rows in REPORT.items():
-        terminalreporter.write_sep("-", table)
-        width = max(len(row) for row in rows)
-        for row, outcome in sorted(rows.items()):
-            terminalreporter.write_line(f"{row:<{width}}  {outcome}")
 
 
 def faulted_requests(emulator, count: int, limit: float = 10.0) -> list[dict]:

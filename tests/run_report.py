@@ -1,0 +1,36 @@
+"""Figures the suite reports after a run: the secret and traceback scan of every ansible run, and
+tables of observed outcomes (how each fault kind ended, say). Under pytest-xdist each worker keeps
+its own; tests/conftest.py folds them together in the controller and prints them."""
+
+from __future__ import annotations
+
+SCAN = {"runs": 0, "bytes": 0, "secrets_found": 0, "tracebacks": 0}
+REPORT: dict[str, dict[str, str]] = {}
+
+
+def report(table: str, row: str, outcome: str) -> None:
+    """Note one observed outcome for the summary after the run."""
+    REPORT.setdefault(table, {})[row] = " ".join(outcome.split())[:150]
+
+
+def snapshot() -> dict:
+    return {"scan": SCAN, "report": REPORT}
+
+
+def merge(data: dict) -> None:
+    for name, value in data["scan"].items():
+        SCAN[name] += value
+    for table, rows in data["report"].items():
+        REPORT.setdefault(table, {}).update(rows)
+
+
+def write(terminalreporter) -> None:
+    if SCAN["runs"]:
+        terminalreporter.write_line(
+            f"secret and traceback scan: {SCAN['runs']} ansible runs, {SCAN['bytes']} bytes of output at -vvvv, "
+            f"input secrets found: {SCAN['secrets_found']}, tracebacks seen: {SCAN['tracebacks']}")
+    for table, rows in REPORT.items():
+        terminalreporter.write_sep("-", table)
+        width = max(len(row) for row in rows)
+        for row, outcome in sorted(rows.items()):
+            terminalreporter.write_line(f"{row:<{width}}  {outcome}")
