@@ -324,7 +324,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         created = median(runs)
         handler = self.emulator.stats()  # counters since the last reset: exactly the last create run
         loops = []
-        for _ in range(self.args.runs):
+        for _run in range(self.args.runs):
             self.emulator.reset()
             loops.append(self.baseline_loop())
         loop = statistics.median(loops)

@@ -8,27 +8,9 @@ import time
 from typing import Any
 
 import pytest
-import requests
 
 from fiskaly_emulator import Emulator
-
-SECRET_LIKE = "s3cr3t-value-that-must-never-be-echoed"
-
-
-def call(emu: Emulator, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
-    headers = kwargs.pop("headers", {})
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, emu.base_url + path, headers=headers, verify=emu.ca_path, timeout=10, **kwargs)
-
-
-def assert_error(response: requests.Response, status: int, code: str) -> dict[str, Any]:
-    body = response.json()
-    assert response.status_code == status
-    assert set(body) == {"status_code", "error", "code", "message"}
-    assert body["status_code"] == status and body["code"] == code and body["message"]
-    assert body["error"] == response.reason
-    return body
+from wire import SECRET_LIKE, assert_error, call
 
 
 def login(emu: Emulator, readonly: bool = False) -> dict[str, Any]:

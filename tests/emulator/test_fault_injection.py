@@ -9,14 +9,13 @@ import pytest
 import requests
 
 from fiskaly_emulator import Emulator
+import wire
 
 CREATE = {"kind": "test", "status": "enabled"}
 
 
 def call(emu: Emulator, method: str, path: str, **kwargs: Any) -> requests.Response:
-    headers = {"Authorization": f"Bearer {emu.issue_token()}"}
-    timeout = kwargs.pop("timeout", 10)
-    return requests.request(method, emu.base_url + path, headers=headers, verify=emu.ca_path, timeout=timeout, **kwargs)
+    return wire.call(emu, method, path, emu.issue_token(), **kwargs)
 
 
 @pytest.mark.parametrize("status", [400, 429, 500, 502, 503, 504, 599])

@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_s
 
 from collection_path import collections_root
 from conftest import report
+from fault_catalogue import fault_targets, retryable_faults
 
 sys.path.insert(0, str(collections_root()))
 
@@ -34,17 +35,8 @@ except ImportError:
 from ansible_collections.fiskaly.management.plugins.modules import fiskaly_api_key  # noqa: E402
 
 NAME = "prop-key"
-FAULTS = {
-    "429 with Retry-After": {"status": 429, "retry_after": 1},
-    "429 without Retry-After": {"status": 429},
-    "500": {"status": 500},
-    "502 HTML page": {"status": 502, "html": True},
-    "503": {"status": 503},
-    "504": {"status": 504},
-    "dropped connection": {"drop": True},
-    "delay beyond timeout": {"delay": 0.8},
-}
-TARGETS = {"POST": "/auth", "GET": f"/api_keys/{NAME}", "PUT": f"/api_keys/{NAME}", "PATCH": f"/api_keys/{NAME}"}
+FAULTS = retryable_faults(read_timeout_delay=0.8)
+TARGETS = fault_targets(NAME)
 SHOWN = ("name", "kind", "status", "metadata")
 SEEN: dict[str, int] = {}
 

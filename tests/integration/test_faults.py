@@ -9,6 +9,7 @@ import os
 import pytest
 
 from conftest import faulted_requests, report, writes
+from fault_catalogue import fault_targets, retryable_faults
 
 KEY = "fault-key"
 MODULE = "fiskaly.management.fiskaly_api_key"
@@ -18,19 +19,10 @@ FAST = {"retries": 3, "retry_deadline": 20, "timeout": 1}
 SURVIVED = "fault kinds survived (one on each of GET, PUT, PATCH, POST /auth; retries 3)"
 OUTLASTING = "faults outlasting the retry budget (on GET)"
 
-FAULTS = {
-    "429 with Retry-After": {"status": 429, "retry_after": 1},
-    "429 without Retry-After": {"status": 429},
-    "500": {"status": 500},
-    "502 HTML page": {"status": 502, "html": True},
-    "503": {"status": 503},
-    "504": {"status": 504},
-    "dropped connection": {"drop": True},
-    "delay beyond timeout": {"delay": 2.5},
-}
+FAULTS = retryable_faults(read_timeout_delay=2.5)
 
 # Where the two tasks of a run send each method: create (POST /auth, GET, PUT), then disable (POST /auth, GET, PATCH).
-TARGETS = {"POST": "/auth", "GET": f"/api_keys/{KEY}", "PUT": f"/api_keys/{KEY}", "PATCH": f"/api_keys/{KEY}"}
+TARGETS = fault_targets(KEY)
 
 
 def create_then_disable(name: str = KEY) -> list[dict]:
