@@ -44,7 +44,8 @@ options:
     default: 5
   retry_deadline:
     description:
-      - The most seconds that one request may spend waiting between its attempts; no attempt starts after it.
+      - The most seconds that one request may spend on its attempts and the waits between them; no attempt
+        starts after it, though one that started before may take up to O(timeout) more.
     type: float
     default: 60
 """

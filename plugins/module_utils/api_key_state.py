@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 from .client import PAGE_SIZE, CreateConflict, FiskalyClient
-from .errors import FiskalyError, InvalidInput
+from .errors import FiskalyError, InvalidInput, TransportError
 
 SHOWN_FIELDS = ("name", "kind", "status", "metadata")
 
@@ -158,21 +158,35 @@ class Reconciler:
             created = self.client.create_api_key(desired.name, desired.kind, desired.status_to_create, desired.metadata)
         except CreateConflict as conflict:
             existing = self.client.get_api_key(desired.name)
-            if conflict.retried or existing is None:
-                raise lost_secret(desired.name, existing) from None
+            if existing is None:
+                raise FiskalyError(f"Creating API key '{desired.name}' failed: the API answered 409 (it exists), "
+                                   "but the key cannot be read", **conflict.result) from None
+            if conflict.maybe_ours:
+                raise lost_secret(desired.name, existing, "the repeated request found the key existing (HTTP 409)") from None
             # Created by someone else since we looked (another fork, say): reconcile with that key.
             replan = Plan(desired, existing)
             if replan.errors():
                 raise InvalidInput("; ".join(replan.errors())) from None
             return self.apply(replan)
+        except TransportError as failure:
+            # No answer in the end: the server may still have created the key. Look, so as not to report a plain
+            # failure that a rerun would then report as "unchanged", the secret silently gone.
+            try:
+                existing = self.client.get_api_key(desired.name)
+            except FiskalyError:
+                raise FiskalyError(f"{failure}. The key may have been created all the same, its secret lost: "
+                                   "a run that finds it existing will not report it as created", **failure.result) from None
+            if existing is not None:
+                raise lost_secret(desired.name, existing, f"the request ended in a {failure.kind}") from None
+            raise
         return Outcome(plan, without_secret(created), created.get("secret"))
 
 
-def lost_secret(name: str, existing: dict | None) -> FiskalyError:
+def lost_secret(name: str, existing: dict, how: str) -> FiskalyError:
     return FiskalyError(
-        f"API key '{name}' was created, but its secret was not received: the answer to the create request was lost "
-        "and the repeated request found the key existing (HTTP 409). The API never shows a secret again. "
+        f"API key '{name}' was created, but its secret was not received: the answer to the create request was lost and "
+        f"{how}. The API never shows a secret again. "
         f"Disable this key (state: disabled) and create one under a new name, or keep '{name}' and give it no client.",
-        api_key=without_secret(existing) if existing else None,
+        api_key=without_secret(existing),
         changed=True,
     )

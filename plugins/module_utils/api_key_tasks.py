@@ -20,8 +20,7 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
     result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
     if outcome.secret is not None:
         if secret_file:
-            _write_secrets(secret_file, outcome.secret, [key.name])
-            result["secret_file"] = secret_file
+            _write_secrets("secret_file", secret_file, outcome.secret, [key.name], result)
         else:
             result["secret"] = outcome.secret
     if diff:
@@ -37,10 +36,12 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
     reconciler = Reconciler(client, check_mode)
     try:
         reconciler.apply_all(plans)
-    except FiskalyError as error:
-        # Keep what was done, and above all the secrets of keys already created.
-        error.result.update(_fleet_result(reconciler.done, diff, secrets_file))
-        raise
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        # Keep what was done, and above all the secrets of keys already created, whatever went wrong.
+        failure = error if isinstance(error, FiskalyError) else FiskalyError(f"Unexpected error: {type(error).__name__}: {error}")
+        done = _fleet_result(reconciler.done, diff, secrets_file)
+        failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
+        raise failure from None
     return _fleet_result(reconciler.done, diff, secrets_file)
 
 
@@ -53,19 +54,22 @@ def _fleet_result(outcomes: list[Outcome], diff: bool, secrets_file: str | None)
     if secrets_file:
         secrets = {item["name"]: item.pop("secret") for item in results if "secret" in item}
         if secrets:
-            _write_secrets(secrets_file, json.dumps(secrets, indent=2, sort_keys=True) + "\n", list(secrets))
-            result["secrets_file"] = secrets_file
+            _write_secrets("secrets_file", secrets_file, json.dumps(secrets, indent=2, sort_keys=True) + "\n", list(secrets), result)
     if diff:
         result["diff"] = [outcome.plan.diff() for outcome in outcomes if outcome.plan.changed]
     return result
 
 
-def _write_secrets(path: str, content: str, names: list[str]) -> None:
+def _write_secrets(option: str, path: str, content: str, names: list[str], result: dict) -> None:
+    """Write the secrets once and say in ``result`` where they are."""
     try:
-        write_once(path, content)
+        result[option] = write_once(path, content)
     except OSError as error:
         raise FiskalyError(
             f"API keys {', '.join(names)} were created, but their secrets could not be written to {path}: {error.strerror or error}. "
             "The API never shows a secret again: disable these keys and create new ones.",
             changed=True,
         ) from None
+    if result[option] != path:
+        result.setdefault("warnings", []).append(f"{option} {path} appeared while the key was being created, and a secret file is "
+                                                 f"never overwritten: the secret is in {result[option]} instead")

@@ -25,18 +25,18 @@ except ImportError as import_error:  # reported by the module through missing_re
     REQUESTS_IMPORT_ERROR = import_error
 
 from .errors import ApiError, FiskalyError, TransportError, excerpt
-from .retry import build_retry
+from .retry import build_retry, earlier_attempt_may_have_landed
 
 PAGE_SIZE = 100  # the API's largest page
 
 
 class CreateConflict(ApiError):
-    """409 to a PUT: the name exists. ``retried`` says whether an earlier attempt of this very
+    """409 to a PUT: the name exists. ``maybe_ours`` says whether an earlier attempt of this very
     request may have created it (its answer lost on the way)."""
 
-    def __init__(self, action: str, code: str | None, api_message: str, retried: bool):
+    def __init__(self, action: str, code: str | None, api_message: str, maybe_ours: bool):
         super().__init__(action, 409, code, api_message)
-        self.retried = retried
+        self.maybe_ours = maybe_ours
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Answer:
     status: int
     body: object
     text: str
-    retried: bool
+    earlier_attempt_may_have_landed: bool
 
 
 def token_expiry(token: str) -> int | None:
@@ -61,6 +61,8 @@ def _transport_kind(error: Exception) -> str:
     """Name a failure that got no HTTP answer the way a user searches for it."""
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS failure"
+    if isinstance(error, requests.exceptions.InvalidHeader):
+        return "invalid request header"
     text = repr(error)
     # A read timeout that used up the retries comes as a ConnectionError wrapping urllib3's ReadTimeoutError.
     if isinstance(error, requests.exceptions.Timeout) or "TimeoutError(" in text:
@@ -75,6 +77,8 @@ def _transport_kind(error: Exception) -> str:
 
 
 def _transport_detail(error: Exception) -> str:
+    if isinstance(error, requests.exceptions.InvalidHeader):
+        return "a header value has a line break or another character HTTP does not allow"  # never the value: it may be a token
     reason = error.args[0] if error.args else error
     reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
     # ProtocolError('Connection aborted.', RemoteDisconnected('Remote end closed ...')): the cause comes last.
@@ -111,7 +115,6 @@ class FiskalyClient:
         self._adapter = HTTPAdapter()
         self._session.mount("https://", self._adapter)
         self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
-        self.request_count = 0
 
     def close(self) -> None:
         self._session.close()
@@ -166,7 +169,6 @@ class FiskalyClient:
         headers = {"Authorization": f"Bearer {self._bearer()}"} if auth else {}
         # A fresh policy per request, so that its time budget starts now.
         self._adapter.max_retries = build_retry(self._retries, self._retry_deadline)
-        self.request_count += 1
         try:
             response = self._session.request(method, self.base_url + path, params=params, json=body, headers=headers,
                                              timeout=self._timeout, verify=self._verify, allow_redirects=False)
@@ -177,7 +179,7 @@ class FiskalyClient:
             parsed = response.json()
         except ValueError:
             parsed = None
-        return Answer(response.status_code, parsed, response.text, bool(retries and retries.history))
+        return Answer(response.status_code, parsed, response.text, bool(retries and earlier_attempt_may_have_landed(retries.history)))
 
     def _call(self, method: str, path: str, action: str, *, params=None, body=None, auth: bool = True) -> object:
         answer = self._send(method, path, action, params, body, auth)
@@ -186,14 +188,16 @@ class FiskalyClient:
                 raise self._rejected_token(action, answer)
             # The token expired mid-run (they live minutes): log in again, once, and repeat.
             self._token = None
+            landed = answer.earlier_attempt_may_have_landed
             answer = self._send(method, path, action, params, body, auth)
+            answer.earlier_attempt_may_have_landed |= landed
         if answer.status == 200:
             if answer.body is None:
                 raise FiskalyError(f"{action} failed: HTTP {answer.status} with a body that is not JSON: {excerpt(answer.text)!r}")
             return answer.body
         if answer.status == 409 and method == "PUT":
             error = self._api_error(action, answer)
-            raise CreateConflict(action, error.code, error.api_message, answer.retried)
+            raise CreateConflict(action, error.code, error.api_message, answer.earlier_attempt_may_have_landed)
         raise self._api_error(action, answer)
 
     @staticmethod

@@ -3,8 +3,8 @@
 """Retry policy of the fiskaly client (internal to this collection, not a public API).
 
 urllib3's ``Retry`` mounted on the requests adapter does the retrying; this subclass only adds
-what it lacks on every urllib3 that requests supports: a cap on ``Retry-After``, jitter, and
-a bound on the total time one request may spend retrying.
+what it lacks on urllib3 1.26 and 2.x: a cap on ``Retry-After``, jitter, and a bound on the total
+time one request may spend retrying.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import random
 import time
 
 try:
-    from urllib3.exceptions import MaxRetryError
+    from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError
     from urllib3.util.retry import Retry
 except ImportError:  # requests (and with it urllib3) missing: the client reports it via missing_required_lib
     Retry = object
@@ -24,6 +24,10 @@ RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 
 # What resolvers say of a name that does not exist (glibc, macOS); "Temporary failure" is retried.
 PERMANENT_DNS_FAILURES = ("Name or service not known", "nodename nor servname provided")
+
+# Answers after which the server may have carried the request out all the same: an error inside the
+# API or behind a gateway. 429 and 503 say the request was turned away, so it was not.
+MAYBE_PROCESSED_STATUSES = frozenset((500, 502, 504))
 
 # Longest single wait, whatever Retry-After asks for: a run should fail rather than hang.
 RETRY_AFTER_CAP = 30.0
@@ -46,8 +50,9 @@ class DeadlineRetry(Retry):
         return max(0.0, self.deadline - (time.monotonic() - self.started))
 
     def get_backoff_time(self) -> float:
-        # Full jitter keeps many forks that failed together from retrying together.
-        base = super().get_backoff_time()
+        # Full jitter keeps many forks that failed together from retrying together; urllib3 would
+        # not wait at all before the first retry, so the first wait is jittered too.
+        base = max(super().get_backoff_time(), self.backoff_factor)
         return min(random.uniform(0, base), self.remaining())
 
     def get_retry_after(self, response):
@@ -85,3 +90,10 @@ def build_retry(retries: int, deadline: float) -> DeadlineRetry:
         raise_on_status=False,
         deadline=deadline,
     )
+
+
+def earlier_attempt_may_have_landed(history) -> bool:
+    """Whether an attempt before the last one (urllib3's ``Retry.history``) may have been carried out
+    by the server although no answer came back: the answer was lost or was a server fault."""
+    return any(attempt.status in MAYBE_PROCESSED_STATUSES or isinstance(attempt.error, (ReadTimeoutError, ProtocolError))
+               for attempt in history)

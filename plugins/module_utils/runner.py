@@ -9,6 +9,8 @@ Python traceback reaches the user.
 
 from __future__ import annotations
 
+import os
+
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -19,9 +21,19 @@ from .errors import FiskalyError
 USER_AGENT = f"ansible-collection-fiskaly.management ansible-core/{ANSIBLE_VERSION}"
 
 
+# Options whose values go into headers or bodies verbatim; messages name them, never show them.
+CREDENTIAL_OPTIONS = ("api_key", "api_secret", "access_token", "refresh_token")
+
+
 def connection_errors(params: dict) -> list[str]:
     """Rules on the shared options that Ansible's argument spec cannot express."""
-    errors = []
+    errors = [
+        f"{name} must not contain white space or control characters (a trailing line break from a file or vault, say)"
+        for name in CREDENTIAL_OPTIONS
+        if params.get(name) and any(character.isspace() or not character.isprintable() for character in params[name])
+    ]
+    if params["ca_path"] and params["validate_certs"] and not os.path.isfile(params["ca_path"]):
+        errors.append(f"ca_path must be a readable PEM file of certificate authorities, but {params['ca_path']} is no file")
     if not params["base_url"].lower().startswith("https://"):
         errors.append(f"base_url must be an https:// URL, got {params['base_url']!r}: the API is served over HTTPS only")
     if params["timeout"] <= 0:

@@ -22,16 +22,33 @@ def check_can_write(option: str, path: str) -> None:
         raise InvalidInput(f"{option} {path}: the directory {directory} is not writable")
 
 
-def write_once(path: str, content: str) -> None:
-    """Write ``content`` to a new file of mode 0600; a reader sees all of it or no file at all."""
+def write_once(path: str, content: str) -> str:
+    """Write ``content`` to a new file of mode 0600, where a reader sees all of it or no file at all.
+
+    Returns the path written: ``path``, or, if a file appeared there since ``check_can_write``, the
+    temporary file beside it, kept rather than lose the secret or overwrite the other file.
+    """
     directory = os.path.dirname(os.path.abspath(path))
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".fiskaly-secret-")  # mode 0600
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
         # link() fails where the path exists: unlike rename(), it never replaces a file.
         os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
+    except FileExistsError:
+        return temporary
+    except OSError:
+        # A file system without hard links: create the file exclusively instead (not atomic, still never overwriting).
+        _write_exclusively(path, content)
+    os.unlink(temporary)
+    return path
+
+
+def _write_exclusively(path: str, content: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())

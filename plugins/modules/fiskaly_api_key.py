@@ -177,7 +177,10 @@ secret:
   returned: when this run created the key
   type: str
 secret_file:
-  description: The file that holds the secret of the key that this run created.
+  description:
+    - The file that holds the secret of the key that this run created.
+    - O(secret_file), or, should a file have appeared at that path while the key was being created, a new file beside it
+      (named C(.fiskaly-secret-*)), since a secret file is never overwritten; the module then warns.
   returned: when this run created the key and O(secret_file) is given
   type: str
 results:
@@ -213,7 +216,9 @@ summary:
   type: dict
   sample: {created: 2, enabled: 0, disabled: 1, unchanged: 997}
 secrets_file:
-  description: The file that holds the secrets of the keys that this run created.
+  description:
+    - The file that holds the secrets of the keys that this run created.
+    - O(secrets_file), or a new file beside it, as for RV(secret_file).
   returned: when this run created a key and O(secrets_file) is given
   type: str
 failure:

@@ -21,12 +21,12 @@ options:
       - O(kind) and O(status) still filter it; O(order_by), O(order), O(limit) and O(offset) do not apply.
     type: str
   kind:
-    description: Only keys of these kinds.
+    description: Only keys of these kinds, each named once.
     type: list
     elements: str
     choices: [test, live]
   status:
-    description: Only keys with these statuses.
+    description: Only keys with these statuses, each named once.
     type: list
     elements: str
     choices: [enabled, disabled]
@@ -145,6 +145,9 @@ def input_errors(params: dict) -> list[str]:
         errors.append(f"limit must be 1 or more, got {params['limit']}")
     if params["offset"] < 0:
         errors.append(f"offset must be 0 or more, got {params['offset']}")
+    for name in ("kind", "status"):
+        if params[name] and len(set(params[name])) < len(params[name]):
+            errors.append(f"{name} must not name a value twice (the API wants unique items), got {params[name]}")
     return errors
 
 

@@ -95,6 +95,20 @@ refresh_token_expires_at:
   returned: success
   type: int
   sample: 1577919600
+failure:
+  description: The API's error, when the login failed.
+  returned: failure
+  type: dict
+  contains:
+    status:
+      description: The HTTP status, or null when no answer came.
+      type: int
+    code:
+      description: The API's error code, or what kind of failure it was (for example C(timeout)).
+      type: str
+    message:
+      description: The API's message.
+      type: str
 """
 
 from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run

@@ -116,6 +116,42 @@ def test_lost_answer_to_the_create_fails_saying_the_secret_was_not_received(ansi
            "cannot be survived: task fails, key created once, api_key returned; " + message[:60])
 
 
+def test_lost_answer_then_an_expired_token_still_says_the_secret_was_not_received(ansible, emulator):
+    # The repeat of the lost PUT meets a 401, the module logs in again, and its PUT then finds the key (409).
+    emulator.inject("PUT", f"/api_keys/{KEY}", [{"lose_response": True}, {"status": 401}])
+
+    run = ansible.playbook(create_then_disable()[:1], module_defaults=FAST)
+
+    assert run.status("create") == "failed"
+    assert "was created, but its secret was not received" in run.task("create")["msg"]
+    assert run.task("create")["changed"] is True and emulator.create_count(KEY) == 1
+    assert [(entry["method"], entry["status"]) for entry in emulator.requests() if entry["method"] in ("PUT", "POST")][-3:] == [
+        ("PUT", 401), ("POST", 200), ("PUT", 409)]
+    report(SURVIVED, "lost answer to PUT, then 401 on its repeat", "task fails saying the secret was not received; created once")
+
+
+def test_lost_answer_with_no_retry_left_still_says_the_secret_was_not_received(ansible, emulator):
+    emulator.inject("PUT", f"/api_keys/{KEY}", [{"lose_response": True}])
+
+    run = ansible.playbook(create_then_disable()[:1], module_defaults={**FAST, "retries": 0})
+
+    message = run.task("create")["msg"]
+    assert run.status("create") == "failed"
+    assert "was created, but its secret was not received" in message and "connection closed by the server" in message
+    assert run.task("create")["api_key"]["name"] == KEY and emulator.create_count(KEY) == 1
+    report(SURVIVED, "lost answer to PUT, retries 0", "task fails saying the secret was not received (key read back)")
+
+
+def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
+    emulator.inject("PUT", "/api_keys/fleet-a", [{"lose_response": True}])
+
+    run = ansible.playbook([{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]}}],
+                           module_defaults=FAST)
+
+    assert run.status("fleet") == "failed" and run.task("fleet")["changed"] is True
+    assert "API key 'fleet-a' was created" in run.task("fleet")["msg"] and run.task("fleet")["results"] == []
+
+
 @pytest.mark.parametrize("to_file", [False, True], ids=["results", "secrets_file"])
 def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tmp_path, to_file):
     names = ["fleet-a", "fleet-b", "fleet-c"]

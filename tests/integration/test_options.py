@@ -137,6 +137,12 @@ BAD_INPUT = {
     "name and api_keys": ("fiskaly_api_key", {"name": "pos-both", "kind": "test", "api_keys": [{"name": "pos-other"}]}, None,
                           ["mutually exclusive", "name", "api_keys"]),
     "neither name nor api_keys": ("fiskaly_api_key", {"kind": "test"}, None, ["one of the following is required", "name", "api_keys"]),
+    "info kind named twice": ("fiskaly_api_key_info", {"kind": ["test", "test"]}, None, ["kind must not name a value twice"]),
+    "ca_path that is no file": ("fiskaly_api_key_info", {}, {"ca_path": "/nonexistent/ca.pem", "api_key": "k", "api_secret": NEVER_SENT_SECRET},
+                                ["ca_path must be a readable PEM file", "/nonexistent/ca.pem is no file"]),
+    # A trailing line break from a vault file would put the token in requests' error message, escaped past no_log.
+    "access_token with a line break": ("fiskaly_api_key_info", {}, {"access_token": NEVER_SENT_SECRET + "\n"},
+                                       ["access_token must not contain white space or control characters"]),
     "duplicate names in api_keys": ("fiskaly_api_key", {"kind": "test", "api_keys": [{"name": "pos-twice"}, {"name": "pos-x"}, {"name": "pos-twice"}]},
                                     None, ["api_keys[2].name 'pos-twice' is declared more than once"]),
 }

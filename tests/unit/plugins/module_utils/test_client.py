@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
+from urllib3.util.retry import RequestHistory
 
 from ansible_collections.fiskaly.management.plugins.module_utils import client as client_module
 from ansible_collections.fiskaly.management.plugins.module_utils.client import CreateConflict, FiskalyClient, token_expiry
@@ -19,12 +20,22 @@ from ansible_collections.fiskaly.management.plugins.module_utils.errors import A
 BASE = "https://api.test/api/v0"
 
 
-def answer(status: int, body=None, text: str | None = None, retried: bool = False) -> requests.Response:
+def answer(status: int, body=None, text: str | None = None, history: tuple = ()) -> requests.Response:
+    """A response as requests returns it; ``history`` is urllib3's record of the attempts before it."""
     response = requests.Response()
     response.status_code = status
     response._content = (json.dumps(body) if text is None else text).encode()  # pylint: disable=protected-access
-    response.raw = SimpleNamespace(retries=SimpleNamespace(history=("earlier attempt",) if retried else ()))
+    response.raw = SimpleNamespace(retries=SimpleNamespace(history=history))
     return response
+
+
+def attempt(status: int | None = None, error: Exception | None = None) -> RequestHistory:
+    return RequestHistory("PUT", "/api_keys/pos-1", error, status, None)
+
+
+READ_TIMEOUT = ReadTimeoutError(None, "/api_keys/pos-1", "Read timed out.")
+DROPPED = ProtocolError("Connection aborted.", RemoteDisconnected("Remote end closed connection without response"))
+REFUSED = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
 
 
 def jwt(exp: float) -> str:
@@ -157,13 +168,50 @@ def test_a_missing_key_reads_as_none():
     assert make_client(transport).get_api_key("pos-1") is None
 
 
-@pytest.mark.parametrize("retried", [False, True])
-def test_a_409_to_a_put_says_whether_the_request_was_repeated(retried):
-    transport = Transport(answer(200, TOKEN), answer(409, {"code": "E_API_KEY_EXISTS", "message": "exists"}, retried=retried))
+CONFLICT = {"code": "E_API_KEY_EXISTS", "message": "exists"}
+
+
+@pytest.mark.parametrize(
+    ("history", "maybe_ours"),
+    [
+        ((), False),
+        ((attempt(error=READ_TIMEOUT),), True),
+        ((attempt(error=DROPPED),), True),
+        ((attempt(status=500),), True),
+        ((attempt(status=502),), True),
+        ((attempt(status=504),), True),
+        # Turned away or never sent: the server did not create the key then.
+        ((attempt(status=429),), False),
+        ((attempt(status=503),), False),
+        ((attempt(error=REFUSED),), False),
+        ((attempt(status=429), attempt(error=READ_TIMEOUT)), True),
+    ],
+)
+def test_a_409_to_a_put_says_whether_an_earlier_attempt_may_have_created_the_key(history, maybe_ours):
+    transport = Transport(answer(200, TOKEN), answer(409, CONFLICT, history=history))
     with pytest.raises(CreateConflict) as raised:
         make_client(transport).create_api_key("pos-1", "test", "enabled", None)
-    assert raised.value.retried is retried
+    assert raised.value.maybe_ours is maybe_ours
     assert transport.calls[1].json == {"kind": "test", "status": "enabled"}
+
+
+def test_a_lost_create_answer_is_remembered_across_a_login_again():
+    # PUT created the key, its answer was lost; the repeat met an expired token; after the login the PUT got 409.
+    transport = Transport(answer(200, TOKEN), answer(401, {"message": "expired"}, history=(attempt(error=DROPPED),)),
+                          answer(200, TOKEN), answer(409, CONFLICT))
+    with pytest.raises(CreateConflict) as raised:
+        make_client(transport).create_api_key("pos-1", "test", "enabled", None)
+    assert raised.value.maybe_ours is True
+    assert transport.paths() == ["POST /auth", "PUT /api_keys/pos-1", "POST /auth", "PUT /api_keys/pos-1"]
+
+
+def test_an_invalid_header_never_shows_its_value():
+    error = requests.exceptions.InvalidHeader("Invalid leading whitespace, reserved character(s), or return character(s) in header value: "
+                                              "'Bearer secret-token\\n'")
+    with pytest.raises(TransportError) as raised:
+        make_client(Transport(answer(200, TOKEN), error)).get_api_key("pos-1")
+    assert raised.value.kind == "invalid request header"
+    assert "secret-token" not in str(raised.value) and "secret-token" not in repr(raised.value.result)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +231,6 @@ def test_transport_failures_are_named(error, kind):
         make_client(Transport(error)).authenticate()
     assert raised.value.kind == kind
     assert str(raised.value).startswith(f"Retrieving a token with api_key and api_secret failed: {kind}: ")
-    assert "s3cret" not in str(raised.value)
 
 
 def test_a_read_timeout_that_used_up_the_retries_is_named_timeout():

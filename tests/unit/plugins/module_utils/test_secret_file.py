@@ -13,18 +13,30 @@ from ansible_collections.fiskaly.management.plugins.module_utils.secret_file imp
 
 def test_writes_the_secret_with_mode_0600_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "pos.secret"
-    write_once(str(path), "s3cret")
+    assert write_once(str(path), "s3cret") == str(path)
     assert path.read_text() == "s3cret"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert os.listdir(tmp_path) == ["pos.secret"]
 
 
-def test_never_overwrites(tmp_path):
+def test_a_file_that_appeared_since_the_check_is_not_overwritten_and_the_secret_is_kept_beside_it(tmp_path):
     path = tmp_path / "pos.secret"
     path.write_text("first")
-    with pytest.raises(FileExistsError):
-        write_once(str(path), "second")
+    written = write_once(str(path), "second")
     assert path.read_text() == "first"
+    assert written != str(path) and os.path.dirname(written) == str(tmp_path)
+    assert open(written, encoding="utf-8").read() == "second"
+    assert stat.S_IMODE(os.stat(written).st_mode) == 0o600
+
+
+def test_without_hard_links_the_file_is_still_created_exclusively(tmp_path, monkeypatch):
+    def no_links(*_link_args):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "pos.secret"
+    assert write_once(str(path), "s3cret") == str(path)
+    assert path.read_text() == "s3cret" and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert os.listdir(tmp_path) == ["pos.secret"]
 
 
