@@ -79,6 +79,14 @@ PLAYBOOKS = {
             - name: Nothing
               ansible.builtin.meta: noop
     """,
+    "ping.yml": """
+        - name: One module execution that does nothing
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Ping
+              ansible.builtin.ping:
+    """,
     "role.yml": """
         - name: Fleet through the role
           hosts: localhost
@@ -296,6 +304,9 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.playbook("empty.yml", "vars-empty.json")  # warm-up: byte code and file caches
         empty = median(self.repeat("empty playbook", args.runs, None, "empty.yml", "vars-empty.json"))
         self.row("1. empty playbook wall time", f"{empty:.2f} s")
+        # The floor of any module task: one execution of a module that does nothing.
+        ping = median(self.repeat("one ansible.builtin.ping task", args.runs, None, "ping.yml", "vars-empty.json"))
+        self.row("1. one ansible.builtin.ping task vs empty playbook (floor of a module task)", f"{ping:.2f} s = {ping / empty:.2f}x")
 
         self.seed_fleet()
         noop = {}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite of fiskaly.management, from a fresh checkout, in stages:
 #   setup (venvs) -> sanity and pytest for ansible-core 2.16 and 2.21 -> ansible-lint ->
-#   molecule -> antsibull-docs -> antsibull-changelog -> ansible-builder -> package smoke.
+#   molecule -> antsibull-docs -> antsibull-changelog -> ansible-builder -> package smoke ->
+#   benchmark smoke (figures only).
 #
 # Usage: tools/run-tests.sh [STAGE...]
 #   No argument runs every stage; otherwise only the named ones (setup always runs), e.g.
 #   tools/run-tests.sh pytest-2.21 ansible-lint
 #   Stages: sanity-2.16 sanity-2.21 pytest-2.16 pytest-2.21 ansible-lint molecule
-#           docs-lint changelog-lint ee-create package
+#           docs-lint changelog-lint ee-create package benchmark
 #   PYTEST_ARGS   pytest arguments (word-split; default "-n 2"), e.g. PYTEST_ARGS="-n 2 -k token"
 #   KEEP_GOING=1  run the later stages after a failure too (exit status stays 1)
 #
@@ -31,7 +32,7 @@ collection_link "$COLLECTIONS"
 
 declare -a NAMES=() RESULTS=() TIMES=()
 declare -a ONLY=("$@")
-ALL_STAGES=" setup sanity-2.16 sanity-2.21 pytest-2.16 pytest-2.21 ansible-lint molecule docs-lint changelog-lint ee-create package "
+ALL_STAGES=" setup sanity-2.16 sanity-2.21 pytest-2.16 pytest-2.21 ansible-lint molecule docs-lint changelog-lint ee-create package benchmark "
 for s in "${ONLY[@]}"; do
   [[ "$ALL_STAGES" == *" $s "* ]] || { echo "unknown stage '$s'; stages:$ALL_STAGES" >&2; exit 2; }
 done
@@ -193,6 +194,13 @@ stage_ee_create() {
 
 # Build the collection tarball, check it carries no caches or test output, install it
 # into an empty path and smoke-test the installed copy.
+# The benchmark's quick run, so that it keeps working: it prints figures and fails only when the
+# collection misbehaves (a wrong request count, say), never on a time.
+stage_benchmark() {
+  [[ -f "$ROOT/tools/benchmark.py" ]] || skip "no tools/benchmark.py"
+  "$ROOT/.venv/core-2.21/bin/python" "$ROOT/tools/benchmark.py" --quick
+}
+
 stage_package() {
   local out="$WORK/build" inst="$WORK/installed" tarball bad
   tools_env
@@ -233,6 +241,7 @@ main() {
   run_stage changelog-lint stage_changelog_lint
   run_stage ee-create stage_ee_create
   run_stage package stage_package
+  run_stage benchmark stage_benchmark
   summary
   return "$FAILED"
 }
