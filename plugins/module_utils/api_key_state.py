@@ -169,6 +169,8 @@ class Reconciler:
                 raise InvalidInput("; ".join(replan.errors())) from None
             return self.apply(replan)
         except TransportError as failure:
+            if not failure.may_have_reached_api:
+                raise
             # No answer in the end: the server may still have created the key. Look, so as not to report a plain
             # failure that a rerun would then report as "unchanged", the secret silently gone.
             try:

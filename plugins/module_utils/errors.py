@@ -43,9 +43,16 @@ class ApiError(FiskalyError):
 class TransportError(FiskalyError):
     """No HTTP answer: connection refused, DNS, TLS or timeout."""
 
+    # Kinds of failure after which the request cannot have reached the API.
+    NEVER_SENT = frozenset(("connection refused", "DNS failure", "TLS failure", "invalid request header"))
+
     def __init__(self, action: str, kind: str, detail: str):
         self.kind = kind
         super().__init__(f"{action} failed: {kind}: {detail}", failure={"status": None, "code": kind, "message": detail})
+
+    @property
+    def may_have_reached_api(self) -> bool:
+        return self.kind not in self.NEVER_SENT
 
 
 def excerpt(text: str) -> str:

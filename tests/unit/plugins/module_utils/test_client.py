@@ -231,6 +231,8 @@ def test_transport_failures_are_named(error, kind):
         make_client(Transport(error)).authenticate()
     assert raised.value.kind == kind
     assert str(raised.value).startswith(f"Retrieving a token with api_key and api_secret failed: {kind}: ")
+    # Only a request that may have reached the API can have created a key whose answer was lost.
+    assert raised.value.may_have_reached_api is (kind in ("timeout", "connection closed by the server", "connection error"))
 
 
 def test_a_read_timeout_that_used_up_the_retries_is_named_timeout():
