@@ -30,10 +30,7 @@ def write_once(path: str, content: str) -> str:
     """
     directory = os.path.dirname(os.path.abspath(path))
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".fiskaly-secret-")  # mode 0600
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+    _fill(descriptor, content)
     try:
         # link() fails where the path exists: unlike rename(), it never replaces a file.
         os.link(temporary, path)
@@ -41,13 +38,13 @@ def write_once(path: str, content: str) -> str:
         return temporary
     except OSError:
         # A file system without hard links: create the file exclusively instead (not atomic, still never overwriting).
-        _write_exclusively(path, content)
+        _fill(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), content)
     os.unlink(temporary)
     return path
 
 
-def _write_exclusively(path: str, content: str) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def _fill(descriptor: int, content: str) -> None:
+    """Write ``content`` to a new file's descriptor and make sure it is on disk before the file is used."""
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(content)
         handle.flush()

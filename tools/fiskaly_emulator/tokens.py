@@ -143,18 +143,16 @@ class TokenService:
 
     def expire_access(self) -> int:
         """Make every issued access token expired now; return how many were live."""
-        now = time.time()
-        with self._lock:
-            live = [grant for grant in self._access.values() if grant.expires_at > now]
-            for grant in live:
-                grant.expires_at = now
-            return len(live)
+        return self._expire_now(self._access)
 
     def expire_refresh(self) -> int:
         """Make every issued refresh token expired now; return how many were live."""
+        return self._expire_now(self._refresh)
+
+    def _expire_now(self, grants: dict[str, Grant]) -> int:
         now = time.time()
         with self._lock:
-            live = [grant for grant in self._refresh.values() if grant.expires_at > now]
+            live = [grant for grant in grants.values() if grant.expires_at > now]
             for grant in live:
                 grant.expires_at = now
             return len(live)
