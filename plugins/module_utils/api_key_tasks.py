@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import json
 
-from .api_key_state import DesiredKey, Outcome, Reconciler, plan_keys
+from .api_key_state import DesiredKey, Outcome, Plan, Reconciler, plan_keys
 from .errors import FiskalyError
+from .interrupt import Interrupted, signals_deferred
 from .secret_file import check_can_write, write_once
+
+SUMMARY_FIELDS = ("created", "enabled", "disabled", "unchanged", "failed", "not_attempted")
+COUNTED_AS = {"create": "created", "enable": "enabled", "disable": "disabled"}
 
 
 def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_file: str | None = None) -> dict:
@@ -16,13 +20,17 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
     plan = plan_keys(client, [key])[0]
     if secret_file and plan.action == "create":
         check_can_write("secret_file", secret_file)
-    outcome = Reconciler(client, check_mode).apply(plan)
-    result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
-    if outcome.secret is not None:
-        if secret_file:
-            _write_secrets("secret_file", secret_file, outcome.secret, [key.name], result)
-        else:
-            result["secret"] = outcome.secret
+    try:
+        outcome = Reconciler(client, check_mode).apply(plan)
+    except Interrupted as error:
+        raise interrupted_failure(error, plan, check_mode) from None
+    with signals_deferred():
+        result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
+        if outcome.secret is not None:
+            if secret_file:
+                _write_secrets("secret_file", secret_file, outcome.secret, [key.name], result)
+            else:
+                result["secret"] = outcome.secret
     if diff:
         result["diff"] = outcome.plan.diff()
     return result
@@ -36,28 +44,65 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
     reconciler = Reconciler(client, check_mode)
     try:
         reconciler.apply_all(plans)
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        # Keep what was done, and above all the secrets of keys already created, whatever went wrong.
-        failure = error if isinstance(error, FiskalyError) else FiskalyError(f"Unexpected error: {type(error).__name__}: {error}")
-        done = _fleet_result(reconciler.done, diff, secrets_file)
+    except (Exception, Interrupted) as error:  # pylint: disable=broad-exception-caught
+        # Keep what was done, and above all the secrets of keys already created, whatever stopped the run.
+        with signals_deferred():
+            pending = plans[len(reconciler.done):]
+            failure = as_failure(error, pending[0] if pending else None, check_mode)
+            done = _fleet_result(reconciler.done, diff, secrets_file, pending, failure)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
         raise failure from None
-    return _fleet_result(reconciler.done, diff, secrets_file)
+    with signals_deferred():
+        return _fleet_result(reconciler.done, diff, secrets_file)
 
 
-def _fleet_result(outcomes: list[Outcome], diff: bool, secrets_file: str | None) -> dict:
+def as_failure(error: BaseException, plan: Plan | None, check_mode: bool) -> FiskalyError:
+    if isinstance(error, FiskalyError):
+        return error
+    if isinstance(error, Interrupted):
+        return interrupted_failure(error, plan, check_mode)
+    return FiskalyError(f"Unexpected error: {type(error).__name__}: {error}")
+
+
+def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool) -> FiskalyError:
+    if plan is None or check_mode or plan.action == "none":
+        return FiskalyError(f"The module was {error}")
+    doubt = (": the key may have been created all the same, its secret lost. Look it up before you run again, "
+             "and disable it if it exists") if plan.action == "create" else ""
+    return FiskalyError(f"The module was {error} while it wrote API key '{plan.desired.name}'{doubt}")
+
+
+def _fleet_result(outcomes: list[Outcome], diff: bool, secrets_file: str | None,
+                  pending: list[Plan] | None = None, failure: FiskalyError | None = None) -> dict:
+    """A result per declared key: those done, and after a failure the one that failed and those not attempted."""
     results = [outcome.result() for outcome in outcomes]
-    summary = {"created": 0, "enabled": 0, "disabled": 0, "unchanged": 0}
+    summary = dict.fromkeys(SUMMARY_FIELDS, 0)
     for outcome in outcomes:
-        summary[{"create": "created", "enable": "enabled", "disable": "disabled"}.get(outcome.plan.action, "unchanged")] += 1
-    result = {"changed": any(outcome.plan.changed for outcome in outcomes), "results": results, "summary": summary}
+        summary[COUNTED_AS.get(outcome.plan.action, "unchanged")] += 1
+    if failure is not None and pending:
+        results.append(_failed_entry(pending[0], failure))
+        summary["failed"] += 1
+        summary["created"] += results[-1]["changed"] and pending[0].action == "create"  # created, its secret lost
+        for plan in pending[1:]:
+            results.append({"name": plan.desired.name, "changed": False, "action": plan.action, "attempted": False})
+        summary["not_attempted"] = len(pending) - 1
+    result = {"changed": any(item["changed"] for item in results), "results": results, "summary": summary}
     if secrets_file:
         secrets = {item["name"]: item.pop("secret") for item in results if "secret" in item}
         if secrets:
             _write_secrets("secrets_file", secrets_file, json.dumps(secrets, indent=2, sort_keys=True) + "\n", list(secrets), result)
+            if failure is not None:
+                failure.args = (f"{failure}. The secrets of the {len(secrets)} keys created before are in {result['secrets_file']}",)
     if diff:
         result["diff"] = [outcome.plan.diff() for outcome in outcomes if outcome.plan.changed]
     return result
+
+
+def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
+    entry = {"name": plan.desired.name, "changed": bool(failure.result.get("changed")), "action": plan.action, "error": str(failure)}
+    if "api_key" in failure.result:
+        entry["api_key"] = failure.result["api_key"]
+    return entry
 
 
 def _write_secrets(option: str, path: str, content: str, names: list[str], result: dict) -> None:

@@ -17,6 +17,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from .argument_spec import REQUIRED_TOGETHER, common_argument_spec
 from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FiskalyClient
 from .errors import FiskalyError
+from .interrupt import Interrupted, stopping_signals_raise
 
 USER_AGENT = f"ansible-collection-fiskaly.management ansible-core/{ANSIBLE_VERSION}"
 
@@ -84,12 +85,14 @@ def run(module: AnsibleModule, work) -> None:
     failure: dict = {}
     result: dict = {}
     try:
-        with client_for(module) as client:
+        with stopping_signals_raise(), client_for(module) as client:
             if not module.params["validate_certs"]:
                 _silence_insecure_request_warning()
             result = work(client)
     except FiskalyError as error:
         failure = {"msg": str(error), **error.result}
+    except Interrupted as error:
+        failure = {"msg": f"The module was {error} before it was done"}
     except Exception as error:  # pylint: disable=broad-exception-caught
         # A bug of ours or a library's: say what happened, without a traceback in the user's face.
         failure = {"msg": f"Unexpected error: {type(error).__name__}: {error}"}

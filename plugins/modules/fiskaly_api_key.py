@@ -184,8 +184,11 @@ secret_file:
   returned: when this run created the key and O(secret_file) is given
   type: str
 results:
-  description: One result for each item of O(api_keys), in their order.
-  returned: success, with O(api_keys)
+  description:
+    - One result for each item of O(api_keys), in their order.
+    - When a write fails or the module is stopped by a signal, the keys done so far, the key that failed (with RV(results[].error))
+      and the keys not attempted (with RV(results[].attempted)); the secrets of the keys created before go to O(secrets_file) all the same.
+  returned: with O(api_keys), unless the input or the plan of the fleet was refused before any write
   type: list
   elements: dict
   contains:
@@ -205,16 +208,28 @@ results:
     api_key:
       description: The key after the run, without its secret.
       type: dict
-      returned: always
+      returned: when the key was handled, or it failed but is known to exist
     secret:
       description: The secret of a key that this run created, unless O(secrets_file) is given.
       type: str
       returned: when this run created the key
+    error:
+      description:
+        - Why the write of this key failed.
+        - A key created whose secret was lost has RV(results[].changed) true and RV(results[].api_key).
+      type: str
+      returned: for the key whose write failed
+    attempted:
+      description: Always false; the key was not handled because the write of an earlier key failed.
+      type: bool
+      returned: for each key after the one whose write failed
 summary:
-  description: How many keys were created, enabled, disabled and left unchanged.
-  returned: success, with O(api_keys)
+  description:
+    - How many keys were created, enabled, disabled and left unchanged, whose write failed, and which were not attempted.
+    - A key created whose secret was lost counts as created and as failed.
+  returned: with O(api_keys), unless the input or the plan of the fleet was refused before any write
   type: dict
-  sample: {created: 2, enabled: 0, disabled: 1, unchanged: 997}
+  sample: {created: 2, enabled: 0, disabled: 1, unchanged: 997, failed: 0, not_attempted: 0}
 secrets_file:
   description:
     - The file that holds the secrets of the keys that this run created.

@@ -86,9 +86,21 @@ class Ansible:
         env.update(extra or {})
         return env
 
-    def playbook(self, tasks: list, *, module_defaults: dict | None = None, connection: bool = True, check: bool = False,
-                 diff: bool = False, verbosity: int = 4, env: dict | None = None, hosts: str = "localhost",
-                 inventory: str = "localhost,", forks: int | None = None, play_vars: dict | None = None) -> Run:
+    def playbook(self, tasks: list, *, env: dict | None = None, **options) -> Run:
+        """Run a play of these tasks on localhost; ``options`` as for ``playbook_command``."""
+        return self._run(self.playbook_command(tasks, **options), env)
+
+    def spawn(self, tasks: list, *, env: dict | None = None, **options) -> Spawned:
+        """Start the play in its own process group, to be stopped with a signal as a cancelled CI job is."""
+        command = self.playbook_command(tasks, **options)
+        log = self.workdir / f"results-{self.runs}-spawned.jsonl"
+        process = subprocess.Popen(command, env=self.env({**(env or {}), "FISKALY_RESULT_LOG": str(log)}), cwd=self.workdir,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        return Spawned(self, process, command, log)
+
+    def playbook_command(self, tasks: list, *, module_defaults: dict | None = None, connection: bool = True, check: bool = False,
+                         diff: bool = False, verbosity: int = 4, hosts: str = "localhost", inventory: str = "localhost,",
+                         forks: int | None = None, play_vars: dict | None = None) -> list[str]:
         defaults = {**(self.connection if connection else {}), **(module_defaults or {})}
         play = {"name": "test", "hosts": hosts, "gather_facts": False, "tasks": tasks,
                 "module_defaults": {GROUP: defaults} if defaults else {}, "vars": play_vars or {}}
@@ -98,7 +110,7 @@ class Ansible:
         command = [str(BIN / "ansible-playbook"), "-i", inventory, "-c", "local", str(path)]
         command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
         command += [f"--forks={forks}"] if forks else []
-        return self._run(command, env)
+        return command
 
     def adhoc(self, module: str, args: dict | None = None, *, check: bool = False, diff: bool = False,
               verbosity: int = 4, env: dict | None = None) -> Run:
@@ -128,6 +140,27 @@ class Ansible:
         SCAN["tracebacks"] += tracebacks
         assert not leaked, f"input secrets found in the output of {run.command}"
         assert not tracebacks, f"a Python traceback reached the output of {run.command}:\n{run.output[-3000:]}"
+
+
+@dataclass
+class Spawned:
+    """A playbook running in the background."""
+
+    ansible: Ansible
+    process: subprocess.Popen
+    command: list[str]
+    log: Path
+
+    def signal_group(self, signum: int) -> None:
+        os.killpg(self.process.pid, signum)
+
+    def wait(self, timeout: float = 120) -> Run:
+        """Wait for ansible-playbook to end. Its workers run in sessions of their own: a module may outlive it."""
+        stdout, stderr = self.process.communicate(timeout=timeout)
+        recorded = self.log.read_text() if self.log.exists() else ""
+        run = Run(self.command, self.process.returncode, stdout, stderr, [json.loads(line) for line in recorded.splitlines()])
+        self.ansible._scan(run, recorded)  # pylint: disable=protected-access
+        return run
 
 
 @pytest.fixture

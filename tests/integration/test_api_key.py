@@ -122,7 +122,7 @@ def test_check_mode_writes_nothing_and_reports_the_changes(ansible, emulator):
     assert [(item["name"], item["action"], item["changed"], item["api_key"]["status"]) for item in fleet["results"]] == [
         ("pos-fleet-new", "create", True, "enabled"), ("pos-off", "enable", True, "enabled"),
         ("pos-on", "none", False, "enabled"), ("pos-on-too", "create", True, "disabled")]
-    assert fleet["summary"] == {"created": 2, "enabled": 1, "disabled": 0, "unchanged": 1}
+    assert fleet["summary"] == {"created": 2, "enabled": 1, "disabled": 0, "unchanged": 1, "failed": 0, "not_attempted": 0}
     assert not [item for item in fleet["results"] if "secret" in item]
     assert writes(emulator) == []
     assert shown_state(emulator) == before
@@ -200,7 +200,7 @@ def test_fleet_reconciles_in_one_listing_with_one_write_per_change(ansible, emul
     assert [(item["name"], item["action"], item["changed"], item["api_key"]["status"]) for item in result["results"]] == [
         ("fleet-new-1", "create", True, "enabled"), ("fleet-new-2", "create", True, "disabled"), ("fleet-off", "enable", True, "enabled"),
         ("fleet-on", "disable", True, "disabled"), ("fleet-same", "none", False, "disabled")]
-    assert result["summary"] == {"created": 2, "enabled": 1, "disabled": 1, "unchanged": 1}
+    assert result["summary"] == {"created": 2, "enabled": 1, "disabled": 1, "unchanged": 1, "failed": 0, "not_attempted": 0}
     diffed = [entry["before"].get("name") or entry["after"]["name"] for entry in result["diff"]]
     assert diffed == ["fleet-new-1", "fleet-new-2", "fleet-off", "fleet-on"]
     assert shown_state(emulator) == {
@@ -224,7 +224,7 @@ def test_fleet_reconciles_in_one_listing_with_one_write_per_change(ansible, emul
     rerun = ansible.playbook([key_task("fleet", fleet_args(secrets_file))])
     assert rerun.rc == 0, rerun.output
     assert rerun.task("fleet")["changed"] is False
-    assert rerun.task("fleet")["summary"] == {"created": 0, "enabled": 0, "disabled": 0, "unchanged": 5}
+    assert rerun.task("fleet")["summary"] == {"created": 0, "enabled": 0, "disabled": 0, "unchanged": 5, "failed": 0, "not_attempted": 0}
     assert writes(emulator) == []
     assert [(entry["method"], entry["path"]) for entry in emulator.requests()] == [("POST", "/auth"), ("GET", "/api_keys")]
     assert secrets_file.read_text() == content

@@ -149,7 +149,13 @@ def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
                            module_defaults=FAST)
 
     assert run.status("fleet") == "failed" and run.task("fleet")["changed"] is True
-    assert "API key 'fleet-a' was created" in run.task("fleet")["msg"] and run.task("fleet")["results"] == []
+    result = run.task("fleet")
+    assert "API key 'fleet-a' was created" in result["msg"]
+    outcomes = [(item["name"], item["changed"], item["action"]) for item in result["results"]]
+    assert outcomes == [("fleet-a", True, "create"), ("fleet-b", False, "create")]
+    assert result["results"][0]["error"] == result["msg"] and result["results"][0]["api_key"]["name"] == "fleet-a"
+    assert result["results"][1]["attempted"] is False and "api_key" not in result["results"][1]
+    assert result["summary"] == {"created": 1, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 1}
 
 
 @pytest.mark.parametrize("to_file", [False, True], ids=["results", "secrets_file"])
@@ -164,9 +170,14 @@ def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tm
     result = run.task("fleet")
     assert run.status("fleet") == "failed"
     assert "API key 'fleet-b' was created, but its secret was not received" in result["msg"]
-    assert [item["name"] for item in result["results"]] == ["fleet-a"] and result["summary"]["created"] == 1
+    assert [item["name"] for item in result["results"]] == names
+    assert "error" not in result["results"][0] and result["msg"].startswith(result["results"][1]["error"])
+    assert result["results"][1]["changed"] is True
+    assert result["results"][2] == {"name": "fleet-c", "changed": False, "action": "create", "attempted": False}
+    assert result["summary"] == {"created": 2, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 1}
     if to_file:
         assert "secret" not in result["results"][0] and result["secrets_file"] == str(secrets_file)
+        assert f"The secrets of the 1 keys created before are in {secrets_file}" in result["msg"]
         assert list(json.loads(secrets_file.read_text())) == ["fleet-a"]
         assert os.stat(secrets_file).st_mode & 0o777 == 0o600
     else:
