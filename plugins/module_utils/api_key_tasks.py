@@ -8,7 +8,7 @@ import json
 
 from .api_key_state import DesiredKey, Outcome, Plan, Reconciler, plan_keys
 from .errors import FiskalyError
-from .interrupt import Interrupted, signals_deferred
+from .interrupt import Interrupted, finishing
 from .secret_file import check_can_write, write_once
 
 SUMMARY_FIELDS = ("created", "enabled", "disabled", "unchanged", "failed", "not_attempted")
@@ -24,7 +24,7 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
         outcome = Reconciler(client, check_mode).apply(plan)
     except Interrupted as error:
         raise interrupted_failure(error, plan, check_mode) from None
-    with signals_deferred():
+    with finishing():
         result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
         if outcome.secret is not None:
             if secret_file:
@@ -46,13 +46,13 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
         reconciler.apply_all(plans)
     except (Exception, Interrupted) as error:  # pylint: disable=broad-exception-caught
         # Keep what was done, and above all the secrets of keys already created, whatever stopped the run.
-        with signals_deferred():
+        with finishing():
             pending = plans[len(reconciler.done):]
             failure = as_failure(error, pending[0] if pending else None, check_mode)
             done = _fleet_result(reconciler.done, diff, secrets_file, pending, failure)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
         raise failure from None
-    with signals_deferred():
+    with finishing():
         return _fleet_result(reconciler.done, diff, secrets_file)
 
 

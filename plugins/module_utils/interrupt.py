@@ -4,8 +4,8 @@
 
 A cancelled CI job or a Ctrl-C stops the module between two writes of a fleet. Raised as an
 exception where the module is, the signal lets it still write the secrets of the keys it has
-created and report what it did, instead of dying with them in memory. While those secrets are
-being written, a signal waits until the write is over.
+created and report what it did, instead of dying with them in memory. Once the module is
+writing those secrets and its result, its last step, a signal no longer interrupts it.
 """
 
 from __future__ import annotations
@@ -25,16 +25,12 @@ class Interrupted(BaseException):
 
 
 class _SignalState:  # pylint: disable=too-few-public-methods
-    deferring = 0
-    pending: str | None = None
+    finishing = 0
 
 
 def _on_signal(signum, frame):  # pylint: disable=unused-argument
-    name = signal.Signals(signum).name
-    if _SignalState.deferring:
-        _SignalState.pending = _SignalState.pending or name
-        return
-    raise Interrupted(name)
+    if not _SignalState.finishing:
+        raise Interrupted(signal.Signals(signum).name)
 
 
 @contextmanager
@@ -51,17 +47,16 @@ def stopping_signals_raise():
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        _SignalState.pending = None
 
 
 @contextmanager
-def signals_deferred():
-    """Hold a stopping signal back until the block is done (writing secrets), then raise it."""
-    _SignalState.deferring += 1
+def finishing():
+    """The module's last step (writing secrets, building its result): a stopping signal no longer interrupts it.
+
+    Raising afterwards would only throw away what was just written and the result that says where it is.
+    """
+    _SignalState.finishing += 1
     try:
         yield
     finally:
-        _SignalState.deferring -= 1
-    if not _SignalState.deferring and _SignalState.pending:
-        name, _SignalState.pending = _SignalState.pending, None
-        raise Interrupted(name)
+        _SignalState.finishing -= 1

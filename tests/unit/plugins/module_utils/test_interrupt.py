@@ -1,4 +1,4 @@
-"""Stopping signals become an exception where the module is, and wait while secrets are being written."""
+"""Stopping signals become an exception where the module is, except in its last step, writing secrets and its result."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils.interrupt import Interrupted, signals_deferred, stopping_signals_raise
+from ansible_collections.fiskaly.management.plugins.module_utils.interrupt import Interrupted, finishing, stopping_signals_raise
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
@@ -30,21 +30,22 @@ def test_interrupted_is_not_swallowed_by_except_exception():
     assert not caught
 
 
-def test_a_signal_during_a_deferred_block_waits_for_its_end():
+def test_a_signal_while_finishing_interrupts_neither_the_last_step_nor_what_follows():
     steps = []
-    with pytest.raises(Interrupted, match="SIGTERM"):
-        with stopping_signals_raise():
-            with signals_deferred():
-                os.kill(os.getpid(), signal.SIGTERM)
-                steps.append("secrets written")
-            steps.append("not reached")
-    assert steps == ["secrets written"]
-
-
-def test_a_deferred_block_without_a_signal_raises_nothing():
     with stopping_signals_raise():
-        with signals_deferred():
-            pass
+        with finishing():
+            os.kill(os.getpid(), signal.SIGTERM)
+            steps.append("secrets written")
+        steps.append("result returned")
+    assert steps == ["secrets written", "result returned"]
+
+
+def test_a_signal_after_finishing_interrupts_again():
+    with pytest.raises(Interrupted):
+        with stopping_signals_raise():
+            with finishing():
+                pass
+            os.kill(os.getpid(), signal.SIGTERM)
 
 
 def test_a_signal_the_parent_ignores_stays_ignored():
