@@ -50,6 +50,9 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
             pending = plans[len(reconciler.done):]
             failure = as_failure(error, pending[0] if pending else None, check_mode)
             done = _fleet_result(reconciler.done, diff, secrets_file, pending, failure)
+        if "secrets_file" in done:
+            kept = sum(outcome.secret is not None for outcome in reconciler.done)
+            failure.args = (f"{failure}. The secrets of the keys created before ({kept}) are in {done['secrets_file']}",)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
         raise failure from None
     with finishing():
@@ -91,8 +94,6 @@ def _fleet_result(outcomes: list[Outcome], diff: bool, secrets_file: str | None,
         secrets = {item["name"]: item.pop("secret") for item in results if "secret" in item}
         if secrets:
             _write_secrets("secrets_file", secrets_file, json.dumps(secrets, indent=2, sort_keys=True) + "\n", list(secrets), result)
-            if failure is not None:
-                failure.args = (f"{failure}. The secrets of the {len(secrets)} keys created before are in {result['secrets_file']}",)
     if diff:
         result["diff"] = [outcome.plan.diff() for outcome in outcomes if outcome.plan.changed]
     return result

@@ -177,7 +177,7 @@ def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tm
     assert result["summary"] == {"created": 2, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 1}
     if to_file:
         assert "secret" not in result["results"][0] and result["secrets_file"] == str(secrets_file)
-        assert f"The secrets of the 1 keys created before are in {secrets_file}" in result["msg"]
+        assert f"The secrets of the keys created before (1) are in {secrets_file}" in result["msg"]
         assert list(json.loads(secrets_file.read_text())) == ["fleet-a"]
         assert os.stat(secrets_file).st_mode & 0o777 == 0o600
     else:

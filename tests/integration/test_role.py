@@ -49,7 +49,7 @@ def test_a_role_run_that_fails_mid_way_keeps_the_secrets_file_and_names_it(ansib
     result = run.task(RECONCILE)
     assert run.status(RECONCILE) == "failed" and run.task("rescued")["ansible_facts"]["rescued"] is True
     files = list(secrets_dir.iterdir())
-    assert len(files) == 1 and f"The secrets of the 2 keys created before are in {files[0]}" in result["msg"]
+    assert len(files) == 1 and f"The secrets of the keys created before (2) are in {files[0]}" in result["msg"]
     created = json.loads(files[0].read_text())
     assert sorted(created) == ["role-a", "role-b"] and not [secret for secret in created.values() if secret in run.output]
     assert stat.S_IMODE(os.stat(files[0]).st_mode) == 0o600
