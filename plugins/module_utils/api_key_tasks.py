@@ -64,7 +64,7 @@ def as_failure(error: BaseException, plan: Plan | None, check_mode: bool) -> Fis
         return error
     if isinstance(error, Interrupted):
         return interrupted_failure(error, plan, check_mode)
-    return FiskalyError(f"Unexpected error: {type(error).__name__}: {error}")
+    return FiskalyError.unexpected(error)
 
 
 def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool) -> FiskalyError:

@@ -21,6 +21,11 @@ class FiskalyError(Exception):
         # Extra result fields (never "msg"): returned beside the message by fail_json.
         self.result = result
 
+    @classmethod
+    def unexpected(cls, error: Exception) -> FiskalyError:
+        """A bug of ours or a library's, said in one line, without a traceback in the user's face."""
+        return cls(f"Unexpected error: {type(error).__name__}: {error}")
+
 
 class InvalidInput(FiskalyError):
     """Arguments that break a rule, found before any request is sent."""

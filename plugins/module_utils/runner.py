@@ -94,8 +94,7 @@ def run(module: AnsibleModule, work) -> None:
     except Interrupted as error:
         failure = {"msg": f"The module was {error} before it was done"}
     except Exception as error:  # pylint: disable=broad-exception-caught
-        # A bug of ours or a library's: say what happened, without a traceback in the user's face.
-        failure = {"msg": f"Unexpected error: {type(error).__name__}: {error}"}
+        failure = {"msg": str(FiskalyError.unexpected(error))}
     if failure:
         # Failed outside the except block: ansible-core 2.16 attaches the pending exception's traceback at -vvv.
         module.fail_json(**failure)
