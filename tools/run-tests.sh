@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # The whole test suite of fiskaly.management, from a fresh checkout, in stages:
-#   setup (venvs) -> sanity and pytest for ansible-core 2.16 and 2.21 -> ansible-lint ->
-#   molecule -> antsibull-docs -> antsibull-changelog -> ansible-builder -> package smoke ->
-#   benchmark smoke (figures only).
+#   setup (venvs) -> support-range -> workflow-lint -> sanity and pytest for every ansible-core
+#   line of tools/matrix.tsv (2.16 ... 2.22) -> emulator -> ansible-lint -> molecule ->
+#   antsibull-docs -> antsibull-changelog -> ansible-builder -> package smoke -> benchmark smoke
+#   (figures only).
 #
 # Usage: tools/run-tests.sh [STAGE...]
-#   No argument runs every stage; otherwise only the named ones (setup always runs), e.g.
-#   tools/run-tests.sh pytest-2.21 ansible-lint
-#   Stages: sanity-2.16 sanity-2.21 pytest-2.16 pytest-2.21 ansible-lint molecule
-#           docs-lint changelog-lint ee-create package benchmark
+#   No argument runs every stage; otherwise only the named ones (setup always runs, and builds
+#   only the venvs those stages need), e.g. tools/run-tests.sh pytest-2.21 ansible-lint
+#   Stages: support-range workflow-lint sanity-LINE pytest-LINE (for each LINE of
+#           tools/matrix.tsv) emulator ansible-lint molecule docs-lint changelog-lint ee-create
+#           package benchmark
+#     support-range  tools/check_support_range.py --venvs: runtime.yml, README, docs, EE, the
+#                    GitHub workflow and galaxy.yml agree with tools/matrix.tsv
+#     workflow-lint  check-jsonschema (GitHub's workflow schema, vendored) on .github/workflows,
+#                    and .ci/run through the pinned shellcheck
+#     sanity-LINE    ansible-test sanity on the line's controller Python, then its compile and
+#                    import tests on each module Python the matrix lists for the line
+#     pytest-LINE    tests/unit and tests/integration with that line's ansible-core
+#     emulator       tests/emulator, once (they do not depend on ansible-core)
 #   PYTEST_ARGS   pytest arguments (word-split; default "-n 2"), e.g. PYTEST_ARGS="-n 2 -k token"
 #   KEEP_GOING=1  run the later stages after a failure too (exit status stays 1)
+#   Interpreters: see tools/venv.sh (found on PATH; FISKALY_PYTHON_<LINE> and
+#   FISKALY_PYTHON_<X_Y> override). A Python that a matrix entry needs and that cannot be found
+#   fails the run, naming the line and the Python.
 #
 # Fails fast: the first failing stage ends the run. A stage whose inputs do not exist yet
 # prints "SKIP: <reason>"; nothing is skipped silently. Ends with a summary table and a
-# line "N passed, N failed".
+# line "stages: N passed, N failed, N skipped".
 set -euo pipefail
 
 # shellcheck source=tools/venv.sh
@@ -32,7 +45,14 @@ collection_link "$COLLECTIONS"
 
 declare -a NAMES=() RESULTS=() TIMES=()
 declare -a ONLY=("$@")
-ALL_STAGES=" setup sanity-2.16 sanity-2.21 pytest-2.16 pytest-2.21 ansible-lint molecule docs-lint changelog-lint ee-create package benchmark "
+mapfile -t LINES < <(matrix_lines)
+[[ ${#LINES[@]} -gt 0 ]] || { echo "tools/matrix.tsv lists no ansible-core line" >&2; exit 2; }
+# The newest line with a GA release: what a user gets, so the one-off stages run with it.
+NEWEST_GA=$(matrix_rows | awk '$4 == "-" { l = $1 } END { print l }')
+ALL_STAGES=" setup support-range workflow-lint"
+for line in "${LINES[@]}"; do ALL_STAGES+=" sanity-$line"; done
+for line in "${LINES[@]}"; do ALL_STAGES+=" pytest-$line"; done
+ALL_STAGES+=" emulator ansible-lint molecule docs-lint changelog-lint ee-create package benchmark "
 for s in "${ONLY[@]}"; do
   [[ "$ALL_STAGES" == *" $s "* ]] || { echo "unknown stage '$s'; stages:$ALL_STAGES" >&2; exit 2; }
 done
@@ -98,39 +118,93 @@ run_stage() {
 
 # --- stages -------------------------------------------------------------------------
 
+# The venvs the wanted stages need, built in parallel (tools/venv.sh, VENV_JOBS at a time).
 stage_setup() {
-  # The three venvs build in parallel: it is mostly download and unpack time.
-  local name pid rc=0
-  local -a pids=()
-  for name in core-2.16 core-2.21 tools; do
-    venv_ensure "$name" &
-    pids+=($!)
+  local stage
+  local -A need=()
+  for stage in $ALL_STAGES; do
+    wanted "$stage" || continue
+    case "$stage" in
+      setup) ;;
+      sanity-*) need["core-${stage#sanity-}"]=1; need[tools]=1 ;; # tools: the pinned shellcheck
+      pytest-*) need["core-${stage#pytest-}"]=1 ;;
+      emulator | benchmark) need["core-$NEWEST_GA"]=1 ;;
+      package) need["core-$NEWEST_GA"]=1; need[tools]=1 ;;
+      *) need[tools]=1 ;;
+    esac
   done
-  for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  echo "venvs: ${!need[*]}"
+  venv_ensure_many "${!need[@]}"
+}
+
+# The matrix, the supported range wherever it is stated, and the venvs' ansible-core versions.
+stage_support_range() {
+  "$ROOT/.venv/tools/bin/python" "$ROOT/tools/check_support_range.py" --venvs
+}
+
+# The GitHub workflow against GitHub's schema (vendored in check-jsonschema: no network), and
+# .ci/run, which ansible-test's shellcheck does not see (no .sh suffix).
+stage_workflow_lint() {
+  local -a workflows=()
+  compgen -G "$ROOT/.github/workflows/*.yml" >/dev/null || skip "no .github/workflows/*.yml"
+  workflows=("$ROOT"/.github/workflows/*.yml)
+  "$ROOT/.venv/tools/bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
+  "$ROOT/.venv/tools/bin/shellcheck" "$ROOT/.ci/run"
+  echo "shellcheck: .ci/run passed"
+}
+
+# ansible-test sanity on the line's controller Python, then compile + import on each module
+# Python of the line's matrix row. Every one runs, and every failure is named at the end.
+stage_sanity() {
+  local line=$1 py pythons rc=0
+  local -a failed=()
+  "$ROOT/tools/sanity.sh" "$line" || { rc=1; failed+=("sanity (controller Python)"); }
+  pythons=$(matrix_field "$line" 5)
+  [[ "$pythons" == - ]] && pythons=""
+  for py in ${pythons//,/ }; do
+    echo "--- ansible-core $line: compile and import on Python $py"
+    "$ROOT/tools/sanity.sh" "$line" --python "$py" --test compile --test import || {
+      rc=1
+      failed+=("compile/import on Python $py")
+    }
+  done
+  if [[ $rc -ne 0 ]]; then
+    echo "sanity-$line failed: ${failed[*]}" >&2
+  fi
   return "$rc"
 }
 
-stage_sanity() {
-  "$ROOT/tools/sanity.sh" "$1"
-}
-
-# One pytest run per core: that core's venv first on PATH (its ansible-playbook) and
-# FISKALY_TEST_PYTHON for the tests' ansible_python_interpreter.
-stage_pytest() {
-  local core=$1 venv="$ROOT/.venv/core-$1" rc=0
+# pytest DIR... with one line's venv: that venv first on PATH (its ansible-playbook) and
+# FISKALY_TEST_PYTHON for the tests' ansible_python_interpreter. Exit 5 (no tests) fails.
+run_pytest() {
+  local line=$1 venv="$ROOT/.venv/core-$1" rc=0 dir
+  shift
   local -a extra=()
-  [[ -d "$ROOT/tests" ]] || skip "no tests/ directory"
+  for dir in "$@"; do
+    [[ -d "$ROOT/$dir" ]] || { echo "$dir does not exist" >&2; return 1; }
+  done
   # Two workers, one per core: each has its own emulator; ansible runs are mostly waiting.
   read -r -a extra <<<"${PYTEST_ARGS:--n 2}"
   cd "$ROOT"
+  echo "pytest $* with ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)') on $("$venv/bin/python" -V)"
   # Keep caches out of the tree: no .pytest_cache, no __pycache__, hypothesis db in $WORK.
   PATH="$venv/bin:$PATH" FISKALY_TEST_PYTHON="$venv/bin/python" \
-    PYTHONDONTWRITEBYTECODE=1 HYPOTHESIS_STORAGE_DIRECTORY="$WORK/hypothesis-$core" \
-    "$venv/bin/python" -m pytest tests -q -p no:cacheprovider "${extra[@]}" || rc=$?
+    PYTHONDONTWRITEBYTECODE=1 HYPOTHESIS_STORAGE_DIRECTORY="$WORK/hypothesis-$line" \
+    "$venv/bin/python" -m pytest "$@" -q -p no:cacheprovider "${extra[@]}" || rc=$?
   if [[ $rc -eq 5 ]]; then
     echo "pytest collected no tests: that counts as a failure" >&2
   fi
   return "$rc"
+}
+
+# The unit and integration tests (with the secret scan of every run's output) on one line.
+stage_pytest() {
+  run_pytest "$1" tests/unit tests/integration
+}
+
+# The emulator's own tests do not involve ansible-core: once, with the newest GA line's venv.
+stage_emulator() {
+  run_pytest "$NEWEST_GA" tests/emulator
 }
 
 tools_env() {
@@ -198,7 +272,7 @@ stage_ee_create() {
 # collection misbehaves (a wrong request count, say), never on a time.
 stage_benchmark() {
   [[ -f "$ROOT/tools/benchmark.py" ]] || skip "no tools/benchmark.py"
-  "$ROOT/.venv/core-2.21/bin/python" "$ROOT/tools/benchmark.py" --quick
+  "$ROOT/.venv/core-$NEWEST_GA/bin/python" "$ROOT/tools/benchmark.py" --quick
 }
 
 stage_package() {
@@ -221,20 +295,22 @@ stage_package() {
   ansible-galaxy collection install --offline -p "$inst" "$tarball"
   test -f "$inst/ansible_collections/fiskaly/management/MANIFEST.json"
   if [[ -f "$ROOT/tools/smoke-installed.sh" ]]; then
-    # Run with the newest core, as a user of the installed collection would.
-    PATH="$ROOT/.venv/core-2.21/bin:$PATH" bash "$ROOT/tools/smoke-installed.sh" "$inst"
+    # Run with the newest GA core, as a user of the installed collection would.
+    PATH="$ROOT/.venv/core-$NEWEST_GA/bin:$PATH" bash "$ROOT/tools/smoke-installed.sh" "$inst"
   else
     echo "SKIP: tools/smoke-installed.sh does not exist yet (build + install checked)"
   fi
 }
 
 main() {
-  echo "fiskaly.management test suite in $ROOT (CI=${CI:-false})"
+  local line
+  echo "fiskaly.management test suite in $ROOT (CI=${CI:-false}); ansible-core lines: ${LINES[*]}"
   run_stage setup stage_setup
-  run_stage sanity-2.16 stage_sanity 2.16
-  run_stage sanity-2.21 stage_sanity 2.21
-  run_stage pytest-2.16 stage_pytest 2.16
-  run_stage pytest-2.21 stage_pytest 2.21
+  run_stage support-range stage_support_range
+  run_stage workflow-lint stage_workflow_lint
+  for line in "${LINES[@]}"; do run_stage "sanity-$line" stage_sanity "$line"; done
+  for line in "${LINES[@]}"; do run_stage "pytest-$line" stage_pytest "$line"; done
+  run_stage emulator stage_emulator
   run_stage ansible-lint stage_ansible_lint
   run_stage molecule stage_molecule
   run_stage docs-lint stage_docs_lint
