@@ -3,9 +3,13 @@
 #
 # Usage: tools/run-example.sh [ansible-playbook args...]     e.g. --check --diff, -v
 #   FISKALY_EXAMPLE_PLAYBOOK  another playbook to run (default: playbooks/quickstart.yml)
+#   FISKALY_PYTHON            the Python to run it with (default: the newest python3.X on PATH,
+#                             3.10 at least; with pyenv, every installed version counts)
 #
-# Sets up .venv/core-2.21 (newest ansible-core) on first use, starts the emulator on a
-# free loopback port, exports FISKALY_BASE_URL / FISKALY_CA_PATH / FISKALY_API_KEY /
+# Sets up .venv/example on first use (tools/venv.sh): that Python with the newest ansible-core
+# release of the supported range (requires_ansible's floor in meta/runtime.yml up to the newest
+# line of tools/matrix.tsv) that this Python supports, e.g. 2.19 on 3.11, 2.21 on 3.12 or 3.13.
+# Then it starts the emulator on a free loopback port, exports FISKALY_BASE_URL / FISKALY_CA_PATH / FISKALY_API_KEY /
 # FISKALY_API_SECRET from it, runs the playbook with this checkout as fiskaly.management,
 # and stops the emulator on exit.
 set -euo pipefail
@@ -49,8 +53,9 @@ main() {
   root=$(repo_root)
   playbook=${FISKALY_EXAMPLE_PLAYBOOK:-$root/playbooks/quickstart.yml}
   [[ -f "$playbook" ]] || { echo "run-example: $playbook is missing" >&2; exit 1; }
-  venv_ensure core-2.21
+  venv_ensure example
   venv=$VENV_DIR
+  echo "run-example: ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)') on $("$venv/bin/python" -V)"
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/fiskaly-example.XXXXXX")
   trap cleanup EXIT
   trap 'exit 130' INT TERM

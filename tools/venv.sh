@@ -4,6 +4,9 @@
 #   .venv/core-LINE  one per line of tools/matrix.tsv (2.16 ... 2.22): that line's ansible-core
 #                    (pip_spec) + tests/requirements.txt, on the line's controller Python
 #   .venv/tools      Python 3.11 or newer: tests/requirements-tools.txt
+#   .venv/example    (tools/run-example.sh) the newest Python on PATH, or FISKALY_PYTHON, with the
+#                    newest ansible-core of the supported range (requires_ansible's floor in
+#                    meta/runtime.yml up to tools/matrix.tsv's newest line) that it supports
 #
 # As a script:   tools/venv.sh [core-LINE|tools|all]...   (default: all)
 #                builds what is missing or stale (up to VENV_JOBS=4 at once) and prints
@@ -98,6 +101,30 @@ find_python_min() {
   return 1
 }
 
+# The newest Python on PATH, 3.10 at least (ansible-core 2.16's floor): python3.15 ...
+# python3.10 and python3, by version.
+find_python_newest() {
+  local cand exe best="" bestv=0 v
+  for cand in python3.{15..10} python3; do
+    exe=$(find_python_min 3.10 "$cand") || continue
+    v=$("$exe" -c 'import sys; print(sys.version_info[0] * 100 + sys.version_info[1])')
+    if [[ $v -gt $bestv ]]; then
+      best=$exe
+      bestv=$v
+    fi
+  done
+  [[ -n "$best" ]] && printf '%s\n' "$best"
+}
+
+# ansible-core's supported range as a pip spec: from requires_ansible's floor (meta/runtime.yml)
+# to below the minor after tools/matrix.tsv's newest line.
+supported_core_spec() {
+  local floor newest
+  floor=$(sed -n 's/^requires_ansible:[[:space:]]*["'\'']*>=[[:space:]]*\([0-9.]*\).*/\1/p' "$(repo_root)/meta/runtime.yml")
+  newest=$(matrix_lines | tail -n 1)
+  printf 'ansible-core>=%s,<%s.%s\n' "$floor" "${newest%%.*}" "$((${newest#*.} + 1))"
+}
+
 # Interpreter for a venv name; on failure says what is missing.
 venv_python_for() {
   local name=$1 line want var
@@ -118,6 +145,15 @@ venv_python_for() {
       find_python_min 3.11 "${FISKALY_PYTHON_TOOLS:-}" python3 python3.11 python3.12 python3.13 && return 0
       echo "venv.sh: the tools venv needs Python 3.11 or newer (python3, python3.11, ...) on PATH, or FISKALY_PYTHON_TOOLS" >&2
       return 1 ;;
+    example)
+      if [[ -n "${FISKALY_PYTHON:-}" ]]; then
+        find_python_min 3.10 "$FISKALY_PYTHON" && return 0
+        echo "venv.sh: FISKALY_PYTHON=$FISKALY_PYTHON does not run, or is older than 3.10" >&2
+        return 1
+      fi
+      find_python_newest && return 0
+      echo "venv.sh: the example needs Python 3.10 or newer (python3.13, python3.12, ..., python3 on PATH), or FISKALY_PYTHON" >&2
+      return 1 ;;
     *) echo "venv.sh: unknown venv '$name'" >&2; return 2 ;;
   esac
 }
@@ -128,6 +164,8 @@ venv_pip_args() {
   case "$name" in
     core-*) printf '%s\n' "$(matrix_field "${name#core-}" 3)" -r "$root/tests/requirements.txt" ;;
     tools) printf '%s\n' -r "$root/tests/requirements-tools.txt" ;;
+    # What the modules need (requirements.txt) and the emulator (trustme).
+    example) printf '%s\n' "$(supported_core_spec)" -r "$root/requirements.txt" 'trustme>=1.1,<2' ;;
   esac
 }
 
@@ -139,7 +177,7 @@ venv_stamp() {
     venv_pip_args "$root" "$name"
     [[ "$name" != core-* ]] || matrix_field "${name#core-}" 4
     while IFS= read -r arg; do
-      [[ -f "$arg" ]] && cat "$arg"
+      if [[ -f "$arg" ]]; then cat "$arg"; fi
     done < <(venv_pip_args "$root" "$name")
   } | sha256sum | cut -d' ' -f1
 }
@@ -185,6 +223,7 @@ venv_ensure() {
   dir="$root/.venv/$name"
   log="$root/.venv/$name.log"
   stamp=$(venv_stamp "$python" "$root" "$name")
+  # shellcheck disable=SC2034  # read by the scripts that source this file
   VENV_DIR=$dir
   if [[ -f "$dir/.stamp" && "$(cat "$dir/.stamp")" == "$stamp" && -x "$dir/bin/python" ]]; then
     return 0
@@ -214,17 +253,17 @@ venv_all_names() {
 # a build is mostly download and unpack time. Fails when any fails; each failure is named.
 venv_ensure_many() {
   local name jobs=${VENV_JOBS:-4} rc=0 pid
-  local -A names=()
+  local -A pending=()
   for name in "$@"; do
     while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
       wait -n || true
     done
     venv_ensure "$name" &
-    names[$!]=$name
+    pending[$!]=$name
   done
-  for pid in "${!names[@]}"; do
+  for pid in "${!pending[@]}"; do
     if ! wait "$pid"; then
-      echo "venv.sh: .venv/${names[$pid]} FAILED" >&2
+      echo "venv.sh: .venv/${pending[$pid]} FAILED" >&2
       rc=1
     fi
   done
