@@ -4,7 +4,7 @@ its own; tests/conftest.py folds them together in the controller and prints them
 
 from __future__ import annotations
 
-SCAN = {"runs": 0, "bytes": 0, "secrets_found": 0, "tracebacks": 0}
+SCAN = {"runs": 0, "bytes": 0, "secrets_found": 0, "tracebacks": 0, "minted_checked": 0, "minted_found": 0}
 REPORT: dict[str, dict[str, str]] = {}
 
 
@@ -29,6 +29,9 @@ def write(terminalreporter) -> None:
         terminalreporter.write_line(
             f"secret and traceback scan: {SCAN['runs']} ansible runs, {SCAN['bytes']} bytes of output at -vvvv, "
             f"input secrets found: {SCAN['secrets_found']}, tracebacks seen: {SCAN['tracebacks']}")
+        terminalreporter.write_line(
+            f"minted secrets found in output: {SCAN['minted_found']} ({SCAN['runs']} runs, {SCAN['bytes']} bytes scanned, "
+            f"{SCAN['minted_checked']} checks of a minted secret against a run)")
     for table, rows in REPORT.items():
         terminalreporter.write_sep("-", table)
         width = max(len(row) for row in rows)

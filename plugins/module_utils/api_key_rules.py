@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 
-NAME_PATTERN = re.compile(r"^[a-z0-9-]{3,30}$")
+# Matched with fullmatch(): "$" alone would let a trailing line break through ("pos-1\n", read from a file).
+NAME_PATTERN = re.compile(r"[a-z0-9-]{3,30}")
 METADATA_MAX_PROPERTIES = 20
 METADATA_MAX_NAME_LENGTH = 40
 METADATA_MAX_VALUE_LENGTH = 500
 
 
 def name_errors(option: str, name: object) -> list[str]:
-    if isinstance(name, str) and NAME_PATTERN.match(name):
+    if isinstance(name, str) and NAME_PATTERN.fullmatch(name):
         return []
     return [f"{option} must match ^[a-z0-9-]{{3,30}}$ (3 to 30 lowercase letters, digits or hyphens), got {name!r}"]
 

@@ -78,20 +78,21 @@ def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool)
 def _fleet_result(outcomes: list[Outcome], diff: bool, secrets_file: str | None,
                   pending: list[Plan] | None = None, failure: FiskalyError | None = None) -> dict:
     """A result per declared key: those done, and after a failure the one that failed and those not attempted."""
-    results = [outcome.result() for outcome in outcomes]
+    entries = [outcome.result() for outcome in outcomes]
     summary = dict.fromkeys(SUMMARY_FIELDS, 0)
     for outcome in outcomes:
         summary[COUNTED_AS.get(outcome.plan.action, "unchanged")] += 1
     if failure is not None and pending:
-        results.append(_failed_entry(pending[0], failure))
+        entries.append(_failed_entry(pending[0], failure))
         summary["failed"] += 1
-        summary["created"] += results[-1]["changed"] and pending[0].action == "create"  # created, its secret lost
+        summary["created"] += entries[-1]["changed"] and pending[0].action == "create"  # created, its secret lost
         for plan in pending[1:]:
-            results.append({"name": plan.desired.name, "changed": False, "action": plan.action, "attempted": False})
+            entries.append({"name": plan.desired.name, "changed": False, "action": plan.action, "attempted": False})
         summary["not_attempted"] = len(pending) - 1
-    result = {"changed": any(item["changed"] for item in results), "results": results, "summary": summary}
+    # Not "results": ansible-core 2.19 and 2.20 take that key for loop results and show its items under no_log.
+    result = {"changed": any(item["changed"] for item in entries), "fleet": entries, "summary": summary}
     if secrets_file:
-        secrets = {item["name"]: item.pop("secret") for item in results if "secret" in item}
+        secrets = {item["name"]: item.pop("secret") for item in entries if "secret" in item}
         if secrets:
             _write_secrets("secrets_file", secrets_file, json.dumps(secrets, indent=2, sort_keys=True) + "\n", list(secrets), result)
     if diff:

@@ -10,6 +10,7 @@ Python traceback reaches the user.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -35,14 +36,33 @@ def connection_errors(params: dict) -> list[str]:
     ]
     if params["ca_path"] and params["validate_certs"] and not os.path.isfile(params["ca_path"]):
         errors.append(f"ca_path must be a readable PEM file of certificate authorities, but {params['ca_path']} is no file")
-    if not params["base_url"].lower().startswith("https://"):
-        errors.append(f"base_url must be an https:// URL, got {params['base_url']!r}: the API is served over HTTPS only")
+    errors += base_url_errors(params["base_url"])
     if params["timeout"] <= 0:
         errors.append(f"timeout must be greater than 0 seconds, got {params['timeout']}")
     if params["retries"] < 0:
         errors.append(f"retries must be 0 or more, got {params['retries']}")
     if params["retry_deadline"] < 0:
         errors.append(f"retry_deadline must be 0 or more seconds, got {params['retry_deadline']}")
+    return errors
+
+
+def base_url_errors(base_url: str) -> list[str]:
+    """The shapes of base_url that would reach the wrong place, or send a credential the user never meant to."""
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:  # an unbalanced "[" of an IPv6 address, say
+        return ["base_url is not a valid URL"]
+    if parts.username is not None or parts.password is not None:
+        # Never quoted: the user information may hold a password.
+        return ["base_url must not carry user information (user:password@host): the API takes api_key and api_secret, "
+                "and a URL's credentials would be sent to it instead"]
+    if any(character.isspace() or not character.isprintable() for character in base_url):
+        return [f"base_url must not contain white space or control characters (a trailing line break, say), got {base_url!r}"]
+    errors = []
+    if parts.scheme.lower() != "https" or not parts.netloc:
+        errors.append(f"base_url must be an https:// URL, got {base_url!r}: the API is served over HTTPS only")
+    if parts.query or parts.fragment or base_url.endswith(("?", "#")):
+        errors.append(f"base_url must have no query string or fragment, got {base_url!r}: the paths of the API are added to it")
     return errors
 
 

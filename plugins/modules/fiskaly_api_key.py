@@ -19,6 +19,10 @@ description:
   - The secret of a key is returned once, by the run that creates the key, and never again, by any call of the
     API. Register the result with C(no_log) set to V(true), or use O(secret_file) or O(secrets_file) to keep it out of
     the output altogether.
+  - On ansible-core 2.22 and later, a task that registers its result has the new secrets masked as C($REDACTED$) in every
+    display and callback, while the registered variable keeps them. Without C(register) (an ad hoc call, say) the output
+    is the secret's only copy, so it is not masked. See
+    R(the secrets guide,ansible_collections.fiskaly.management.docsite.guide_secrets) for what each ansible-core shows.
 author:
   - fiskaly.management maintainers (@fiskaly)
 options:
@@ -183,11 +187,12 @@ secret_file:
       (named C(.fiskaly-secret-*)), since a secret file is never overwritten; the module then warns.
   returned: when this run created the key and O(secret_file) is given
   type: str
-results:
+fleet:
   description:
     - One result for each item of O(api_keys), in their order.
-    - When a write fails or the module is stopped by a signal, the keys done so far, the key that failed (with RV(results[].error))
-      and the keys not attempted (with RV(results[].attempted)); the secrets of the keys created before go to O(secrets_file) all the same.
+    - Named C(fleet), not C(results), which Ansible reserves for the results of a loop.
+    - When a write fails or the module is stopped by a signal, the keys done so far, the key that failed (with RV(fleet[].error))
+      and the keys not attempted (with RV(fleet[].attempted)); the secrets of the keys created before go to O(secrets_file) all the same.
   returned: with O(api_keys), unless the input or the plan of the fleet was refused before any write
   type: list
   elements: dict
@@ -216,7 +221,7 @@ results:
     error:
       description:
         - Why the write of this key failed.
-        - A key created whose secret was lost has RV(results[].changed) true and RV(results[].api_key).
+        - A key created whose secret was lost has RV(fleet[].changed) true and RV(fleet[].api_key).
       type: str
       returned: for the key whose write failed
     attempted:

@@ -37,6 +37,8 @@ attributes:
 notes:
   - O(access_token) is not used by this module.
   - The returned tokens are credentials. Register the result with C(no_log) set to V(true) and pass the token on; do not print it.
+  - On ansible-core 2.22 and later, the tokens are also masked as C($REDACTED$) in every display and callback, while a
+    registered variable keeps them; a new login replaces a token that masking hid.
 seealso:
   - module: fiskaly.management.fiskaly_api_key
   - module: fiskaly.management.fiskaly_api_key_info
@@ -112,6 +114,7 @@ failure:
 """
 
 from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
+from ansible_collections.fiskaly.management.plugins.module_utils.secret_masking import TOKEN_FIELDS as SECRET_FIELDS, mask
 
 TOKEN_FIELDS = ("access_token", "access_token_expires_in", "access_token_expires_at",
                 "refresh_token", "refresh_token_expires_in", "refresh_token_expires_at")
@@ -126,6 +129,7 @@ def main() -> None:
 
     def get_token(client) -> dict:
         token = client.refresh(refresh_token) if refresh_token else client.authenticate()
+        mask([token[name] for name in SECRET_FIELDS if isinstance(token.get(name), str)])
         return {"changed": False, **{name: token.get(name) for name in TOKEN_FIELDS}}
 
     run(module, get_token)

@@ -186,3 +186,29 @@ def test_plain_http_is_refused(emulator: Emulator) -> None:
 def test_json_log_is_serialisable(emulator: Emulator) -> None:
     api(emulator, "GET", "/api_keys?order=desc")
     assert json.loads(json.dumps(emulator.requests())) == emulator.requests()
+
+
+def test_every_minted_secret_is_remembered_and_served_by_the_admin_api(emulator: Emulator) -> None:
+    start = admin(emulator, "GET", "minted").json()["count"]
+    wire = {"verify": emulator.ca_path, "timeout": 10}
+    token = requests.post(f"{emulator.base_url}/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}, **wire).json()
+    created = requests.put(f"{emulator.base_url}/api_keys/minted-key", json={"kind": "test", "status": "enabled"},
+                           headers={"Authorization": f"Bearer {token['access_token']}"}, **wire).json()
+    refreshed = requests.post(f"{emulator.base_url}/auth", json={"refresh_token": token["refresh_token"]}, **wire).json()
+    emulator.reset()  # forgets keys and tokens, never what it handed out: an output may still show them
+
+    answer = admin(emulator, "GET", "minted", params={"since": start}).json()
+
+    assert answer["count"] == start + 5
+    assert [(item["kind"], item["owner"], item["value"]) for item in answer["minted"]] == [
+        ("access_token", emulator.api_key, token["access_token"]), ("refresh_token", emulator.api_key, token["refresh_token"]),
+        ("key_secret", "minted-key", created["secret"]),
+        ("access_token", emulator.api_key, refreshed["access_token"]), ("refresh_token", emulator.api_key, refreshed["refresh_token"]),
+    ]
+    assert [secret.value for secret in emulator.minted_secrets(start)] == [item["value"] for item in answer["minted"]]
+
+
+@pytest.mark.parametrize("since", ["-1", "x", "1\n", "²"])
+def test_minted_since_must_be_a_count(emulator: Emulator, since: str) -> None:
+    response = admin(emulator, "GET", "minted", params={"since": since})
+    assert response.status_code == 400 and response.json()["code"] == "E_VALIDATION"

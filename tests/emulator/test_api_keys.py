@@ -2,6 +2,9 @@
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
+import socket
+import ssl
+
 import uuid
 from typing import Any
 
@@ -229,3 +232,37 @@ def test_full_workflow_is_logged_without_bodies(emulator: Emulator) -> None:
     assert len(emulator.requests(path_prefix="/api_keys/")) == 3
     assert emulator.clear_requests() == 5 and emulator.requests() == []
     assert emulator.stats()["requests"] == 5
+
+
+def raw_request(emu: Emulator, token: str, extra_headers: bytes, body: bytes) -> bytes:
+    """A PUT written by hand, for framing that requests would never send; returns the status line."""
+    context = ssl.create_default_context(cafile=emu.ca_path)
+    head = (f"PUT /api/v0/api_keys/abc HTTP/1.1\r\nHost: {emu.host}\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/json\r\nConnection: close\r\n").encode() + extra_headers + b"\r\n"
+    with socket.create_connection((emu.host, emu.port), timeout=10) as sock, context.wrap_socket(sock, server_hostname=emu.host) as tls:
+        tls.sendall(head + body)
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0]
+
+
+BODY = b'{"kind": "test", "status": "enabled"}'
+
+
+# Whole-string rules: int() alone would take each of these, str.isdigit() would take "²".
+@pytest.mark.parametrize("length", [b"\xc2\xb2", b"+37", b"3_7", b"0x25", b"37\x0b"])
+def test_content_length_must_be_plain_digits(emulator: Emulator, token: str, length: bytes) -> None:
+    assert raw_request(emulator, token, b"Content-Length: " + length + b"\r\n", BODY).startswith(b"HTTP/1.1 400")
+    assert "abc" not in emulator.keys()
+
+
+@pytest.mark.parametrize("size", [b"0x25", b"+25", b"2_5", b" 25"])
+def test_chunk_sizes_must_be_plain_hex_digits(emulator: Emulator, token: str, size: bytes) -> None:
+    body = size + b"\r\n" + BODY + b"\r\n0\r\n\r\n"
+    assert raw_request(emulator, token, b"Transfer-Encoding: chunked\r\n", body).startswith(b"HTTP/1.1 400")
+    assert "abc" not in emulator.keys()
+
+
+def test_hand_written_framing_that_is_right_is_accepted(emulator: Emulator, token: str) -> None:
+    assert raw_request(emulator, token, b"Content-Length: 37\r\n", BODY).startswith(b"HTTP/1.1 200")

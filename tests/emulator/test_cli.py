@@ -105,7 +105,9 @@ def test_cli_refuses_non_loopback(launch: list[subprocess.Popen[str]], host: str
     assert process.returncode == 2 and "non-loopback" in stderr
 
 
-@pytest.mark.parametrize("args", [["--port", "70000"], ["--access-token-ttl", "0"], ["--refresh-token-ttl", "x"], ["--bogus"]])
+@pytest.mark.parametrize("args", [["--port", "70000"], ["--access-token-ttl", "0"], ["--refresh-token-ttl", "x"], ["--bogus"],
+                                  # whole-string rules: int() alone would take each of these
+                                  ["--port", "8443\n"], ["--port", "+8443"], ["--access-token-ttl", "3_00"], ["--access-token-ttl", " 300"]])
 def test_cli_bad_arguments(launch: list[subprocess.Popen[str]], args: list[str]) -> None:
     process = start(launch, *args)
     process.communicate(timeout=20)

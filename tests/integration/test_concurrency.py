@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from conftest import report
+from harness import report
 
 MODULE = "fiskaly.management.fiskaly_api_key"
 FORKS = 20
@@ -45,7 +45,7 @@ def test_twenty_forks_creating_one_key_create_it_once_and_all_succeed(ansible, e
     task = {"name": "create", MODULE: {"name": "shared-key", "kind": "live", "state": "enabled"}}
 
     run = ansible.playbook([task], hosts="all", inventory=",".join(HOSTS) + ",", forks=FORKS,
-                           play_vars={"ansible_connection": "local"})
+                           play_vars={"ansible_connection": "local"}, shows=("shared-key",))
 
     assert run.rc == 0, run.output[-3000:]
     statuses = {host: run.status("create", host) for host in HOSTS}

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from collection_path import collections_root
-from conftest import report
+from harness import report
 from fault_catalogue import fault_targets, retryable_faults
 
 sys.path.insert(0, str(collections_root()))

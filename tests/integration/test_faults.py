@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import faulted_requests, report, writes
+from harness import faulted_requests, report, writes
 from fault_catalogue import fault_targets, retryable_faults
 
 KEY = "fault-key"
@@ -37,7 +37,7 @@ def test_each_fault_kind_on_every_method_is_retried_and_the_key_converges(ansibl
     for method, path in TARGETS.items():
         emulator.inject(method, path, [FAULTS[kind]])
 
-    run = ansible.playbook(create_then_disable(), module_defaults=FAST)
+    run = ansible.playbook(create_then_disable(), module_defaults=FAST, shows=(KEY,))
 
     assert run.rc == 0, run.output[-3000:]
     assert run.status("create") == "changed" and run.status("disable") == "changed"
@@ -151,38 +151,39 @@ def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
     assert run.status("fleet") == "failed" and run.task("fleet")["changed"] is True
     result = run.task("fleet")
     assert "API key 'fleet-a' was created" in result["msg"]
-    outcomes = [(item["name"], item["changed"], item["action"]) for item in result["results"]]
+    outcomes = [(item["name"], item["changed"], item["action"]) for item in result["fleet"]]
     assert outcomes == [("fleet-a", True, "create"), ("fleet-b", False, "create")]
-    assert result["results"][0]["error"] == result["msg"] and result["results"][0]["api_key"]["name"] == "fleet-a"
-    assert result["results"][1]["attempted"] is False and "api_key" not in result["results"][1]
+    assert result["fleet"][0]["error"] == result["msg"] and result["fleet"][0]["api_key"]["name"] == "fleet-a"
+    assert result["fleet"][1]["attempted"] is False and "api_key" not in result["fleet"][1]
     assert result["summary"] == {"created": 1, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 1}
 
 
-@pytest.mark.parametrize("to_file", [False, True], ids=["results", "secrets_file"])
+@pytest.mark.parametrize("to_file", [False, True], ids=["fleet", "secrets_file"])
 def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tmp_path, to_file):
     names = ["fleet-a", "fleet-b", "fleet-c"]
     emulator.inject("PUT", "/api_keys/fleet-b", [{"lose_response": True}])
     secrets_file = tmp_path / "secrets.json"
     args = {"kind": "live", "api_keys": [{"name": name} for name in names], **({"secrets_file": str(secrets_file)} if to_file else {})}
 
-    run = ansible.playbook([{"name": "fleet", MODULE: args}], module_defaults=FAST)
+    # Without secrets_file and without no_log, the failure shows fleet-a's secret on purpose: its only copy.
+    run = ansible.playbook([{"name": "fleet", MODULE: args}], module_defaults=FAST, shows=() if to_file else ("fleet-a",))
 
     result = run.task("fleet")
     assert run.status("fleet") == "failed"
     assert "API key 'fleet-b' was created, but its secret was not received" in result["msg"]
-    assert [item["name"] for item in result["results"]] == names
-    assert "error" not in result["results"][0] and result["msg"].startswith(result["results"][1]["error"])
-    assert result["results"][1]["changed"] is True
-    assert result["results"][2] == {"name": "fleet-c", "changed": False, "action": "create", "attempted": False}
+    assert [item["name"] for item in result["fleet"]] == names
+    assert "error" not in result["fleet"][0] and result["msg"].startswith(result["fleet"][1]["error"])
+    assert result["fleet"][1]["changed"] is True
+    assert result["fleet"][2] == {"name": "fleet-c", "changed": False, "action": "create", "attempted": False}
     assert result["summary"] == {"created": 2, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 1}
     if to_file:
-        assert "secret" not in result["results"][0] and result["secrets_file"] == str(secrets_file)
+        assert "secret" not in result["fleet"][0] and result["secrets_file"] == str(secrets_file)
         assert f"The secrets of the keys created before (1) are in {secrets_file}" in result["msg"]
         assert list(json.loads(secrets_file.read_text())) == ["fleet-a"]
         assert os.stat(secrets_file).st_mode & 0o777 == 0o600
     else:
-        assert isinstance(result["results"][0]["secret"], str) and not secrets_file.exists()
+        assert isinstance(result["fleet"][0]["secret"], str) and not secrets_file.exists()
     assert sorted(emulator.keys()) == ["fleet-a", "fleet-b"]
     assert emulator.create_count("fleet-a") == emulator.create_count("fleet-b") == 1
-    report(SURVIVED, f"lost answer to PUT (fleet, {'secrets_file' if to_file else 'results'})",
+    report(SURVIVED, f"lost answer to PUT (fleet, {'secrets_file' if to_file else 'fleet'})",
            "task fails at that key; keys done before kept with their secrets; fleet-c not attempted")

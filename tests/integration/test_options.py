@@ -32,7 +32,7 @@ def test_group_defaults_serve_every_module_and_a_task_option_overrides_them(ansi
         # The read-only pair given on the task must win over the group's full-rights pair: the API refuses the write.
         task("create with the task's pair", "fiskaly_api_key", {"name": "pos-group-02", "kind": "test", **readonly}, ignore_errors=True),
         task("list with the task's pair", "fiskaly_api_key_info", readonly),
-    ])
+    ], shows=("tokens", "pos-group-01"))
     assert run.rc == 0, run.output
     # No task names the emulator or a credential: the group's defaults did, for each module.
     assert run.task("token")["access_token"]
@@ -61,7 +61,8 @@ def test_readonly_key_pair_create_fails_with_http_403_and_the_api_message(ansibl
 
 def test_environment_variables_alone_configure_a_playbook(ansible, emulator):
     run = ansible.playbook([task("token", "fiskaly_token"), task("create", "fiskaly_api_key", {"name": "pos-env-01", "kind": "test"}),
-                            task("list", "fiskaly_api_key_info")], connection=False, env=fiskaly_env(emulator))
+                            task("list", "fiskaly_api_key_info")], connection=False, env=fiskaly_env(emulator),
+                           shows=("tokens", "pos-env-01"))
     assert run.rc == 0, run.output
     assert run.task("token")["access_token"]
     assert run.task("create")["changed"] is True
@@ -78,7 +79,8 @@ def test_environment_variables_alone_configure_a_playbook(ansible, emulator):
 ])
 def test_environment_variables_alone_configure_an_adhoc_run(ansible, emulator, module, args):
     emulator.seed_keys([{"name": "pos-adhoc-00", "kind": "live", "status": "enabled"}])
-    run = ansible.adhoc(module, args, env={**fiskaly_env(emulator), **ADHOC})
+    # Ad hoc, the screen is the only place a result goes: it shows the new key's secret and the tokens.
+    run = ansible.adhoc(module, args, env={**fiskaly_env(emulator), **ADHOC}, shows=("tokens", "pos-adhoc-01"))
     assert run.rc == 0, run.output
     result = run.task(f"fiskaly.management.{module}")
     if module == "fiskaly_token":
@@ -94,7 +96,7 @@ def test_environment_variables_alone_configure_an_adhoc_run(ansible, emulator, m
 def test_access_token_from_the_environment_needs_no_login(ansible, emulator):
     token = ansible.secret(emulator.issue_token())
     env = {"FISKALY_BASE_URL": emulator.base_url, "FISKALY_CA_PATH": emulator.ca_path, "FISKALY_ACCESS_TOKEN": token, **ADHOC}
-    run = ansible.adhoc("fiskaly_api_key", {"name": "pos-env-token", "kind": "live"}, env=env)
+    run = ansible.adhoc("fiskaly_api_key", {"name": "pos-env-token", "kind": "live"}, env=env, shows=("pos-env-token",))
     assert run.rc == 0, run.output
     assert run.task("fiskaly.management.fiskaly_api_key")["changed"] is True
     assert emulator.requests("POST", "/auth") == []
@@ -111,6 +113,10 @@ NEVER_SENT_SECRET = "never-sent-secret-0815"
 BAD_INPUT = {
     "name pattern": ("fiskaly_api_key", {"name": "POS_01", "kind": "test"}, None, ["name must match ^[a-z0-9-]{3,30}$", "'POS_01'"]),
     "name too short": ("fiskaly_api_key_info", {"name": "ab"}, None, ["name must match ^[a-z0-9-]{3,30}$"]),
+    "name with a trailing line break": ("fiskaly_api_key", {"name": "pos-1\n", "kind": "test"}, None, ["name must match ^[a-z0-9-]{3,30}$", "'pos-1\\n'"]),
+    "fleet name with a trailing line break": ("fiskaly_api_key", {"kind": "test", "api_keys": [{"name": "pos-2\n"}]}, None,
+                                              ["api_keys[0].name must match"]),
+    "info name with a trailing line break": ("fiskaly_api_key_info", {"name": "pos-3\n"}, None, ["name must match ^[a-z0-9-]{3,30}$"]),
     "fleet name pattern": ("fiskaly_api_key", {"kind": "test", "api_keys": [{"name": "ok-name"}, {"name": "Bad Name"}]}, None,
                            ["api_keys[1].name must match"]),
     "metadata 21 properties": ("fiskaly_api_key", {"name": "pos-meta", "kind": "test", "metadata": metadata(count=21)}, None,
@@ -129,6 +135,17 @@ BAD_INPUT = {
     "offset -1": ("fiskaly_api_key_info", {"offset": -1}, None, ["offset must be 0 or more, got -1"]),
     "http base_url": ("fiskaly_api_key_info", {}, {"base_url": "http://127.0.0.1:9/api/v0", "api_key": "k", "api_secret": NEVER_SENT_SECRET},
                       ["base_url must be an https:// URL", "http://127.0.0.1:9/api/v0"]),
+    # The password of a URL's user information is never quoted back (the scan would find it: it is declared secret).
+    "base_url with user information": ("fiskaly_api_key_info", {}, {"base_url": f"https://user:{NEVER_SENT_SECRET}@127.0.0.1:9/api/v0",
+                                                                    "api_key": "k", "api_secret": NEVER_SENT_SECRET},
+                                       ["base_url must not carry user information (user:password@host)"]),
+    "base_url with a query string": ("fiskaly_api_key_info", {}, {"base_url": "https://127.0.0.1:9/api/v0?x=1", "api_key": "k",
+                                                                  "api_secret": NEVER_SENT_SECRET}, ["base_url must have no query string or fragment"]),
+    "base_url with a fragment": ("fiskaly_api_key_info", {}, {"base_url": "https://127.0.0.1:9/api/v0#top", "api_key": "k",
+                                                              "api_secret": NEVER_SENT_SECRET}, ["base_url must have no query string or fragment"]),
+    "base_url with a trailing line break": ("fiskaly_api_key_info", {}, {"base_url": "https://127.0.0.1:9/api/v0\n", "api_key": "k",
+                                                                         "api_secret": NEVER_SENT_SECRET},
+                                            ["base_url must not contain white space or control characters"]),
     "no credentials, info": ("fiskaly_api_key_info", {}, {}, ["one of access_token, or api_key with api_secret, is required"]),
     "no credentials, key": ("fiskaly_api_key", {"name": "pos-nocred", "kind": "test"}, {},
                             ["one of access_token, or api_key with api_secret, is required"]),

@@ -7,7 +7,7 @@ import json
 import os
 import stat
 
-from conftest import report
+from harness import report
 
 ROLE = "fiskaly.management.api_keys"
 RECONCILE = f"{ROLE} : Reconcile the declared API keys"
@@ -54,7 +54,7 @@ def test_a_role_run_that_fails_mid_way_keeps_the_secrets_file_and_names_it(ansib
     assert sorted(created) == ["role-a", "role-b"] and not [secret for secret in created.values() if secret in run.output]
     assert stat.S_IMODE(os.stat(files[0]).st_mode) == 0o600
     assert run.task("secrets handed over")["ansible_facts"]["handed_over"] == ["role-a", "role-b"]
-    assert [item.get("error") is not None for item in result["results"]] == [False, False, True]
+    assert [item.get("error") is not None for item in result["fleet"]] == [False, False, True]
     assert result["summary"]["created"] == 2 and result["summary"]["failed"] == 1
     report("secrets", "role run failing at the 3rd of 3 keys (HTTP 400)",
            "secrets of the 2 created kept in the file the message names, and in api_keys_created_secrets for a rescue")

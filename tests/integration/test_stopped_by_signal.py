@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import faulted_requests, report
+from harness import faulted_requests, report
 
 MODULE = "fiskaly.management.fiskaly_api_key"
 DELAY = 6.0  # long enough to stop the run while the third PUT waits for its answer

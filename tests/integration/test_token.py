@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from harness import MASK, MASKS_SECRETS
+
 GROUP = "group/fiskaly.management.fiskaly"
 TOKEN_FIELDS = ("access_token", "access_token_expires_in", "access_token_expires_at",
                 "refresh_token", "refresh_token_expires_in", "refresh_token_expires_at")
@@ -29,11 +31,18 @@ def assert_token_object(result: dict) -> None:
         assert abs(result[f"{prefix}_expires_at"] - (now + result[f"{prefix}_expires_in"])) < 120
 
 
+def assert_tokens_masked_where_the_core_masks(shown: dict, kept: dict) -> None:
+    """What callbacks got: from ansible-core 2.22 on the tokens are masked, while the registered variable keeps them."""
+    for name in ("access_token", "refresh_token"):
+        assert shown[name] == (MASK if MASKS_SECRETS else kept[name])
+
+
 def test_key_pair_returns_all_six_token_fields_without_change(ansible, emulator):
-    run = ansible.playbook([task("login", "fiskaly_token")])
+    run = ansible.playbook([task("login", "fiskaly_token", register="login")], keep=("login",), shows=("tokens",))
     assert run.rc == 0, run.output
     result = run.task("login")
-    assert_token_object(result)
+    assert_token_object(run.kept("login"))
+    assert_tokens_masked_where_the_core_masks(result, run.kept("login"))
     assert result["changed"] is False
     assert run.status("login") == "ok"
     assert [(entry["method"], entry["path"], entry["status"]) for entry in emulator.requests()] == [("POST", "/auth", 200)]
@@ -43,9 +52,10 @@ def test_check_mode_still_logs_in_for_real(ansible, emulator):
     # A dry run needs a real token for its later tasks, so the module ignores check mode.
     run = ansible.playbook([task("login", "fiskaly_token", register="login"),
                             task("list with it", "fiskaly_api_key_info", module_defaults={
-                                GROUP: {**ansible.connection, "access_token": "{{ login.access_token }}"}})], check=True)
+                                GROUP: {**ansible.connection, "access_token": "{{ login.access_token }}"}})],
+                           check=True, keep=("login",), shows=("tokens",))
     assert run.rc == 0, run.output
-    assert_token_object(run.task("login"))
+    assert_token_object(run.kept("login"))
     assert run.task("login")["changed"] is False
     assert run.task("list with it")["api_keys"] == []
     assert len(auth_requests(emulator)) == 1
@@ -55,18 +65,19 @@ def test_refresh_token_returns_new_tokens(ansible, emulator):
     run = ansible.playbook([
         task("login", "fiskaly_token", register="login"),
         # Only the refresh token: no key pair to fall back on.
-        task("refresh", "fiskaly_token", {"refresh_token": "{{ login.refresh_token }}"}, module_defaults={
+        task("refresh", "fiskaly_token", {"refresh_token": "{{ login.refresh_token }}"}, register="refreshed", module_defaults={
             GROUP: {"base_url": emulator.base_url, "ca_path": emulator.ca_path}}),
-    ])
+    ], keep=("login", "refreshed"), shows=("tokens",))
     assert run.rc == 0, run.output
-    first, second = run.task("login"), run.task("refresh")
+    first, second = run.kept("login"), run.kept("refreshed")
     assert_token_object(second)
+    assert_tokens_masked_where_the_core_masks(run.task("refresh"), second)
     assert second["changed"] is False
     assert second["access_token"] != first["access_token"]
     assert second["refresh_token"] != first["refresh_token"]
     assert [entry["status"] for entry in auth_requests(emulator)] == [200, 200]
     # the refresh token, a no_log option, is not echoed in the invocation
-    assert first["refresh_token"] not in str(second.get("invocation"))
+    assert first["refresh_token"] not in str(run.task("refresh").get("invocation"))
 
 
 def test_token_is_reused_by_later_tasks_without_another_login(ansible, emulator):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import faulted_requests, report
+from harness import faulted_requests, report
 
 MODULE = "fiskaly.management.fiskaly_api_key"
 TOKEN = "fiskaly.management.fiskaly_token"
@@ -42,7 +42,7 @@ def test_access_token_expiring_mid_run_is_renewed_once_with_the_key_pair(ansible
     emulator.inject("GET", "/api_keys", [{"delay": 1.5}])
     task = {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "ttl-a"}, {"name": "ttl-b"}]}}
 
-    run = ansible.playbook([task], module_defaults={"timeout": 10})
+    run = ansible.playbook([task], module_defaults={"timeout": 10}, shows=("ttl-a", "ttl-b"))
 
     assert run.status("fleet") == "changed", run.output[-3000:]
     assert run.task("fleet")["summary"]["created"] == 2
@@ -119,7 +119,7 @@ def test_transport_failure_is_named_by_its_kind(ansible, emulator, kind):
 def test_ca_path_is_used_even_with_requests_ca_bundle_and_ssl_cert_file_set(ansible, emulator):
     env = {"REQUESTS_CA_BUNDLE": SYSTEM_BUNDLE, "SSL_CERT_FILE": SYSTEM_BUNDLE, "CURL_CA_BUNDLE": SYSTEM_BUNDLE}
 
-    run = ansible.playbook([{"name": "login", TOKEN: {}}, {"name": "read", INFO: {}}], env=env)
+    run = ansible.playbook([{"name": "login", TOKEN: {}}, {"name": "read", INFO: {}}], env=env, shows=("tokens",))
 
     assert run.status("login") == "ok" and run.status("read") == "ok", run.output[-3000:]
     assert [entry["path"] for entry in emulator.requests()] == ["/auth", "/auth", "/api_keys"]
@@ -128,7 +128,7 @@ def test_ca_path_is_used_even_with_requests_ca_bundle_and_ssl_cert_file_set(ansi
 def test_ca_path_from_the_environment_is_used(ansible, emulator):
     env = {"FISKALY_CA_PATH": emulator.ca_path, "REQUESTS_CA_BUNDLE": SYSTEM_BUNDLE}
 
-    run = ansible.playbook([{"name": "login", TOKEN: {}}], connection=False, module_defaults=connection_without_ca(emulator), env=env)
+    run = ansible.playbook([{"name": "login", TOKEN: {}}], connection=False, module_defaults=connection_without_ca(emulator), env=env, shows=("tokens",))
 
     assert run.status("login") == "ok", run.output[-3000:]
     assert len(auth_requests(emulator)) == 1
@@ -137,7 +137,7 @@ def test_ca_path_from_the_environment_is_used(ansible, emulator):
 def test_validate_certs_false_connects_and_warns(ansible, emulator):
     defaults = {**connection_without_ca(emulator), "validate_certs": False}
 
-    run = ansible.playbook([{"name": "login", TOKEN: {}}], connection=False, module_defaults=defaults)
+    run = ansible.playbook([{"name": "login", TOKEN: {}}], connection=False, module_defaults=defaults, shows=("tokens",))
 
     result = run.task("login")
     assert run.status("login") == "ok", run.output[-3000:]

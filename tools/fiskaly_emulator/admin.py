@@ -42,6 +42,7 @@ class AdminApi:  # pylint: disable=too-few-public-methods
             "faults": {"GET": self._pending_faults, "POST": self._inject},
             "expire-tokens": {"POST": self._expire_tokens},
             "stats": {"GET": self._stats},
+            "minted": {"GET": self._minted},
         }
         methods = routes.get(path[len(PREFIX):])
         if methods is None:
@@ -95,6 +96,12 @@ class AdminApi:  # pylint: disable=too-few-public-methods
         if options.get("refresh", False):
             expired["refresh"] = self.emulator.expire_refresh_tokens()
         return {"expired": expired}
+
+    def _minted(self, query: dict[str, list[str]], _body: bytes) -> Any:
+        start = _one(query, "since") or "0"
+        if not start.isascii() or not start.isdigit():
+            raise ValueError("since must be a non-negative integer, the count of an earlier answer")
+        return self.emulator.minted.as_json(int(start))
 
     def _stats(self, _query: dict[str, list[str]], _body: bytes) -> Any:
         return self.emulator.stats()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import signal
 import sys
@@ -16,21 +17,22 @@ from .emulator import (DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_API_KEY, DEFAULT_API_SE
                        DEFAULT_REFRESH_TOKEN_TTL, Emulator, is_loopback)
 
 
+def _decimal(text: str) -> int:
+    """Plain decimal digits only: int() would also take " 5\n", "+5" and "5_0"."""
+    if not re.fullmatch(r"[0-9]+", text):
+        raise argparse.ArgumentTypeError("must be an integer")
+    return int(text)
+
+
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be an integer") from None
+    value = _decimal(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be >= 1")
     return value
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be an integer") from None
+    value = _decimal(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError("must be 0..65535")
     return value

@@ -13,6 +13,7 @@ from .admin import AdminApi
 from .api import Credential, ManagementApi
 from .faults import FaultQueue
 from .journal import Journal
+from .minted import MintedSecret, MintedSecrets
 from .server import API_PREFIX, EmulatorHTTPServer
 from .store import KeyStore
 from .tls import make_server_context
@@ -67,8 +68,9 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         self.readonly_api_key = readonly_api_key
         self.readonly_api_secret = readonly_api_secret
         self.verbose = verbose
-        self.keystore = KeyStore()
-        self.tokens = TokenService(*self._default_ttls)
+        self.minted = MintedSecrets()
+        self.keystore = KeyStore(self.minted)
+        self.tokens = TokenService(*self._default_ttls, minted=self.minted)
         self.faults = FaultQueue()
         self.journal = Journal()
         self.api = ManagementApi(self.keystore, self.tokens, (
@@ -183,6 +185,10 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
     def requests(self, method: str | None = None, path_prefix: str | None = None) -> list[dict[str, Any]]:
         """Return the request log, optionally filtered by method and path prefix (relative to /api/v0)."""
         return self.journal.entries(method, path_prefix)
+
+    def minted_secrets(self, start: int = 0) -> list[MintedSecret]:
+        """Every key secret, access token and refresh token handed out since the emulator started (from ``start`` on)."""
+        return self.minted.since(start)
 
     def clear_requests(self) -> int:
         """Clear the request log; return how many entries it had."""

@@ -1,6 +1,7 @@
 """HTTPS transport: TLS per connection, keep-alive, request bodies, faults, the request log and handler timing."""
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import sys
@@ -156,7 +157,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         raw = self.headers.get("Content-Length")
         if raw is None:
             return b""
-        if not raw.strip().isdigit():
+        if not re.fullmatch(r"[ \t]*[0-9]+[ \t]*", raw):  # str.isdigit() takes "²" too
             raise ApiError(400, "E_BAD_REQUEST", "Content-Length must be a non-negative integer")
         length = int(raw)
         if length > MAX_BODY:
@@ -176,11 +177,11 @@ class RequestHandler(BaseHTTPRequestHandler):
         chunks: list[bytes] = []
         total = 0
         while True:
-            line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise ApiError(400, "E_BAD_REQUEST", "malformed chunked request body") from None
+            # chunk-size [BWS ";" chunk-ext] CRLF: no white space before the size.
+            line = self.rfile.readline(1024).rstrip(b"\r\n").split(b";", 1)[0].rstrip(b" \t")
+            if not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", line):  # int(line, 16) takes "0x1a", "+1a" and "1_a" too
+                raise ApiError(400, "E_BAD_REQUEST", "malformed chunked request body")
+            size = int(line, 16)
             if size == 0:
                 while self.rfile.readline(1024).strip():
                     pass  # trailers carry nothing the API uses

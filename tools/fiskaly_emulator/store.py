@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import key_exists, key_not_found
+from .minted import MintedSecrets
 from .validation import ListQuery
 
 
@@ -39,8 +40,9 @@ class ApiKey:
 class KeyStore:
     """API keys by name, in creation order (dicts keep insertion order)."""
 
-    def __init__(self) -> None:
+    def __init__(self, minted: MintedSecrets | None = None) -> None:
         self._lock = threading.Lock()
+        self._minted = minted if minted is not None else MintedSecrets()
         self._keys: dict[str, ApiKey] = {}
         self._created: Counter[str] = Counter()
 
@@ -59,7 +61,7 @@ class KeyStore:
             self._keys[name] = key
             self._created[name] += 1
             answer = key.as_json()
-        answer["secret"] = secrets.token_urlsafe(32)
+        answer["secret"] = self._minted.record("key_secret", name, secrets.token_urlsafe(32))
         return answer
 
     def seed(self, records: list[tuple[str, str, str, dict[str, str]]]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import unauthorized
+from .minted import MintedSecrets
 
 _HEADER = {"alg": "HS256", "typ": "JWT"}
 # Drop bookkeeping of long-dead tokens now and then, so a long-running emulator stays small.
@@ -42,8 +43,9 @@ def _b64decode(text: str) -> bytes:
 class TokenService:
     """Issues, refreshes and checks tokens; thread-safe."""
 
-    def __init__(self, access_ttl: int, refresh_ttl: int) -> None:
+    def __init__(self, access_ttl: int, refresh_ttl: int, minted: MintedSecrets | None = None) -> None:
         self._lock = threading.Lock()
+        self._minted = minted if minted is not None else MintedSecrets()
         self._signing_key = secrets.token_bytes(32)
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
@@ -73,13 +75,13 @@ class TokenService:
             self._maybe_prune(now)
         signing_input = _b64encode(json.dumps(_HEADER, separators=(",", ":")).encode()) + "." + _b64encode(
             json.dumps(claims, separators=(",", ":")).encode())
-        return signing_input + "." + self._sign(signing_input)
+        return self._minted.record("access_token", subject, signing_input + "." + self._sign(signing_input))
 
     def issue(self, subject: str, readonly: bool) -> dict[str, Any]:
         """Return a token object: a fresh access token and a fresh refresh token."""
         access_token = self.mint_access(subject, readonly)
         now = time.time()
-        refresh_token = secrets.token_urlsafe(48)
+        refresh_token = self._minted.record("refresh_token", subject, secrets.token_urlsafe(48))
         with self._lock:
             access_ttl, refresh_ttl = self.access_ttl, self.refresh_ttl
             self._refresh[refresh_token] = Grant(subject, readonly, now + refresh_ttl)

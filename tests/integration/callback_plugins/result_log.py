@@ -1,5 +1,6 @@
-"""Test-only callback: appends every task result, as Ansible hands it to callbacks (no_log
-already applied), to the JSON-lines file named by FISKALY_RESULT_LOG."""
+"""Test-only callback: appends every host event that a callback receives (task results, loop items,
+retries, diffs), as Ansible hands them over (no_log already applied), to the JSON-lines file named by
+FISKALY_RESULT_LOG. This is what AWX stores as job events, so the secret scan reads it too."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from ansible.plugins.callback import CallbackBase
 DOCUMENTATION = """
 name: result_log
 type: aggregate
-short_description: Record task results for the integration tests
-description: Appends each task result as one JSON line to the file named by FISKALY_RESULT_LOG.
+short_description: Record host events for the integration tests
+description: Appends each task result, loop item, retry and diff as one JSON line to the file named by FISKALY_RESULT_LOG.
 """
 
 
@@ -23,8 +24,9 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = "result_log"
     CALLBACK_NEEDS_ENABLED = True
 
-    def _record(self, result, status: str) -> None:
-        entry = {"host": result._host.get_name(), "task": result._task.get_name(), "status": status, "result": result._result}
+    def _record(self, result, status: str, event: str = "result") -> None:
+        entry = {"host": result._host.get_name(), "task": result._task.get_name(), "status": status, "event": event,
+                 "result": result._result}
         with open(os.environ["FISKALY_RESULT_LOG"], "a", encoding="utf-8") as log:
             log.write(json.dumps(entry, cls=AnsibleJSONEncoder) + "\n")
 
@@ -39,3 +41,18 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_unreachable(self, result):
         self._record(result, "unreachable")
+
+    def v2_runner_item_on_ok(self, result):
+        self._record(result, "changed" if result._result.get("changed") else "ok", "item")
+
+    def v2_runner_item_on_failed(self, result):
+        self._record(result, "failed", "item")
+
+    def v2_runner_item_on_skipped(self, result):
+        self._record(result, "skipped", "item")
+
+    def v2_runner_retry(self, result):
+        self._record(result, "retry", "retry")
+
+    def v2_on_file_diff(self, result):
+        self._record(result, "diff", "diff")

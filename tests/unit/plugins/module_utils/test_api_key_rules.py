@@ -13,7 +13,8 @@ def test_good_names_pass(name):
     assert name_errors("name", name) == []
 
 
-@pytest.mark.parametrize("name", ["ab", "a" * 31, "POS-1", "pos_1", "pos 1", "pös-1", "", None])
+# A trailing line break (a value read from a file or a vault) must fail too: "$" alone would let it through.
+@pytest.mark.parametrize("name", ["ab", "a" * 31, "POS-1", "pos_1", "pos 1", "pös-1", "", None, "pos-1\n", "\npos-1", "pos-1\r\n"])
 def test_bad_names_name_the_option_and_the_pattern(name):
     (error,) = name_errors("name", name)
     assert error.startswith("name must match ^[a-z0-9-]{3,30}$") and repr(name) in error

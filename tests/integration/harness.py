@@ -1,0 +1,222 @@
+"""The integration harness: real ``ansible-playbook`` and ``ansible`` runs of the collection from this checkout,
+against the HTTPS emulator, each run's whole output scanned for every secret given to a module or minted by the API.
+
+Tests import from here, never from a ``conftest.py``: pytest loads each conftest under the same module name."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from collection_path import collections_root
+
+try:  # ansible-core 2.22 and later mask registered secrets in every display and callback
+    import ansible.module_utils.secrets  # noqa: F401  # pylint: disable=unused-import
+    MASKS_SECRETS = True
+except ImportError:
+    MASKS_SECRETS = False
+MASK = "$REDACTED$"
+from run_report import SCAN, report  # noqa: F401  # pylint: disable=unused-import  # report: for the tests
+
+HERE = Path(__file__).resolve().parent
+PYTHON = os.environ.get("FISKALY_TEST_PYTHON", sys.executable)
+BIN = Path(sys.executable).parent  # the venv whose ansible-core is under test
+GROUP = "group/fiskaly.management.fiskaly"
+
+# A secret counts as leaked when its last characters show, not only when the whole of it does.
+LEAK_SUFFIX = 16
+# A Python stack frame as tracebacks print it, whatever header ansible-core puts above it.
+STACK_FRAME = re.compile(r'File "[^"]+", line \d+, in ')
+
+
+@dataclass
+class Run:
+    """What one ansible-playbook or ansible command did."""
+
+    command: list[str]
+    rc: int
+    stdout: str
+    stderr: str
+    results: list[dict] = field(default_factory=list)
+    kept_dir: Path | None = None
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def task(self, name: str, host: str = "localhost") -> dict:
+        """The result of the task of that name on that host."""
+        matches = [entry for entry in self.results if entry["task"] == name and entry["host"] == host and entry["event"] == "result"]
+        assert matches, f"no result for task {name!r} on {host}; have {[entry['task'] for entry in self.results]}\n{self.output[-3000:]}"
+        return matches[-1]["result"]
+
+    def kept(self, variable: str) -> dict:
+        """A registered variable as the play kept it (``keep=`` of the run): unmasked, unlike what callbacks receive."""
+        assert self.kept_dir is not None, "the run kept no variable"
+        return json.loads((self.kept_dir / f"kept-{variable}.json").read_text())
+
+    def status(self, name: str, host: str = "localhost") -> str:
+        return [entry for entry in self.results if entry["task"] == name and entry["host"] == host and entry["event"] == "result"][-1]["status"]
+
+
+class Ansible:
+    """Runs the collection for real, with the emulator's connection set through module_defaults."""
+
+    def __init__(self, emulator, workdir: Path):
+        self.emulator = emulator
+        self.workdir = workdir
+        self.secrets = {emulator.api_secret, emulator.readonly_api_secret}
+        self.runs = 0
+
+    @property
+    def connection(self) -> dict:
+        return {"base_url": self.emulator.base_url, "ca_path": str(self.emulator.ca_path),
+                "api_key": self.emulator.api_key, "api_secret": self.emulator.api_secret}
+
+    def secret(self, value: str) -> str:
+        """Declare a value that must never appear in any output; returns it."""
+        self.secrets.add(value)
+        return value
+
+    def env(self, extra: dict | None = None) -> dict:
+        env = {name: value for name, value in os.environ.items() if not name.startswith(("FISKALY_", "ANSIBLE_"))}
+        env.update({
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
+            "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "result_log",
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",  # ad hoc `ansible` loads no callback plugin without it
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCAL_TEMP": str(self.workdir / "ansible-tmp"),
+            "ANSIBLE_HOME": str(self.workdir / "ansible-home"),
+            "ANSIBLE_PYTHON_INTERPRETER": PYTHON,
+        })
+        env.update(extra or {})
+        return env
+
+    def playbook(self, tasks: list, *, env: dict | None = None, shows: tuple = (), keep: tuple = (), **options) -> Run:
+        """Run a play of these tasks on localhost; ``options`` as for ``playbook_command``.
+
+        ``keep`` names registered variables that a last task writes to files, for ``Run.kept()``.
+
+        ``shows`` declares the minted secrets that this run shows on purpose: key names (their secrets), or
+        ``"tokens"`` for the access and refresh tokens minted during the run. Every other minted secret, and
+        every input secret, fails the run's scan wherever it shows.
+        """
+        tasks = tasks + [{"name": f"keep {variable}", "no_log": True, "diff": False, "check_mode": False, "ansible.builtin.copy": {
+            "content": f"{{{{ {variable} | to_json }}}}", "dest": str(self.workdir / f"kept-{variable}.json"), "mode": "0600"}}
+            for variable in keep]
+        run = self._run(self.playbook_command(tasks, **options), env, shows)
+        run.kept_dir = self.workdir
+        return run
+
+    def spawn(self, tasks: list, *, env: dict | None = None, **options) -> Spawned:
+        """Start the play in its own process group, to be stopped with a signal as a cancelled CI job is."""
+        command = self.playbook_command(tasks, **options)
+        log = self.workdir / f"results-{self.runs}-spawned.jsonl"
+        minted_before = len(self.emulator.minted_secrets())
+        process = subprocess.Popen(command, env=self.env({**(env or {}), "FISKALY_RESULT_LOG": str(log)}), cwd=self.workdir,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        return Spawned(self, process, command, log, minted_before)
+
+    def playbook_command(self, tasks: list, *, module_defaults: dict | None = None, connection: bool = True, check: bool = False,
+                         diff: bool = False, verbosity: int = 4, hosts: str = "localhost", inventory: str = "localhost,",
+                         forks: int | None = None, play_vars: dict | None = None) -> list[str]:
+        defaults = {**(self.connection if connection else {}), **(module_defaults or {})}
+        play = {"name": "test", "hosts": hosts, "gather_facts": False, "tasks": tasks,
+                "module_defaults": {GROUP: defaults} if defaults else {}, "vars": play_vars or {}}
+        self.runs += 1
+        path = self.workdir / f"playbook-{self.runs}.yml"
+        path.write_text(json.dumps([play], indent=2))  # JSON is YAML
+        command = [str(BIN / "ansible-playbook"), "-i", inventory, "-c", "local", str(path)]
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
+        command += [f"--forks={forks}"] if forks else []
+        return command
+
+    def adhoc(self, module: str, args: dict | None = None, *, check: bool = False, diff: bool = False,
+              verbosity: int = 4, env: dict | None = None, shows: tuple = ()) -> Run:
+        command = [str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local", "-m", f"fiskaly.management.{module}"]
+        command += ["-a", json.dumps(args)] if args else []
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
+        return self._run(command, env, shows)
+
+    def _run(self, command: list[str], env: dict | None, shows: tuple = ()) -> Run:
+        log = self.workdir / f"results-{self.runs}-{len(command)}.jsonl"
+        log.unlink(missing_ok=True)
+        minted_before = len(self.emulator.minted_secrets())
+        completed = subprocess.run(command, env=self.env({**(env or {}), "FISKALY_RESULT_LOG": str(log)}), cwd=self.workdir,
+                                   capture_output=True, text=True, timeout=600, check=False)
+        results = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        run = Run(command, completed.returncode, completed.stdout, completed.stderr, results)
+        self._scan(run, log.read_text() if log.exists() else "", minted_before, shows)
+        return run
+
+    def _scan(self, run: Run, recorded: str, minted_before: int, shows: tuple = ()) -> None:
+        """Every run, at every verbosity it uses: no secret and no traceback in what the user sees.
+
+        Scanned: stdout, stderr, and the callback's record of every host result (what AWX stores as job
+        events). Looked for: the secrets given to the modules, and every key secret, access token and
+        refresh token that the emulator ever handed out, whole or by their last ``LEAK_SUFFIX`` characters.
+        """
+        seen = run.output + recorded
+        SCAN["runs"] += 1
+        SCAN["bytes"] += len(seen)
+        leaked = sorted(secret for secret in self.secrets if secret and secret in seen)
+        SCAN["secrets_found"] += len(leaked)
+        minted = self.emulator.minted_secrets()
+        shown = [secret for secret in minted[minted_before:]
+                 if (secret.kind == "key_secret" and secret.owner in shows) or (secret.kind != "key_secret" and "tokens" in shows)]
+        minted_leaked = [f"{secret.kind} of {secret.owner}" for secret in minted
+                         if secret not in shown and secret.value[-LEAK_SUFFIX:] in seen]
+        SCAN["minted_checked"] += len(minted)
+        SCAN["minted_found"] += len(minted_leaked)
+        tracebacks = seen.count("Traceback (most recent call last)") + len(STACK_FRAME.findall(seen))
+        SCAN["tracebacks"] += tracebacks
+        assert not leaked, f"input secrets found in the output of {run.command}"
+        assert not minted_leaked, f"minted secrets found in the output of {run.command}: {minted_leaked}"
+        assert not tracebacks, f"a Python traceback reached the output of {run.command}:\n{run.output[-3000:]}"
+
+
+@dataclass
+class Spawned:
+    """A playbook running in the background."""
+
+    ansible: Ansible
+    process: subprocess.Popen
+    command: list[str]
+    log: Path
+    minted_before: int
+
+    def signal_group(self, signum: int) -> None:
+        os.killpg(self.process.pid, signum)
+
+    def wait(self, timeout: float = 120) -> Run:
+        """Wait for ansible-playbook to end. Its workers run in sessions of their own: a module may outlive it."""
+        stdout, stderr = self.process.communicate(timeout=timeout)
+        recorded = self.log.read_text() if self.log.exists() else ""
+        run = Run(self.command, self.process.returncode, stdout, stderr, [json.loads(line) for line in recorded.splitlines()])
+        self.ansible._scan(run, recorded, self.minted_before)  # pylint: disable=protected-access
+        return run
+
+
+def writes(emulator) -> list[dict]:
+    """The PUT and PATCH requests the emulator received."""
+    return [entry for entry in emulator.requests() if entry["method"] in ("PUT", "PATCH")]
+
+
+def faulted_requests(emulator, count: int, limit: float = 10.0) -> list[dict]:
+    """The log entries of faulted requests, once ``count`` are logged (or ``limit`` seconds passed): a delayed request
+    is logged only when its delay is over, and must not spill into the next test's log."""
+    stop = time.monotonic() + limit
+    while True:
+        faulted = [entry for entry in emulator.requests() if entry["fault"] is not None]
+        if len(faulted) >= count or time.monotonic() > stop:
+            return faulted
+        time.sleep(0.1)
