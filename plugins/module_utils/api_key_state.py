@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 from .client import PAGE_SIZE, CreateConflict, FiskalyClient
-from .errors import FiskalyError, InvalidInput, TransportError
+from .errors import ApiError, FiskalyError, InvalidInput, TransportError
 
 SHOWN_FIELDS = ("name", "kind", "status", "metadata")
 
@@ -168,20 +168,28 @@ class Reconciler:
             if replan.errors():
                 raise InvalidInput("; ".join(replan.errors())) from None
             return self.apply(replan)
-        except TransportError as failure:
-            if not failure.may_have_reached_api:
+        except (TransportError, ApiError) as failure:
+            # No good answer in the end, yet an attempt may have reached the API and created the key (its answer lost,
+            # then 5xx or 429 to the last retry). Look, so as not to report a plain failure that a rerun would then
+            # report as "unchanged", the secret silently gone.
+            if not getattr(failure, "may_have_reached_api", False):
                 raise
-            # No answer in the end: the server may still have created the key. Look, so as not to report a plain
-            # failure that a rerun would then report as "unchanged", the secret silently gone.
             try:
                 existing = self.client.get_api_key(desired.name)
             except FiskalyError:
                 raise FiskalyError(f"{failure}. The key may have been created all the same, its secret lost: "
                                    "a run that finds it existing will not report it as created", **failure.result) from None
             if existing is not None:
-                raise lost_secret(desired.name, existing, f"the request ended in a {failure.kind}") from None
+                raise lost_secret(desired.name, existing, f"the request ended in {failure_label(failure)}") from None
             raise
         return Outcome(plan, without_secret(created), created.get("secret"))
+
+
+def failure_label(failure: FiskalyError) -> str:
+    """How a request ended, as the lost-secret message says it: "a timeout", "HTTP 503"."""
+    if isinstance(failure, TransportError):
+        return f"a {failure.kind}"
+    return f"HTTP {failure.status}"
 
 
 def lost_secret(name: str, existing: dict, how: str) -> FiskalyError:

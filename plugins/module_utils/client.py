@@ -25,7 +25,7 @@ except ImportError as import_error:  # reported by the module through missing_re
     REQUESTS_IMPORT_ERROR = import_error
 
 from .errors import ApiError, FiskalyError, TransportError, excerpt
-from .retry import build_retry, earlier_attempt_may_have_landed
+from .retry import MAYBE_PROCESSED_STATUSES, build_retry, earlier_attempt_may_have_landed
 
 PAGE_SIZE = 100  # the API's largest page
 
@@ -198,7 +198,10 @@ class FiskalyClient:
         if answer.status == 409 and method == "PUT":
             error = self._api_error(action, answer)
             raise CreateConflict(action, error.code, error.api_message, answer.earlier_attempt_may_have_landed)
-        raise self._api_error(action, answer)
+        error = self._api_error(action, answer)
+        # Whatever the last answer, an attempt whose answer was lost or was a server fault may have been carried out.
+        error.may_have_reached_api = answer.earlier_attempt_may_have_landed or answer.status in MAYBE_PROCESSED_STATUSES
+        raise error
 
     @staticmethod
     def _api_error(action: str, answer: Answer) -> ApiError:

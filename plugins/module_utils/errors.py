@@ -34,6 +34,9 @@ class InvalidInput(FiskalyError):
 class ApiError(FiskalyError):
     """The API answered with an error status."""
 
+    # Set by the client where an attempt of the request may have been carried out all the same.
+    may_have_reached_api = False
+
     def __init__(self, action: str, status: int, code: str | None, api_message: str):
         self.status = status
         self.code = code
