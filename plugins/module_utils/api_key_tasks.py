@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 from .api_key_state import DesiredKey, Outcome, Plan, Reconciler, plan_keys
-from .errors import FiskalyError
+from .errors import FiskalyError, InvalidInput
 from .interrupt import Interrupted, finishing
-from .secret_file import check_can_write, write_once
+from .secret_file import Reservation, path_errors, reserve
 
 SUMMARY_FIELDS = ("created", "enabled", "disabled", "unchanged", "failed", "not_attempted")
 COUNTED_AS = {"create": "created", "enable": "enabled", "disable": "disabled"}
@@ -17,20 +17,23 @@ COUNTED_AS = {"create": "created", "enable": "enabled", "disable": "disabled"}
 
 def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_file: str | None = None) -> dict:
     """Reconcile one key: the result has ``api_key`` and, once, its ``secret``."""
+    refuse_bad_paths("secret_file", secret_file)
     plan = plan_keys(client, [key])[0]
-    if secret_file and plan.action == "create":
-        check_can_write("secret_file", secret_file)
+    reservation = reserve("secret_file", secret_file, check_mode=check_mode) if secret_file is not None and plan.action == "create" else None
     try:
         outcome = Reconciler(client, check_mode).apply(plan)
+        with finishing():
+            result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
+            if outcome.secret is not None and reservation is not None:
+                _hand_over(reservation, outcome.secret, result, {"secret": outcome.secret})
+                reservation = None
+            elif outcome.secret is not None:
+                result["secret"] = outcome.secret
     except Interrupted as error:
         raise interrupted_failure(error, plan, check_mode) from None
-    with finishing():
-        result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
-        if outcome.secret is not None:
-            if secret_file:
-                _write_secrets("secret_file", secret_file, outcome.secret, [key.name], result)
-            else:
-                result["secret"] = outcome.secret
+    finally:
+        if reservation is not None:
+            reservation.release()  # no secret came: the empty file goes
     if diff:
         result["diff"] = outcome.plan.diff()
     return result
@@ -38,9 +41,10 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
 
 def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool, secrets_file: str | None = None) -> dict:
     """Reconcile many keys in one run: one login, one listing, one write per change."""
+    refuse_bad_paths("secrets_file", secrets_file)
     plans = plan_keys(client, keys)
-    if secrets_file and any(plan.action == "create" for plan in plans):
-        check_can_write("secrets_file", secrets_file)
+    creates = any(plan.action == "create" for plan in plans)
+    reservation = reserve("secrets_file", secrets_file, check_mode=check_mode) if secrets_file is not None and creates else None
     reconciler = Reconciler(client, check_mode)
     try:
         reconciler.apply_all(plans)
@@ -49,14 +53,21 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
         with finishing():
             pending = plans[len(reconciler.done):]
             failure = as_failure(error, pending[0] if pending else None, check_mode)
-            done = _fleet_result(reconciler.done, diff, secrets_file, pending, failure)
+            done = _fleet_result(reconciler.done, diff, reservation, pending, failure)
         if "secrets_file" in done:
             kept = sum(outcome.secret is not None for outcome in reconciler.done)
             failure.args = (f"{failure}. The secrets of the keys created before ({kept}) are in {done['secrets_file']}",)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
         raise failure from None
     with finishing():
-        return _fleet_result(reconciler.done, diff, secrets_file)
+        return _fleet_result(reconciler.done, diff, reservation)
+
+
+def refuse_bad_paths(option: str, path: str | None) -> None:
+    """Before any request: a path that cannot name a new file (an empty one, say) fails the run."""
+    errors = path_errors(option, path)
+    if errors:
+        raise InvalidInput("; ".join(errors))
 
 
 def as_failure(error: BaseException, plan: Plan | None, check_mode: bool) -> FiskalyError:
@@ -75,7 +86,7 @@ def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool)
     return FiskalyError(f"The module was {error} while it wrote API key '{plan.desired.name}'{doubt}")
 
 
-def _fleet_result(outcomes: list[Outcome], diff: bool, secrets_file: str | None,
+def _fleet_result(outcomes: list[Outcome], diff: bool, reservation: Reservation | None,
                   pending: list[Plan] | None = None, failure: FiskalyError | None = None) -> dict:
     """A result per declared key: those done, and after a failure the one that failed and those not attempted."""
     entries = [outcome.result() for outcome in outcomes]
@@ -91,10 +102,15 @@ def _fleet_result(outcomes: list[Outcome], diff: bool, secrets_file: str | None,
         summary["not_attempted"] = len(pending) - 1
     # Not "results": ansible-core 2.19 and 2.20 take that key for loop results and show its items under no_log.
     result = {"changed": any(item["changed"] for item in entries), "fleet": entries, "summary": summary}
-    if secrets_file:
-        secrets = {item["name"]: item.pop("secret") for item in entries if "secret" in item}
-        if secrets:
-            _write_secrets("secrets_file", secrets_file, json.dumps(secrets, indent=2, sort_keys=True) + "\n", list(secrets), result)
+    secrets = {item["name"]: item["secret"] for item in entries if "secret" in item}
+    if reservation is not None and secrets:
+        for item in entries:
+            item.pop("secret", None)
+        # Should no file take them, the secrets go back into the entries as a last resort.
+        _hand_over(reservation, json.dumps(secrets, indent=2, sort_keys=True) + "\n", result,
+                   {"fleet": [{**item, "secret": secrets[item["name"]]} if item["name"] in secrets else item for item in entries]})
+    elif reservation is not None:
+        reservation.release()
     if diff:
         result["diff"] = [outcome.plan.diff() for outcome in outcomes if outcome.plan.changed]
     return result
@@ -107,16 +123,18 @@ def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
     return entry
 
 
-def _write_secrets(option: str, path: str, content: str, names: list[str], result: dict) -> None:
-    """Write the secrets once and say in ``result`` where they are."""
-    try:
-        result[option] = write_once(path, content)
-    except OSError as error:
-        raise FiskalyError(
-            f"API keys {', '.join(names)} were created, but their secrets could not be written to {path}: {error.strerror or error}. "
-            "The API never shows a secret again: disable these keys and create new ones.",
-            changed=True,
-        ) from None
-    if result[option] != path:
-        result.setdefault("warnings", []).append(f"{option} {path} appeared while the key was being created, and a secret file is "
-                                                 f"never overwritten: the secret is in {result[option]} instead")
+def _hand_over(reservation: Reservation, content: str, result: dict, last_resort: dict) -> None:
+    """Write the secrets to the reserved file and say in ``result`` where they are; a secret in hand is never thrown away."""
+    where, reason = reservation.fill(content)
+    if where is not None:
+        result[reservation.option] = where
+    if reason is None:
+        return
+    if where is not None:
+        result.setdefault("warnings", []).append(f"{reason}: the secrets are in {where} instead (mode 0600)")
+        return
+    result.update(last_resort)
+    result[f"{reservation.option}_error"] = reason
+    result.setdefault("warnings", []).append(
+        f"{reason}, nor could any fallback file: as a last resort the secrets are in this task's result. "
+        "Store them now; the API never shows a secret again")

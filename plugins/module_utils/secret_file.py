@@ -1,51 +1,130 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Writing a one-time secret to a file once, atomically, readable by its owner only (internal, not a public API)."""
+"""Writing a one-time secret to a file that was reserved before the key was created (internal, not a public API).
+
+The file is created exclusively, with mode 0600, *before* the create request: whatever the OS would
+refuse (a missing directory, ``missing/..``, a trailing ``/``, a read-only or pseudo file system, an
+existing file) fails the run before anything is written. The secret then goes into that file. If that
+write fails after all (a full disk), the secret goes to a named fallback file, or, as a last resort,
+back to the caller, so that a secret in hand is never thrown away, and no file holding a secret is
+ever left unnamed.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 
 from .errors import InvalidInput
 
-
-def check_can_write(option: str, path: str) -> None:
-    """Fail before the key is created if its secret could not be written afterwards."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.lexists(path):
-        raise InvalidInput(f"{option} {path} already exists, and a secret file is never overwritten: "
-                           "move it away or choose another path before a key is created")
-    if not os.path.isdir(directory):
-        raise InvalidInput(f"{option} {path}: the directory {directory} does not exist")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise InvalidInput(f"{option} {path}: the directory {directory} is not writable")
+FALLBACK_PREFIX = "fiskaly-secret-"
 
 
-def write_once(path: str, content: str) -> str:
-    """Write ``content`` to a new file of mode 0600, where a reader sees all of it or no file at all.
+def path_errors(option: str, path: str | None) -> list[str]:
+    """What is wrong with a path before any request, without touching the file system."""
+    if path is None:
+        return []
+    if not path.strip():
+        return [f"{option} must not be empty (a variable that rendered empty, say): give a file path, or leave {option} out "
+                "to get the secret in the result"]
+    if any(not character.isprintable() for character in path):
+        return [f"{option} must not contain line breaks or control characters, got {path!r}"]
+    if path.endswith(("/", "/.", "/..")) or path in (".", ".."):
+        return [f"{option} {path} names a directory; give the path of the file to create"]
+    return []
 
-    Returns the path written: ``path``, or, if a file appeared there since ``check_can_write``, the
-    temporary file beside it, kept rather than lose the secret or overwrite the other file.
+
+class Reservation:
+    """An empty file of mode 0600 that this run created exclusively, to receive a secret once."""
+
+    def __init__(self, option: str, path: str):
+        self.option = option
+        self.path = path
+        try:
+            self._descriptor: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError as error:
+            raise InvalidInput(_refusal(option, path, error)) from None
+
+    def release(self) -> None:
+        """No secret came (nothing created, check mode, a failure): remove the empty file."""
+        if self._descriptor is None:
+            return
+        os.close(self._descriptor)
+        self._descriptor = None
+        _unlink_quietly(self.path)
+
+    def fill(self, content: str) -> tuple[str | None, str | None]:
+        """Write ``content``; returns ``(path it is in, why the reserved file could not take it)``.
+
+        The path is the reserved file, or a fallback file when writing that failed; ``(None, reason)``
+        when no file could take it: the caller must then return the secret itself.
+        """
+        descriptor, self._descriptor = self._descriptor, None
+        try:
+            _write_all(descriptor, content)
+            return self.path, None
+        except OSError as error:
+            reason = f"{self.option} {self.path} could not be written: {error.strerror or error}"
+        finally:
+            os.close(descriptor)
+        _unlink_quietly(self.path)  # it may hold part of the secret
+        return _write_fallback(self.path, content), reason
+
+
+def reserve(option: str, path: str, *, check_mode: bool = False) -> Reservation | None:
+    """Create the file now, so that the run fails before the key is created if it could not hold the secret.
+
+    In check mode the file is removed at once: the dry run fails where the real run would, and leaves nothing.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".fiskaly-secret-")  # mode 0600
-    _fill(descriptor, content)
+    reservation = Reservation(option, path)
+    if check_mode:
+        reservation.release()
+        return None
+    return reservation
+
+
+def _refusal(option: str, path: str, error: OSError) -> str:
+    # As the OS walks it: "missing/.." is no directory, though abspath() would make it one.
+    directory = os.path.dirname(path) or "."
+    if error.errno == errno.EEXIST:
+        return (f"{option} {path} already exists, and a secret file is never overwritten: "
+                "move it away or choose another path before a key is created")
+    if error.errno == errno.ENOENT and not os.path.isdir(directory):
+        return f"{option} {path}: the directory {directory} does not exist"
+    if error.errno in (errno.EISDIR, errno.ENOTDIR):
+        return f"{option} {path}: no file can be created there ({error.strerror}); give the path of a file in an existing directory"
+    return f"{option} {path} cannot be created: {error.strerror or error}; no key was created"
+
+
+def _write_all(descriptor: int, content: str) -> None:
+    data = content.encode("utf-8")
+    while data:
+        written = os.write(descriptor, data)
+        data = data[written:]
+    os.fsync(descriptor)
+
+
+def _write_fallback(path: str, content: str) -> str | None:
+    """The secret in a new 0600 file beside ``path``, in the temporary directory, or in the home directory."""
+    name = os.path.basename(path) + "."
+    for directory in dict.fromkeys((os.path.dirname(os.path.abspath(path)), tempfile.gettempdir(), os.path.expanduser("~"))):
+        try:
+            descriptor, fallback = tempfile.mkstemp(dir=directory, prefix=FALLBACK_PREFIX + name)  # mode 0600
+        except OSError:
+            continue
+        try:
+            _write_all(descriptor, content)
+            return fallback
+        except OSError:
+            _unlink_quietly(fallback)
+        finally:
+            os.close(descriptor)
+    return None
+
+
+def _unlink_quietly(path: str) -> None:
     try:
-        # link() fails where the path exists: unlike rename(), it never replaces a file.
-        os.link(temporary, path)
-    except FileExistsError:
-        return temporary
+        os.unlink(path)
     except OSError:
-        # A file system without hard links: create the file exclusively instead (not atomic, still never overwriting).
-        _fill(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), content)
-    os.unlink(temporary)
-    return path
-
-
-def _fill(descriptor: int, content: str) -> None:
-    """Write ``content`` to a new file's descriptor and make sure it is on disk before the file is used."""
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+        pass

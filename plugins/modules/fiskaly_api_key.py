@@ -57,10 +57,16 @@ options:
     description:
       - When this run creates the key, write its secret to this file on the host that runs the module, and leave the
         secret out of the result.
-      - The file is written once, atomically, with mode C(0600), and never overwritten. The task fails before it
-        creates the key if the file exists already or its directory is missing or not writable.
-      - Nothing is written when the key exists already, nor in check mode; the checks of the path run in check mode too,
-        so a dry run fails where the real run would.
+      - The file is created exclusively, with mode C(0600), before the key is created, and never overwritten. So the
+        task fails before it creates the key wherever the file could not be created, as the operating system opens the
+        path (it exists already, a directory on the way is missing, the file system refuses it). An empty value, or a
+        path that names a directory (a trailing C(/)), is refused before any request.
+      - Should writing the secret fail after all (a full disk), it goes to a new file of mode C(0600) named
+        C(fiskaly-secret-*) beside the path, in the temporary directory or in the home directory, which RV(secret_file)
+        and a warning name; where none can be written, it is returned as RV(secret), as a last resort, with
+        RV(secret_file_error).
+      - Nothing is left when the key exists already, nor in check mode; in check mode the file is created and removed
+        at once, so that a dry run fails where the real run would.
       - Cannot be used with O(api_keys); use O(secrets_file) there.
     type: path
   api_keys:
@@ -92,7 +98,8 @@ options:
     description:
       - With O(api_keys), write the secrets of the keys that this run creates to this file, as one JSON object from key
         name to secret, and leave them out of the result.
-      - Written as O(secret_file) is, once and only when this run created a key, also when a later write fails.
+      - Created and written as O(secret_file) is, before the first key is created; it keeps the secrets only when this
+        run created a key, also when a later write fails.
       - Goes with O(api_keys) only.
     type: path
 extends_documentation_fragment:
@@ -183,9 +190,15 @@ secret:
 secret_file:
   description:
     - The file that holds the secret of the key that this run created.
-    - O(secret_file), or, should a file have appeared at that path while the key was being created, a new file beside it
-      (named C(.fiskaly-secret-*)), since a secret file is never overwritten; the module then warns.
-  returned: when this run created the key and O(secret_file) is given
+    - O(secret_file), or, should writing it have failed, the fallback file that holds the secret instead (named
+      C(fiskaly-secret-*)); the module then warns.
+  returned: when this run created the key and O(secret_file) is given, unless no file could take the secret
+  type: str
+secret_file_error:
+  description:
+    - Why no file could take the secret of the key that this run created. The secret is then in RV(secret), as a last
+      resort; store it now.
+  returned: when O(secret_file) and every fallback file could not be written
   type: str
 fleet:
   description:
@@ -238,8 +251,14 @@ summary:
 secrets_file:
   description:
     - The file that holds the secrets of the keys that this run created.
-    - O(secrets_file), or a new file beside it, as for RV(secret_file).
-  returned: when this run created a key and O(secrets_file) is given
+    - O(secrets_file), or a fallback file, as for RV(secret_file).
+  returned: when this run created a key and O(secrets_file) is given, unless no file could take the secrets
+  type: str
+secrets_file_error:
+  description:
+    - Why no file could take the secrets of the keys that this run created. They are then in RV(fleet[].secret), as a
+      last resort; store them now.
+  returned: when O(secrets_file) and every fallback file could not be written
   type: str
 failure:
   description: The API's error, when a request failed.

@@ -166,3 +166,41 @@ def test_secrets_file_of_a_fleet_holds_every_new_secret_and_the_result_none(ansi
     assert all("secret" not in item for item in result["fleet"])
     assert not any(secret in run.output for secret in secrets.values())
     report("secrets", "secrets_file (fleet)", "new keys' secrets only in the file (0600), not in results or output")
+
+
+def test_an_empty_secret_file_or_secrets_file_is_refused_before_any_request(ansible, emulator):
+    # A variable that rendered empty must not turn into "no file", which would put the secret in the result and the logs.
+    tasks = [
+        {"name": "one", MODULE: {"name": "empty-path", "kind": "test", "secret_file": ""}, "ignore_errors": True},
+        {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "empty-a"}], "secrets_file": ""}, "ignore_errors": True},
+    ]
+
+    run = ansible.playbook(tasks)
+
+    for name, option in (("one", "secret_file"), ("fleet", "secrets_file")):
+        assert run.status(name) == "failed" and f"{option} must not be empty" in run.task(name)["msg"]
+        report(BAD_INPUTS, f"{option}: \"\"", run.task(name)["msg"])
+    assert emulator.requests() == [] and emulator.keys() == {}
+
+
+def test_secret_file_paths_the_os_would_refuse_fail_before_the_key_is_created_in_check_mode_too(ansible, emulator, tmp_path):
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    cases = {
+        "trailing slash": str(keys) + "/",
+        "missing/..": str(keys / "missing" / ".." / "pos.secret"),
+        "pseudo file system": "/sys/fiskaly-pos.secret",  # os.access() calls it writable, yet it refuses new files
+    }
+    tasks = [{"name": case, MODULE: {"name": "odd-path", "kind": "test", "secret_file": path}, "ignore_errors": True}
+             for case, path in cases.items()]
+    tasks.append({"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "odd-a"}], "secrets_file": cases["missing/.."]},
+                  "ignore_errors": True})
+
+    for check in (True, False):
+        run = ansible.playbook(tasks, check=check)
+        for name in [*cases, "fleet"]:
+            assert run.status(name) == "failed", (name, run.task(name))
+            assert "secret" not in run.task(name) and "file" in run.task(name)["msg"]
+            report(BAD_INPUTS, f"secret file path: {name}{' (check mode)' if check else ''}", run.task(name)["msg"])
+        assert writes(emulator) == [] and emulator.keys() == {}
+    assert os.listdir(keys) == []

@@ -1,54 +1,129 @@
-"""The secret file: written once, whole, owner-only, never over an existing file."""
+"""The secret file: reserved (created exclusively, 0600) before the key is, refused wherever the OS would refuse it,
+filled once, and never a secret thrown away or left in an unnamed file when writing fails after all."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import tempfile
 
 import pytest
 
+from ansible_collections.fiskaly.management.plugins.module_utils import secret_file
 from ansible_collections.fiskaly.management.plugins.module_utils.errors import InvalidInput
-from ansible_collections.fiskaly.management.plugins.module_utils.secret_file import check_can_write, write_once
+from ansible_collections.fiskaly.management.plugins.module_utils.secret_file import path_errors, reserve
 
 
-def test_writes_the_secret_with_mode_0600_and_leaves_no_temporary_file(tmp_path):
+def test_reserving_creates_an_empty_owner_only_file_that_the_secret_then_fills(tmp_path):
     path = tmp_path / "pos.secret"
-    assert write_once(str(path), "s3cret") == str(path)
-    assert path.read_text() == "s3cret"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert os.listdir(tmp_path) == ["pos.secret"]
-
-
-def test_a_file_that_appeared_since_the_check_is_not_overwritten_and_the_secret_is_kept_beside_it(tmp_path):
-    path = tmp_path / "pos.secret"
-    path.write_text("first")
-    written = write_once(str(path), "second")
-    assert path.read_text() == "first"
-    assert written != str(path) and os.path.dirname(written) == str(tmp_path)
-    assert open(written, encoding="utf-8").read() == "second"
-    assert stat.S_IMODE(os.stat(written).st_mode) == 0o600
-
-
-def test_without_hard_links_the_file_is_still_created_exclusively(tmp_path, monkeypatch):
-    def no_links(*_link_args):
-        raise PermissionError(1, "Operation not permitted")
-
-    monkeypatch.setattr(os, "link", no_links)
-    path = tmp_path / "pos.secret"
-    assert write_once(str(path), "s3cret") == str(path)
+    reservation = reserve("secret_file", str(path))
+    assert path.read_text() == "" and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert reservation.fill("s3cret") == (str(path), None)
     assert path.read_text() == "s3cret" and stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert os.listdir(tmp_path) == ["pos.secret"]
+    assert os.listdir(tmp_path) == ["pos.secret"]  # no temporary file
 
 
-def test_check_refuses_an_existing_file_a_dangling_link_and_a_missing_directory(tmp_path):
+def test_a_reservation_that_gets_no_secret_is_removed(tmp_path):
+    path = tmp_path / "pos.secret"
+    reserve("secret_file", str(path)).release()
+    assert not path.exists()
+
+
+def test_check_mode_proves_the_file_can_be_created_and_leaves_nothing(tmp_path):
+    assert reserve("secret_file", str(tmp_path / "pos.secret"), check_mode=True) is None
+    assert os.listdir(tmp_path) == []
+    with pytest.raises(InvalidInput, match="does not exist"):
+        reserve("secret_file", str(tmp_path / "missing" / "pos.secret"), check_mode=True)
+
+
+def test_refuses_an_existing_file_a_dangling_link_and_a_missing_directory(tmp_path):
     existing = tmp_path / "existing"
     existing.write_text("x")
     dangling = tmp_path / "dangling"
     dangling.symlink_to(tmp_path / "nowhere")
     with pytest.raises(InvalidInput, match="secret_file .*existing already exists, and a secret file is never overwritten"):
-        check_can_write("secret_file", str(existing))
+        reserve("secret_file", str(existing))
     with pytest.raises(InvalidInput, match="already exists"):
-        check_can_write("secret_file", str(dangling))
+        reserve("secret_file", str(dangling))
     with pytest.raises(InvalidInput, match="the directory .*missing does not exist"):
-        check_can_write("secrets_file", str(tmp_path / "missing" / "file"))
-    check_can_write("secret_file", str(tmp_path / "new"))
+        reserve("secrets_file", str(tmp_path / "missing" / "file"))
+    assert existing.read_text() == "x" and not (tmp_path / "nowhere").exists()
+
+
+def test_refuses_paths_the_os_will_not_open_though_a_look_at_the_directory_passes(tmp_path):
+    # "missing/.." looks like tmp_path to os.path.abspath(); the OS walks through "missing" and fails.
+    with pytest.raises(InvalidInput, match="missing/.. does not exist"):
+        reserve("secret_file", str(tmp_path / "missing" / ".." / "pos.secret"))
+    # sysfs: os.access() calls the directory writable, yet no file can be created there.
+    if os.path.isdir("/sys/kernel"):
+        with pytest.raises(InvalidInput, match="cannot be created"):
+            reserve("secret_file", "/sys/fiskaly-test.secret")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("", "must not be empty"), ("  ", "must not be empty"), ("/tmp/keys/", "names a directory"), ("/tmp/keys/.", "names a directory"),
+    ("/tmp/missing/..", "names a directory"), ("pos.secret\n", "must not contain line breaks"),
+])
+def test_paths_that_cannot_name_a_new_file_are_refused_before_any_request(path, message):
+    errors = path_errors("secret_file", path)
+    assert len(errors) == 1 and message in errors[0] and errors[0].startswith("secret_file ")
+
+
+def test_a_path_that_is_not_given_is_no_error():
+    assert path_errors("secret_file", None) == [] and path_errors("secrets_file", "/tmp/ok.json") == []
+
+
+def failing_writes(monkeypatch, fail_for: set[str] | None = None):
+    """os.write fails (a full disk) for the reserved file, and for the fallbacks in the directories named."""
+    real_write = os.write
+    paths: dict[int, str] = {}
+    real_open, real_mkstemp = os.open, tempfile.mkstemp
+
+    def recording_open(path, *args, **kwargs):
+        descriptor = real_open(path, *args, **kwargs)
+        paths[descriptor] = str(path)
+        return descriptor
+
+    def recording_mkstemp(*args, **kwargs):
+        descriptor, path = real_mkstemp(*args, **kwargs)
+        paths[descriptor] = path
+        return descriptor, path
+
+    def write(descriptor, data):
+        path = paths.get(descriptor, "")
+        if fail_for is None or os.path.basename(path) == "pos.secret" or os.path.dirname(path) in fail_for:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(descriptor, data)
+
+    monkeypatch.setattr(os, "open", recording_open)
+    monkeypatch.setattr(tempfile, "mkstemp", recording_mkstemp)
+    monkeypatch.setattr(os, "write", write)
+
+
+def test_a_write_that_fails_after_all_puts_the_secret_in_a_named_fallback_file(tmp_path, monkeypatch):
+    path = tmp_path / "pos.secret"
+    failing_writes(monkeypatch, fail_for=set())
+    reservation = reserve("secret_file", str(path))
+
+    where, reason = reservation.fill("s3cret")
+
+    assert reason == f"secret_file {path} could not be written: No space left on device"
+    assert where is not None and os.path.basename(where).startswith(secret_file.FALLBACK_PREFIX + "pos.secret.")
+    assert open(where, encoding="utf-8").read() == "s3cret" and stat.S_IMODE(os.stat(where).st_mode) == 0o600
+    assert not path.exists()  # the reserved file may hold part of the secret: it goes
+    os.unlink(where)
+
+
+def test_when_no_file_takes_the_secret_the_caller_gets_it_back_and_no_file_is_left(tmp_path, monkeypatch):
+    path = tmp_path / "pos.secret"
+    reservation = reserve("secret_file", str(path))
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    failing_writes(monkeypatch)
+
+    assert reservation.fill("s3cret") == (None, f"secret_file {path} could not be written: No space left on device")
+    assert sorted(os.listdir(tmp_path)) == ["home"] and os.listdir(home) == []
