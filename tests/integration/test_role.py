@@ -58,3 +58,26 @@ def test_a_role_run_that_fails_mid_way_keeps_the_secrets_file_and_names_it(ansib
     assert result["summary"]["created"] == 2 and result["summary"]["failed"] == 1
     report("secrets", "role run failing at the 3rd of 3 keys (HTTP 400)",
            "secrets of the 2 created kept in the file the message names, and in api_keys_created_secrets for a rescue")
+
+
+def test_the_role_included_again_in_a_play_keeps_the_secrets_of_the_earlier_include(ansible, emulator, tmp_path):
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir(mode=0o700)
+
+    def include(name: str, keys: list[dict]) -> dict:
+        return {"name": name, "ansible.builtin.include_role": {"name": ROLE},
+                "vars": {"api_keys_list": keys, "api_keys_secrets_dir": str(secrets_dir)}}
+
+    tasks = [
+        include("first", [{"name": "twice-a", "kind": "live"}]),
+        include("again, nothing to create", []),
+        include("again, one more key", [{"name": "twice-a"}, {"name": "twice-b", "kind": "test"}]),
+        {"name": "hand over", "ansible.builtin.set_fact": {"handed_over": "{{ api_keys_created_secrets }}"}, "no_log": True},
+    ]
+
+    run = ansible.playbook(tasks, keep=("handed_over",))
+
+    assert run.rc == 0, run.output[-3000:]
+    minted = {secret.owner: secret.value for secret in emulator.minted_secrets() if secret.kind == "key_secret"}
+    assert run.kept("handed_over") == {"twice-a": minted["twice-a"], "twice-b": minted["twice-b"]}
+    report("secrets", "role included three times in a play", "api_keys_created_secrets merges: no earlier secret dropped")

@@ -7,6 +7,7 @@ import os
 import signal
 import stat
 import time
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,28 @@ def test_a_fleet_stopped_by_a_signal_writes_the_secrets_of_the_keys_it_created(a
     assert len(faulted_requests(emulator, 1, limit=DELAY + 10)) == 1  # the delayed PUT is over before the next test
     report("stopped by a signal", f"fleet stopped by {signal.Signals(signum).name} during a write",
            "secrets of the keys created before written to secrets_file (0600), no later key attempted")
+
+
+def test_the_role_names_its_secrets_file_before_a_signal_stops_the_run_and_the_secrets_are_there(ansible, emulator, tmp_path):
+    names = ["stop-r1", "stop-r2", "stop-r3"]
+    emulator.inject("PUT", "/api_keys/stop-r3", [{"delay": DELAY}])
+    tasks = [{"name": "declare", "ansible.builtin.include_role": {"name": "fiskaly.management.api_keys"},
+              "vars": {"api_keys_list": [{"name": name, "kind": "test"} for name in names], "api_keys_secrets_dir": str(tmp_path)}}]
+
+    spawned = ansible.spawn(tasks, verbosity=0)
+    wait_for(lambda: len(emulator.requests("PUT")) == 2)
+    time.sleep(0.5)
+    spawned.signal_group(signal.SIGTERM)
+    run = spawned.wait()
+
+    # The only output a stopped run leaves is what it printed before: the path, said up front.
+    named = [line for line in run.stdout.splitlines() if "The secrets of the keys this run creates go to " in line]
+    assert len(named) == 1, run.stdout[-3000:]
+    path = Path(named[0].split(" go to ", 1)[1].split(" (mode 0600)", 1)[0])
+    assert path.parent == tmp_path
+    wait_for(lambda: path.exists() and path.stat().st_size > 0, limit=DELAY + 10)
+    minted = {secret.owner: secret.value for secret in emulator.minted_secrets() if secret.kind == "key_secret"}
+    assert json.loads(path.read_text()) == {"stop-r1": minted["stop-r1"], "stop-r2": minted["stop-r2"]}
+    assert len(faulted_requests(emulator, 1, limit=DELAY + 10)) == 1
+    report("stopped by a signal", "role stopped by SIGTERM during a write",
+           "its output named the secrets file before the module ran; the secrets of the keys created are there")
