@@ -16,6 +16,8 @@ import pytest
 import requests
 
 LAUNCHER = Path(__file__).resolve().parents[2] / "tools" / "emulator.py"
+# The env file an earlier emulator left behind: the only kind of existing file that the launcher replaces.
+STALE = "stale-from-an-earlier-run"
 
 
 def read_env_file(path: Path, process: subprocess.Popen[str], timeout: float = 20) -> dict[str, str]:
@@ -26,7 +28,7 @@ def read_env_file(path: Path, process: subprocess.Popen[str], timeout: float = 2
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             text = ""
-        if text.startswith("export "):
+        if text.startswith("export ") and STALE not in text:
             break
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "emulator did not write its env file"
@@ -61,7 +63,7 @@ def test_cli_start_serve_and_stop(tmp_path: Path, launch: list[subprocess.Popen[
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps([{"name": "seeded-1", "kind": "live", "status": "enabled"}]), encoding="utf-8")
     env_file = tmp_path / "emulator.env"
-    env_file.write_text("stale", encoding="utf-8")
+    env_file.write_text(f"export FISKALY_API_KEY={STALE}\nexport FISKALY_BASE_URL=https://127.0.0.1:1/api/v0\n", encoding="utf-8")
     process = start(launch, "--port", "0", "--tls-dir", str(tmp_path / "tls"), "--env-file", str(env_file), "--seed", str(seed),
                     "--api-key", "cli-key", "--api-secret", "cli-secret", "--access-token-ttl", "60")
     env = read_env_file(env_file, process)
@@ -141,3 +143,50 @@ def test_cli_help_and_module_entry_point(launch: list[subprocess.Popen[str]]) ->
 def test_launcher_is_executable() -> None:
     assert os.access(LAUNCHER, os.X_OK)
     assert LAUNCHER.read_text(encoding="utf-8").startswith("#!/usr/bin/env python")
+
+
+@pytest.mark.parametrize("content", ["API_TOKEN=project-secret\n", "", "export FISKALY_API_KEY=x\nrm -rf /\n"],
+                         ids=["a project's .env", "empty", "export lines and more"])
+def test_cli_never_replaces_a_file_it_did_not_write(tmp_path: Path, launch: list[subprocess.Popen[str]], content: str) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(content, encoding="utf-8")
+    process = start(launch, "--port", "0", "--env-file", str(env_file))
+    stderr = process.communicate(timeout=20)[1]
+    assert process.returncode == 2 and f"--env-file {env_file} exists and is not an env file that an emulator wrote" in stderr
+    assert env_file.read_text(encoding="utf-8") == content and "Traceback" not in stderr
+
+
+def test_cli_env_file_in_a_missing_directory_is_a_plain_error(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    process = start(launch, "--port", "0", "--env-file", str(tmp_path / "missing" / "env"))
+    stderr = process.communicate(timeout=20)[1]
+    assert process.returncode == 2 and f"the directory {tmp_path / 'missing'} does not exist" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_cli_leaves_an_env_file_that_someone_else_replaced_on_exit(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    env_file = tmp_path / "env"
+    process = start(launch, "--port", "0", "--env-file", str(env_file))
+    read_env_file(env_file, process)
+    env_file.unlink()
+    env_file.write_text("theirs\n", encoding="utf-8")
+    process.terminate()
+    process.communicate(timeout=20)
+    assert process.returncode == 0 and env_file.read_text(encoding="utf-8") == "theirs\n"
+
+
+def test_cli_tls_dir_never_overwrites_a_foreign_ca_pem_but_reuses_its_own(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    (tls / "ca.pem").write_text("my own CA\n", encoding="utf-8")
+    refused = start(launch, "--port", "0", "--tls-dir", str(tls))
+    stderr = refused.communicate(timeout=20)[1]
+    assert refused.returncode == 1 and "exists and is not a CA that an emulator wrote" in stderr and "Traceback" not in stderr
+    assert (tls / "ca.pem").read_text(encoding="utf-8") == "my own CA\n"
+    own = tmp_path / "own"
+    for _run in range(2):  # a second run replaces the CA that the first wrote
+        process = start(launch, "--port", "0", "--tls-dir", str(own), "--env-file", str(tmp_path / "env"))
+        env = read_env_file(tmp_path / "env", process)
+        assert env["FISKALY_CA_PATH"] == str(own / "ca.pem")
+        process.terminate()
+        process.communicate(timeout=20)
+        assert process.returncode == 0

@@ -82,6 +82,30 @@ def write_env_file(path: Path, lines: list[str]) -> None:
         raise
 
 
+# What this emulator writes to --env-file: only such a file is ever replaced or removed.
+_ENV_LINE = re.compile(r"export FISKALY_[A-Z_]+=.*")
+
+
+def written_by_an_emulator(path: Path) -> bool:
+    """Whether the file holds export lines of an emulator and nothing else (a stale file of an earlier run)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read(65536).splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(lines) and all(_ENV_LINE.fullmatch(line) for line in lines)
+
+
+def env_file_problem(path: Path) -> str | None:
+    """Why the emulator must not write its env file at ``path``, or None."""
+    if not path.parent.is_dir():
+        return f"--env-file {path}: the directory {path.parent} does not exist"
+    if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink() and written_by_an_emulator(path)):
+        return (f"--env-file {path} exists and is not an env file that an emulator wrote: it is never replaced; "
+                "move it away or choose another path")
+    return None
+
+
 def _load_seed(path: str) -> Any:
     with open(path, encoding="utf-8") as handle:
         records = json.load(handle)
@@ -94,9 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     if not is_loopback(args.host):
         print(f"error: refusing to listen on non-loopback host {args.host!r}: the admin API has no authentication", file=sys.stderr)
         return 2
-    env_file = Path(args.env_file).resolve() if args.env_file else None
+    env_file = Path(os.path.abspath(args.env_file)) if args.env_file else None
+    problem = env_file_problem(env_file) if env_file is not None else None
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if env_file is not None and env_file.exists():
-        env_file.unlink()  # a waiting script must not pick up the file of an earlier run
+        env_file.unlink()  # an earlier emulator's: a waiting script must not pick it up
     try:
         emulator = Emulator(args.host, args.port, args.tls_dir, args.access_token_ttl, args.refresh_token_ttl,
                             api_key=args.api_key, api_secret=args.api_secret, readonly_api_key=args.readonly_api_key,
@@ -107,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
+    written: os.stat_result | None = None
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_signal: stop.set())
     try:
@@ -122,13 +151,25 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines), flush=True)
         if env_file is not None:
             write_env_file(env_file, lines)
+            written = env_file.stat()
         while not stop.wait(0.5):
             pass
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         emulator.stop()
-        if env_file is not None and env_file.exists():
-            env_file.unlink()
+        _remove_if_unchanged(env_file, written)
     return 0
+
+
+def _remove_if_unchanged(path: Path | None, written: os.stat_result | None) -> None:
+    """Remove the env file on exit only while it is the one this emulator wrote."""
+    if path is None or written is None:
+        return
+    try:
+        now = path.stat()
+    except OSError:
+        return
+    if (now.st_ino, now.st_dev, now.st_mtime_ns) == (written.st_ino, written.st_dev, written.st_mtime_ns):
+        path.unlink()

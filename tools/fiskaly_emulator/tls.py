@@ -7,8 +7,11 @@ import tempfile
 from pathlib import Path
 
 import trustme
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+ORGANIZATION = "fiskaly Management API emulator"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -24,13 +27,28 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def written_by_an_emulator(path: Path) -> bool:
+    """Whether ``path`` is a CA certificate that an emulator wrote (so that a new one may replace it)."""
+    try:
+        certificate = x509.load_pem_x509_certificate(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return [attribute.value for attribute in certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)] == [ORGANIZATION]
+
+
 def make_server_context(tls_dir: Path, host: str) -> tuple[ssl.SSLContext, Path]:
-    """Create a CA and a server certificate for the loopback names and host; return the context and the CA PEM path."""
+    """Create a CA and a server certificate for the loopback names and host; return the context and the CA PEM path.
+
+    An existing ``ca.pem`` is replaced only when an emulator wrote it; any other file there is never overwritten.
+    """
     tls_dir.mkdir(parents=True, exist_ok=True)
-    ca = trustme.CA(organization_name="fiskaly Management API emulator")
+    ca_path = tls_dir / "ca.pem"
+    if (ca_path.exists() or ca_path.is_symlink()) and (ca_path.is_symlink() or not written_by_an_emulator(ca_path)):
+        raise ValueError(f"{ca_path} exists and is not a CA that an emulator wrote: it is never replaced; "
+                         "give --tls-dir a directory of its own")
+    ca = trustme.CA(organization_name=ORGANIZATION)
     names = list(LOOPBACK_NAMES) + ([host] if host not in LOOPBACK_NAMES else [])
     cert = ca.issue_cert(*names)
-    ca_path = tls_dir / "ca.pem"
     _write_atomically(ca_path, ca.cert_pem.bytes())
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
