@@ -28,6 +28,15 @@
 #
 # Idempotent: wheels already in the cache are reused (a warm run takes about a second),
 # the small script is rewritten, and a real get-pip script found in the cache is kept.
+#
+# Requirements by URL: a sanity test may pin a package to an archive on a code forge instead
+# of the index (ansible-core 2.22.0rc1 pins pylint's `dill @ https://github.com/...zip`, "until
+# dill is released with 3.15 support"). When that host cannot be reached, pip fails and the test
+# cannot run. Then, and only then, this helper builds that test's virtual environment for
+# PYTHON's version itself, where ansible-test would (~/.ansible/test/venv/sanity.NAME/X.Y/HASH,
+# from ansible-test's own requirement commands), with the package taken from the index instead
+# (its newest release, e.g. dill 0.4.1), and says so. ansible-test then reuses that environment.
+# Set ANSIBLE_TEST_OFFLINE_NO_URL_SUBSTITUTES=1 to refuse this (the test then fails to install).
 set -euo pipefail
 
 MARKER='# written by fiskaly.management tools/ansible-test-offline.sh'
@@ -117,6 +126,82 @@ PY
   mv "$path.tmp" "$path"
 }
 
+# Build the sanity venvs whose requirements name a URL that does not answer (see the header).
+seed_url_requirements() {
+  "$1" - <<'PY'
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import urllib.request
+
+from ansible_test._internal import python_requirements as pr
+from ansible_test._internal.commands.sanity import hash_pip_commands
+from ansible_test._internal.host_configs import NativePythonConfig, VirtualPythonConfig
+from ansible_test._internal.util_common import yamlcheck
+
+URL_REQ = re.compile(r'^([A-Za-z0-9_.-]+)\s*@\s*(https?://\S+?)(#\S*)?\s*$', re.M)
+version = '%d.%d' % sys.version_info[:2]
+req_dir = os.path.join(os.path.dirname(pr.__file__), '..', '_data', 'requirements')
+
+
+def reachable(url):
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, method='HEAD'), timeout=10).close()
+        return True
+    except Exception:  # pylint: disable=broad-except
+        return False
+
+
+for name in sorted(os.listdir(req_dir)):
+    match = re.fullmatch(r'sanity\.(.+)\.txt', name)
+    if not match:
+        continue
+    with open(os.path.join(req_dir, name)) as handle:
+        urls = URL_REQ.findall(handle.read())
+    if not urls or all(reachable(url) for _, url, _ in urls):
+        continue
+    test = match.group(1)
+    python = NativePythonConfig(version=version, path=sys.executable)
+    commands = pr.collect_requirements(python=python, controller=True, ansible=False, coverage=False,
+                                       minimize=False, command=None, sanity=test)
+    path = os.path.join(os.path.expanduser('~/.ansible/test/venv'), 'sanity.' + test, version,
+                        hash_pip_commands(commands))
+    if os.path.exists(os.path.join(path, 'marker.txt')):
+        continue
+    if os.environ.get('ANSIBLE_TEST_OFFLINE_NO_URL_SUBSTITUTES') == '1':
+        print('ansible-test-offline: sanity.%s needs %s, which does not answer' % (test, ', '.join(u for _, u, _ in urls)))
+        continue
+    substituted = []
+    for command in commands:
+        if isinstance(command, pr.PipInstall):
+            reqs = []
+            for req_path, content in command.requirements:
+                def plain(m):
+                    substituted.append('%s @ %s -> %s from the index' % (m.group(1), m.group(2), m.group(1)))
+                    return m.group(1)
+                reqs.append((req_path, URL_REQ.sub(plain, content)))
+            command.requirements[:] = reqs
+    subprocess.run(['rm', '-rf', path], check=True)
+    base = getattr(sys, '_base_executable', sys.executable)
+    subprocess.run([base, '-m', 'venv', '--without-pip', path], check=True)
+    venv_python = VirtualPythonConfig(version=version, path=os.path.join(path, 'bin', 'python'))
+    subprocess.run([venv_python.path], input=pr.prepare_pip_script(commands), text=True, check=True)
+    # What ansible-test writes after its own install (its hash is of the original commands).
+    original = pr.collect_requirements(python=python, controller=True, ansible=False, coverage=False,
+                                       minimize=False, command=None, sanity=test)
+    with open(os.path.join(path, 'meta.install.json'), 'w') as handle:
+        handle.write(json.dumps([c.serialize() for c in original], indent=4))
+    with open(os.path.join(path, 'meta.yaml.json'), 'w') as handle:
+        json.dump(yamlcheck(venv_python), handle)
+    pathlib.Path(path, 'marker.txt').touch()
+    print('ansible-test-offline: sanity.%s on Python %s: %s (host unreachable); built %s'
+          % (test, version, '; '.join(substituted), path))
+PY
+}
+
 main() {
   local python cache specs spec pip_version script
   python=$(pick_python "${1:-}")
@@ -135,6 +220,7 @@ main() {
   fi
   write_get_pip "$script"
   echo "ansible-test-offline: pip $pip_version bootstrap ready in $script ($(tr '\n' ' ' <<<"$specs"))"
+  seed_url_requirements "$python"
 }
 
 main "$@"
