@@ -11,6 +11,9 @@ from .errors import FiskalyError, InvalidInput
 from .interrupt import Interrupted, finishing
 from .secret_file import Reservation, path_errors, reserve
 
+# Where no file can take a secret, the failed result is its last copy: failures are shown at every verbosity.
+LAST_RESORT = ("{reason}, nor could any fallback file. As a last resort the secrets are in this task's result ({field}): "
+               "store them now, the API never shows a secret again")
 SUMMARY_FIELDS = ("created", "enabled", "disabled", "unchanged", "failed", "not_attempted")
 COUNTED_AS = {"create": "created", "enable": "enabled", "disable": "disabled"}
 
@@ -19,8 +22,10 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
     """Reconcile one key: the result has ``api_key`` and, once, its ``secret``."""
     refuse_bad_paths("secret_file", secret_file)
     plan = plan_keys(client, [key])[0]
-    reservation = reserve("secret_file", secret_file, check_mode=check_mode) if secret_file is not None and plan.action == "create" else None
+    reservation = None
     try:
+        if secret_file is not None and plan.action == "create":
+            reservation = reserve("secret_file", secret_file, check_mode=check_mode)
         outcome = Reconciler(client, check_mode).apply(plan)
         with finishing():
             result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
@@ -36,6 +41,7 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
             reservation.release()  # no secret came: the empty file goes
     if diff:
         result["diff"] = outcome.plan.diff()
+    _fail_on_last_resort(result, "secret_file_error")
     return result
 
 
@@ -44,9 +50,11 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
     refuse_bad_paths("secrets_file", secrets_file)
     plans = plan_keys(client, keys)
     creates = any(plan.action == "create" for plan in plans)
-    reservation = reserve("secrets_file", secrets_file, check_mode=check_mode) if secrets_file is not None and creates else None
+    reservation = None
     reconciler = Reconciler(client, check_mode)
     try:
+        if secrets_file is not None and creates:
+            reservation = reserve("secrets_file", secrets_file, check_mode=check_mode)
         reconciler.apply_all(plans)
     except (Exception, Interrupted) as error:  # pylint: disable=broad-exception-caught
         # Keep what was done, and above all the secrets of keys already created, whatever stopped the run.
@@ -54,13 +62,17 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
             pending = plans[len(reconciler.done):]
             failure = as_failure(error, pending[0] if pending else None, check_mode)
             done = _fleet_result(reconciler.done, diff, reservation, pending, failure)
+        kept = sum(outcome.secret is not None for outcome in reconciler.done)
         if "secrets_file" in done:
-            kept = sum(outcome.secret is not None for outcome in reconciler.done)
             failure.args = (f"{failure}. The secrets of the keys created before ({kept}) are in {done['secrets_file']}",)
+        elif "secrets_file_error" in done:
+            failure.args = (f"{failure}. {LAST_RESORT.format(reason=done['secrets_file_error'], field='fleet[].secret')}",)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
         raise failure from None
     with finishing():
-        return _fleet_result(reconciler.done, diff, reservation)
+        result = _fleet_result(reconciler.done, diff, reservation)
+    _fail_on_last_resort(result, "secrets_file_error")
+    return result
 
 
 def refuse_bad_paths(option: str, path: str | None) -> None:
@@ -135,6 +147,10 @@ def _hand_over(reservation: Reservation, content: str, result: dict, last_resort
         return
     result.update(last_resort)
     result[f"{reservation.option}_error"] = reason
-    result.setdefault("warnings", []).append(
-        f"{reason}, nor could any fallback file: as a last resort the secrets are in this task's result. "
-        "Store them now; the API never shows a secret again")
+
+
+def _fail_on_last_resort(result: dict, error_field: str) -> None:
+    """No file took the secrets: fail, so that the result that holds them is shown even at the default verbosity."""
+    if error_field in result:
+        field = "secret" if error_field == "secret_file_error" else "fleet[].secret"
+        raise FiskalyError(LAST_RESORT.format(reason=result[error_field], field=field), **result)

@@ -26,11 +26,17 @@ class Interrupted(BaseException):
 
 class _SignalState:  # pylint: disable=too-few-public-methods
     finishing = 0
+    holding = 0
+    held: int | None = None
 
 
 def _on_signal(signum, frame):  # pylint: disable=unused-argument
-    if not _SignalState.finishing:
-        raise Interrupted(signal.Signals(signum).name)
+    if _SignalState.finishing:
+        return
+    if _SignalState.holding:
+        _SignalState.held = _SignalState.held or signum
+        return
+    raise Interrupted(signal.Signals(signum).name)
 
 
 @contextmanager
@@ -60,3 +66,25 @@ def finishing():
         yield
     finally:
         _SignalState.finishing -= 1
+
+
+@contextmanager
+def held_back():
+    """A request whose answer carries a one-time secret (a create): a stopping signal waits until the answer is in.
+
+    Raising in the middle would throw away an answer that may already be on its way, with the secret in it; the
+    request's own timeout bounds the wait. ``raise_held`` raises the signal once what the request brought is kept.
+    """
+    _SignalState.holding += 1
+    try:
+        yield
+    finally:
+        _SignalState.holding -= 1
+
+
+def raise_held() -> None:
+    """Raise a stopping signal that came during a held-back request, now that its outcome is kept."""
+    if _SignalState.holding or _SignalState.finishing or _SignalState.held is None:
+        return
+    signum, _SignalState.held = _SignalState.held, None
+    raise Interrupted(signal.Signals(signum).name)

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 LAUNCHER = Path(__file__).resolve().parents[2] / "tools" / "emulator.py"
+ENV_FILE_MARKER = "# written by the fiskaly Management API emulator; it removes this file when it stops"
 # The env file an earlier emulator left behind: the only kind of existing file that the launcher replaces.
 STALE = "stale-from-an-earlier-run"
 
@@ -28,13 +29,13 @@ def read_env_file(path: Path, process: subprocess.Popen[str], timeout: float = 2
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             text = ""
-        if text.startswith("export ") and STALE not in text:
+        if "\nexport " in text and STALE not in text:
             break
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "emulator did not write its env file"
         time.sleep(0.05)
     values = {}
-    for line in text.splitlines():
+    for line in text.splitlines()[1:]:  # after the emulator's marker line
         name, _equals, value = line.removeprefix("export ").partition("=")
         values[name] = shlex.split(value)[0]
     return values
@@ -63,7 +64,8 @@ def test_cli_start_serve_and_stop(tmp_path: Path, launch: list[subprocess.Popen[
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps([{"name": "seeded-1", "kind": "live", "status": "enabled"}]), encoding="utf-8")
     env_file = tmp_path / "emulator.env"
-    env_file.write_text(f"export FISKALY_API_KEY={STALE}\nexport FISKALY_BASE_URL=https://127.0.0.1:1/api/v0\n", encoding="utf-8")
+    env_file.write_text(f"{ENV_FILE_MARKER}\nexport FISKALY_API_KEY={STALE}\nexport FISKALY_BASE_URL=https://127.0.0.1:1/api/v0\n",
+                        encoding="utf-8")
     process = start(launch, "--port", "0", "--tls-dir", str(tmp_path / "tls"), "--env-file", str(env_file), "--seed", str(seed),
                     "--api-key", "cli-key", "--api-secret", "cli-secret", "--access-token-ttl", "60")
     env = read_env_file(env_file, process)
@@ -145,8 +147,9 @@ def test_launcher_is_executable() -> None:
     assert LAUNCHER.read_text(encoding="utf-8").startswith("#!/usr/bin/env python")
 
 
-@pytest.mark.parametrize("content", ["API_TOKEN=project-secret\n", "", "export FISKALY_API_KEY=x\nrm -rf /\n"],
-                         ids=["a project's .env", "empty", "export lines and more"])
+@pytest.mark.parametrize("content", ["API_TOKEN=project-secret\n", "", "export FISKALY_API_KEY=prod-key\nexport FISKALY_API_SECRET=prod\n",
+                                     f"{ENV_FILE_MARKER}\nexport FISKALY_API_KEY=x\nrm -rf /\n"],
+                         ids=["a project's .env", "empty", "hand-written FISKALY_* exports", "marker, exports and more"])
 def test_cli_never_replaces_a_file_it_did_not_write(tmp_path: Path, launch: list[subprocess.Popen[str]], content: str) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(content, encoding="utf-8")

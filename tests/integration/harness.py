@@ -122,7 +122,7 @@ class Ansible:
         command = self.playbook_command(tasks, **options)
         log = self.workdir / f"results-{self.runs}-spawned.jsonl"
         minted_before = len(self.emulator.minted_secrets())
-        process = subprocess.Popen(command, env=self.env({**(env or {}), "FISKALY_RESULT_LOG": str(log)}), cwd=self.workdir,
+        process = subprocess.Popen(command, env=self.env({**(env or {}), **self._log_env(log)}), cwd=self.workdir,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         return Spawned(self, process, command, log, minted_before)
 
@@ -151,30 +151,37 @@ class Ansible:
         log = self.workdir / f"results-{self.runs}-{len(command)}.jsonl"
         log.unlink(missing_ok=True)
         minted_before = len(self.emulator.minted_secrets())
-        completed = subprocess.run(command, env=self.env({**(env or {}), "FISKALY_RESULT_LOG": str(log)}), cwd=self.workdir,
+        completed = subprocess.run(command, env=self.env({**(env or {}), **self._log_env(log)}), cwd=self.workdir,
                                    capture_output=True, text=True, timeout=600, check=False)
         results = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         run = Run(command, completed.returncode, completed.stdout, completed.stderr, results)
-        self._scan(run, log.read_text() if log.exists() else "", minted_before, shows)
+        self._scan(run, recorded_by(log), minted_before, shows)
         return run
+
+    @staticmethod
+    def _log_env(log: Path) -> dict:
+        """Where the callback records every host event, and where Ansible writes its own log (ANSIBLE_LOG_PATH)."""
+        log.with_suffix(".ansible.log").unlink(missing_ok=True)
+        return {"FISKALY_RESULT_LOG": str(log), "ANSIBLE_LOG_PATH": str(log.with_suffix(".ansible.log"))}
 
     def _scan(self, run: Run, recorded: str, minted_before: int, shows: tuple = ()) -> None:
         """Every run, at every verbosity it uses: no secret and no traceback in what the user sees.
 
-        Scanned: stdout, stderr, and the callback's record of every host result (what AWX stores as job
-        events). Looked for: the secrets given to the modules, and every key secret, access token and
-        refresh token that the emulator ever handed out, whole or by their last ``LEAK_SUFFIX`` characters.
+        Scanned: stdout, stderr, the callback's record of every host event (what AWX stores as job events)
+        and ANSIBLE_LOG_PATH. Looked for: the secrets given to the modules, and every key secret, access
+        token and refresh token that the emulator ever handed out, whole or by the ``LEAK_SUFFIX``
+        characters at either end (at the end only for a JWT, whose beginning every token shares).
         """
         seen = run.output + recorded
         SCAN["runs"] += 1
         SCAN["bytes"] += len(seen)
-        leaked = sorted(secret for secret in self.secrets if secret and secret in seen)
+        leaked = sorted(secret for secret in self.secrets if secret and any(window in seen for window in leak_windows(secret)))
         SCAN["secrets_found"] += len(leaked)
         minted = self.emulator.minted_secrets()
         shown = [secret for secret in minted[minted_before:]
                  if (secret.kind == "key_secret" and secret.owner in shows) or (secret.kind != "key_secret" and "tokens" in shows)]
-        minted_leaked = [f"{secret.kind} of {secret.owner}" for secret in minted
-                         if secret not in shown and secret.value[-LEAK_SUFFIX:] in seen]
+        minted_leaked = [f"{secret.kind} of {secret.owner}" for secret in minted if secret not in shown
+                         and any(window in seen for window in leak_windows(secret.value, jwt=secret.kind == "access_token"))]
         SCAN["minted_checked"] += len(minted)
         SCAN["minted_found"] += len(minted_leaked)
         tracebacks = seen.count("Traceback (most recent call last)") + len(STACK_FRAME.findall(seen))
@@ -200,10 +207,22 @@ class Spawned:
     def wait(self, timeout: float = 120) -> Run:
         """Wait for ansible-playbook to end. Its workers run in sessions of their own: a module may outlive it."""
         stdout, stderr = self.process.communicate(timeout=timeout)
-        recorded = self.log.read_text() if self.log.exists() else ""
-        run = Run(self.command, self.process.returncode, stdout, stderr, [json.loads(line) for line in recorded.splitlines()])
-        self.ansible._scan(run, recorded, self.minted_before)  # pylint: disable=protected-access
+        events = self.log.read_text() if self.log.exists() else ""
+        run = Run(self.command, self.process.returncode, stdout, stderr, [json.loads(line) for line in events.splitlines()])
+        self.ansible._scan(run, recorded_by(self.log), self.minted_before)  # pylint: disable=protected-access
         return run
+
+
+def recorded_by(log: Path) -> str:
+    """The callback's record of every host event of a run, and Ansible's own log of it."""
+    return "".join(path.read_text() for path in (log, log.with_suffix(".ansible.log")) if path.exists())
+
+
+def leak_windows(secret: str, jwt: bool = False) -> list[str]:
+    """What counts as a leaked secret: the whole of a short one, or its first or last LEAK_SUFFIX characters."""
+    if len(secret) <= LEAK_SUFFIX:
+        return [secret]
+    return [secret[-LEAK_SUFFIX:]] if jwt else [secret[:LEAK_SUFFIX], secret[-LEAK_SUFFIX:]]
 
 
 def writes(emulator) -> list[dict]:

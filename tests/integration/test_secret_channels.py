@@ -140,3 +140,21 @@ def test_a_registered_result_without_no_log_is_masked_from_ansible_core_2_22_on(
         report(CHANNELS, "registered result without no_log (2.22+)", "masked in every output and callback; variables keep the secrets")
     else:
         assert shown == (minted["chan-reg"], [minted["chan-reg-a"], minted["chan-reg-b"]], run.kept("login")["access_token"])
+
+
+def test_a_registered_result_whose_task_fails_is_never_masked_its_output_being_the_only_copy(ansible, emulator):
+    # Without a rescue, a failed task ends the play and the registered variable with it: masking the secrets of the
+    # keys created before the failure (ansible-core 2.22) would lose them. So a failed result is shown as on every core.
+    emulator.inject("PUT", "/api_keys/chan-fail-b", [{"status": 400}])
+    emulator.inject("PUT", "/api_keys/chan-loop-b", [{"status": 400}])
+    fleet = [{"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "chan-fail-a"}, {"name": "chan-fail-b"}]},
+              "register": "fleet"}]
+    loop = [{"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["chan-loop-a", "chan-loop-b"], "register": "keys"}]
+
+    failed_fleet = ansible.playbook(fleet, verbosity=0, shows=("chan-fail-a",))  # the FAILED line, at the default verbosity
+    failed_loop = ansible.playbook(loop, verbosity=1, shows=("chan-loop-a",))  # a loop's items show at -v
+
+    minted = minted_key_secrets(emulator)
+    assert failed_fleet.status("fleet") == "failed" and minted["chan-fail-a"] in failed_fleet.stdout
+    assert failed_loop.status("loop") == "failed" and minted["chan-loop-a"] in failed_loop.stdout
+    report(CHANNELS, "registered fleet or loop that fails, no no_log (2.22 too)", "not masked: the output, its only copy, shows the secret")

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
 
+import pytest
 import requests
 
 from harness import MASK, MASKS_SECRETS, report, writes
@@ -204,3 +207,40 @@ def test_secret_file_paths_the_os_would_refuse_fail_before_the_key_is_created_in
             report(BAD_INPUTS, f"secret file path: {name}{' (check mode)' if check else ''}", run.task(name)["msg"])
         assert writes(emulator) == [] and emulator.keys() == {}
     assert os.listdir(keys) == []
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A file system with room for new files but none for their content: a full disk, for real (a 4 KiB tmpfs, filled)."""
+    mount_point = tmp_path / "full"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a full file system needs root to mount a tmpfs")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k,mode=1777", "tmpfs", str(mount_point)], capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"mount refused here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        (mount_point / "filler").write_bytes(b"\0" * 4096)
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_secret_that_a_full_disk_refuses_goes_to_a_named_fallback_file(ansible, emulator, tmp_path, full_disk):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    task = {"name": "create", MODULE: {"name": "full-one", "kind": "test", "secret_file": str(full_disk / "pos.secret")},
+            "environment": {"TMPDIR": str(elsewhere)}}
+
+    run = ansible.playbook([task], verbosity=0)
+
+    result = run.task("create")
+    fallback = result["secret_file"]
+    assert run.status("create") == "changed" and os.path.dirname(fallback) == str(elsewhere)
+    assert os.path.basename(fallback).startswith("fiskaly-secret-pos.secret.") and stat.S_IMODE(os.stat(fallback).st_mode) == 0o600
+    minted = [secret.value for secret in emulator.minted_secrets() if secret.owner == "full-one"]
+    assert open(fallback, encoding="utf-8").read() == minted[0] and "secret" not in result
+    assert f"the secrets are in {fallback} instead" in run.output  # the warning names it, at the default verbosity
+    assert not (full_disk / "pos.secret").exists()
+    report("secrets", "secret_file on a full disk", "secret in a named 0600 fallback file, which the result and a warning name")
+

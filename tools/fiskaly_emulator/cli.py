@@ -75,25 +75,27 @@ def write_env_file(path: Path, lines: list[str]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
+            handle.write("\n".join([ENV_FILE_MARKER, *lines]) + "\n")
         os.replace(tmp, path)  # mkstemp made it 0600: it holds a secret
     except BaseException:
         os.unlink(tmp)
         raise
 
 
-# What this emulator writes to --env-file: only such a file is ever replaced or removed.
+# The first line of every --env-file: only a file that starts with it is ever replaced. Export lines alone
+# would not do: a hand-written file of real credentials looks the same.
+ENV_FILE_MARKER = "# written by the fiskaly Management API emulator; it removes this file when it stops"
 _ENV_LINE = re.compile(r"export FISKALY_[A-Z_]+=.*")
 
 
 def written_by_an_emulator(path: Path) -> bool:
-    """Whether the file holds export lines of an emulator and nothing else (a stale file of an earlier run)."""
+    """Whether the file is an env file that an emulator wrote (a stale one of an earlier run)."""
     try:
         with open(path, encoding="utf-8") as handle:
             lines = handle.read(65536).splitlines()
     except (OSError, UnicodeDecodeError):
         return False
-    return bool(lines) and all(_ENV_LINE.fullmatch(line) for line in lines)
+    return len(lines) > 1 and lines[0] == ENV_FILE_MARKER and all(_ENV_LINE.fullmatch(line) for line in lines[1:])
 
 
 def env_file_problem(path: Path) -> str | None:

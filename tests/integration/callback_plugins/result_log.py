@@ -56,3 +56,12 @@ class CallbackModule(CallbackBase):
 
     def v2_on_file_diff(self, result):
         self._record(result, "diff", "diff")
+
+    def v2_runner_on_async_poll(self, result):
+        self._record(result, "async poll", "async")
+
+    def v2_runner_on_async_ok(self, result):
+        self._record(result, "ok", "async")
+
+    def v2_runner_on_async_failed(self, result):
+        self._record(result, "failed", "async")

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils.interrupt import Interrupted, finishing, stopping_signals_raise
+from ansible_collections.fiskaly.management.plugins.module_utils.interrupt import Interrupted, finishing, held_back, raise_held, stopping_signals_raise
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
@@ -56,3 +56,33 @@ def test_a_signal_the_parent_ignores_stays_ignored():
             assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_signal_during_a_held_back_request_waits_until_its_outcome_is_kept():
+    done = []
+    with stopping_signals_raise():
+        with held_back():
+            os.kill(os.getpid(), signal.SIGTERM)
+            done.append("the answer came")  # not interrupted in the middle
+        done.append("its outcome is kept")
+        with pytest.raises(Interrupted, match="SIGTERM"):
+            raise_held()
+        raise_held()  # raised once only
+    assert done == ["the answer came", "its outcome is kept"]
+
+
+def test_a_held_signal_is_not_raised_while_the_module_is_finishing():
+    with stopping_signals_raise():
+        with held_back():
+            os.kill(os.getpid(), signal.SIGINT)
+        with finishing():
+            raise_held()
+        with pytest.raises(Interrupted, match="SIGINT"):
+            raise_held()
+
+
+def test_without_a_signal_nothing_is_raised():
+    with stopping_signals_raise():
+        with held_back():
+            pass
+        raise_held()

@@ -1,0 +1,54 @@
+"""Where no file can take a new key's secret, the run fails with the secret in its result: failures are shown at
+every verbosity, so the secret is never lost silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.fiskaly.management.plugins.module_utils import api_key_tasks
+from ansible_collections.fiskaly.management.plugins.module_utils.api_key_state import DesiredKey, Outcome, Plan
+from ansible_collections.fiskaly.management.plugins.module_utils.errors import FiskalyError
+from ansible_collections.fiskaly.management.plugins.module_utils.secret_file import Reservation
+
+
+class NoFileTakesIt(Reservation):
+    def __init__(self, option: str):  # pylint: disable=super-init-not-called  # nothing is created
+        self.option = option
+        self.path = f"/nowhere/{option}"
+
+    def fill(self, content):
+        return None, f"{self.option} {self.path} could not be written: No space left on device"
+
+
+def created(name: str) -> Outcome:
+    return Outcome(Plan(DesiredKey(name, kind="test"), None), {"name": name, "kind": "test", "status": "enabled"}, f"secret-of-{name}")
+
+
+def test_one_key_fails_with_its_secret_in_the_result(monkeypatch):
+    monkeypatch.setattr(api_key_tasks, "plan_keys", lambda client, keys: [created("last-one").plan])
+    monkeypatch.setattr(api_key_tasks, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
+    monkeypatch.setattr(api_key_tasks.Reconciler, "apply", lambda self, plan: created("last-one"))
+
+    with pytest.raises(FiskalyError, match="nor could any fallback file. As a last resort the secrets are in this task's result") as failed:
+        api_key_tasks.manage_one(None, DesiredKey("last-one", kind="test"), check_mode=False, diff=False, secret_file="/nowhere/x")
+
+    assert failed.value.result["secret"] == "secret-of-last-one" and failed.value.result["changed"] is True
+    assert "No space left on device" in failed.value.result["secret_file_error"]
+
+
+def test_a_fleet_fails_with_every_secret_in_its_entries(monkeypatch):
+    outcomes = [created("last-a"), created("last-b")]
+    monkeypatch.setattr(api_key_tasks, "plan_keys", lambda client, keys: [outcome.plan for outcome in outcomes])
+    monkeypatch.setattr(api_key_tasks, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
+
+    def apply_all(self, plans):
+        self.done.extend(outcomes)
+        return self.done
+
+    monkeypatch.setattr(api_key_tasks.Reconciler, "apply_all", apply_all)
+
+    with pytest.raises(FiskalyError, match=r"fleet\[\]\.secret") as failed:
+        api_key_tasks.manage_fleet(None, [outcome.plan.desired for outcome in outcomes], check_mode=False, diff=False, secrets_file="/x")
+
+    assert [item["secret"] for item in failed.value.result["fleet"]] == ["secret-of-last-a", "secret-of-last-b"]
+    assert "secrets_file" not in failed.value.result and failed.value.result["secrets_file_error"]
