@@ -240,7 +240,8 @@ def test_a_secret_that_a_full_disk_refuses_goes_to_a_named_fallback_file(ansible
     assert os.path.basename(fallback).startswith("fiskaly-secret-pos.secret.") and stat.S_IMODE(os.stat(fallback).st_mode) == 0o600
     minted = [secret.value for secret in emulator.minted_secrets() if secret.owner == "full-one"]
     assert open(fallback, encoding="utf-8").read() == minted[0] and "secret" not in result
-    assert f"the secrets are in {fallback} instead" in run.output  # the warning names it, at the default verbosity
+    # The warning names it, at the default verbosity (2.16 wraps warnings, so compare without white space).
+    assert "".join(f"the secrets are in {fallback} instead".split()) in "".join(run.output.split())
     assert not (full_disk / "pos.secret").exists()
     report("secrets", "secret_file on a full disk", "secret in a named 0600 fallback file, which the result and a warning name")
 
