@@ -1,7 +1,9 @@
-"""Emulator: fault injection (status, HTML, drop, delay, lost response) and its request log entries."""
+"""Emulator: fault injection (status, HTML, drop, delay, lost response, raw Retry-After, given body, trickle) and its request log entries."""
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
+import socket
+import ssl
 import time
 from typing import Any
 
@@ -138,6 +140,12 @@ def test_fault_precedes_authentication(emulator: Emulator) -> None:
     [], [{}], [{"status": 200}], [{"status": 600}], [{"status": "503"}], [{"status": True}], [{"status": 503, "bogus": 1}],
     [{"drop": False}], [{"drop": True, "status": 503}], [{"lose_response": True, "drop": True}], [{"retry_after": 1}], [{"html": True}],
     [{"status": 503, "retry_after": -1}], [{"delay": -1}], [{"delay": "1"}], [{"delay": 601}], [{"status": 503, "html": "yes"}], ["503"],
+    [{"retry_after_raw": "soon"}], [{"status": 429, "retry_after_raw": 5}], [{"status": 429, "retry_after_raw": "1\r\nX-Injected: 1"}],
+    [{"status": 429, "retry_after_raw": "\u20ac"}], [{"status": 429, "retry_after": 1, "retry_after_raw": "1"}],
+    [{"status": 502, "html": True, "body": {}}], [{"drop": True, "body": {}}], [{"lose_response": True, "body": {}}],
+    [{"trickle": 0}], [{"trickle": -1}], [{"trickle": 61}], [{"trickle": "1"}], [{"trickle": 0.1, "trickle_bytes": 0}],
+    [{"trickle": 0.1, "trickle_bytes": True}], [{"trickle": 0.1, "trickle_from": "tail"}], [{"trickle_bytes": 2}],
+    [{"status": 503, "trickle_from": "body"}], [{"trickle": 0.1, "drop": True}], [{"trickle": 0.1, "lose_response": True}],
 ])
 def test_invalid_faults(emulator: Emulator, faults: list[Any]) -> None:
     with pytest.raises(ValueError):
@@ -155,3 +163,84 @@ def test_reset_clears_faults(emulator: Emulator) -> None:
     emulator.inject("GET", "/api_keys", [{"status": 503}])
     emulator.reset()
     assert emulator.pending_faults() == [] and call(emulator, "GET", "/api_keys").status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["soon", "1.5", "-1", "", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_retry_after_raw_is_sent_verbatim(emulator: Emulator, raw: str) -> None:
+    emulator.inject("GET", "/api_keys", [{"status": 429, "retry_after_raw": raw}])
+    response = call(emulator, "GET", "/api_keys")
+    assert response.status_code == 429 and response.headers["Retry-After"] == raw
+    assert emulator.requests()[-1]["fault"] == {"status": 429, "retry_after_raw": raw}
+
+
+def test_body_replaces_the_answer_after_the_request_was_carried_out(emulator: Emulator) -> None:
+    emulator.inject("PUT", "/api_keys/abc", [{"body": {"name": "abc"}}])
+    response = call(emulator, "PUT", "/api_keys/abc", json=CREATE)
+    assert response.status_code == 200 and response.json() == {"name": "abc"}
+    assert "abc" in emulator.keys() and emulator.create_count("abc") == 1
+    assert emulator.requests()[-1] == {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 200, "fault": {"body": {"name": "abc"}}}
+
+
+@pytest.mark.parametrize("body", [None, [1, 2], "text", 7, {"data": "nope"}])
+def test_any_json_body_can_be_given(emulator: Emulator, body: Any) -> None:
+    emulator.inject("GET", "/api_keys", [{"body": body}])
+    response = call(emulator, "GET", "/api_keys")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/json" and response.json() == body
+
+
+def test_body_with_a_status_is_not_carried_out(emulator: Emulator) -> None:
+    emulator.inject("PUT", "/api_keys/abc", [{"status": 503, "body": {"message": 5}}])
+    response = call(emulator, "PUT", "/api_keys/abc", json=CREATE)
+    assert response.status_code == 503 and response.json() == {"message": 5}
+    assert emulator.keys() == {}
+
+
+def raw_get(emu: Emulator, path: str, timeout: float = 10) -> list[tuple[float, bytes]]:
+    """One GET over a bare TLS socket: each piece of the answer as it arrived, with the time it took to come."""
+    context = ssl.create_default_context(cafile=emu.ca_path)
+    with socket.create_connection((emu.host, emu.port), timeout=timeout) as tcp, context.wrap_socket(tcp, server_hostname=emu.host) as tls:
+        tls.sendall(f"GET /api/v0{path} HTTP/1.1\r\nHost: {emu.host}\r\nAuthorization: Bearer {emu.issue_token()}\r\n\r\n".encode())
+        pieces, started = [], time.monotonic()
+        while True:
+            piece = tls.recv(65536)
+            if not piece:
+                return pieces
+            pieces.append((time.monotonic() - started, piece))
+
+
+def test_trickle_sends_the_whole_answer_in_pieces(emulator: Emulator) -> None:
+    emulator.inject("GET", "/api_keys", [{"trickle": 0.01, "trickle_bytes": 40}])
+    pieces = raw_get(emulator, "/api_keys")
+    answer = b"".join(piece for _at, piece in pieces)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b'"_type":"API_KEY_LIST"}') and b"Connection: close" in answer
+    assert len(pieces) == -(-len(answer) // 40) and all(len(piece) <= 40 for _at, piece in pieces)
+    assert pieces[-1][0] >= 0.01 * (len(pieces) - 1)
+
+
+def test_trickle_from_body_sends_the_head_at_once(emulator: Emulator) -> None:
+    emulator.inject("GET", "/api_keys", [{"trickle": 0.01, "trickle_from": "body", "trickle_bytes": 5}])
+    pieces = raw_get(emulator, "/api_keys")
+    assert pieces[0][1].endswith(b"\r\n\r\n") and pieces[0][1].startswith(b"HTTP/1.1 200 OK")
+    assert b"".join(piece for _at, piece in pieces[1:]) == b'{"data":[],"count":0,"_type":"API_KEY_LIST"}'
+    assert all(len(piece) <= 5 for _at, piece in pieces[1:])
+
+
+def test_trickle_outlasts_a_per_read_timeout(emulator: Emulator) -> None:
+    # Each piece comes well within requests' read timeout, yet the whole answer takes longer than it.
+    emulator.inject("GET", "/api_keys", [{"trickle": 0.05, "trickle_bytes": 20}])
+    started = time.monotonic()
+    response = call(emulator, "GET", "/api_keys", timeout=0.5)
+    assert response.status_code == 200 and response.json()["count"] == 0
+    assert time.monotonic() - started > 0.5
+
+
+def test_trickle_of_a_status_fault_and_a_client_that_goes_away(emulator: Emulator) -> None:
+    emulator.inject("GET", "/api_keys", [{"status": 503, "trickle": 0.2}])
+    context = ssl.create_default_context(cafile=emulator.ca_path)
+    with socket.create_connection((emulator.host, emulator.port), timeout=10) as tcp, \
+            context.wrap_socket(tcp, server_hostname=emulator.host) as tls:
+        tls.sendall(f"GET /api/v0/api_keys HTTP/1.1\r\nHost: {emulator.host}\r\n\r\n".encode())
+        assert tls.recv(100) == b"H"
+    assert emulator.requests()[-1]["status"] == 503
+    # The emulator goes on answering others, and its trickling handler ends once it finds the client gone.
+    assert call(emulator, "GET", "/api_keys").status_code == 200

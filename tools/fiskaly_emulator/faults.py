@@ -5,21 +5,36 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-_KEYS = ("status", "retry_after", "html", "drop", "delay", "lose_response")
+_KEYS = ("status", "retry_after", "retry_after_raw", "html", "body", "drop", "delay", "lose_response", "trickle", "trickle_bytes",
+         "trickle_from")
 MAX_DELAY = 600.0
+MAX_TRICKLE_PAUSE = 60.0
+MAX_TRICKLE_BYTES = 65536
+TRICKLE_FROM = ("head", "body")
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
 class Fault:
-    """One scripted answer; delay may precede any other kind."""
+    """One scripted answer; delay may precede any other kind, and trickle sends any answer slowly."""
 
     status: int | None = None
     retry_after: float | None = None
+    retry_after_raw: str | None = None
     html: bool = False
+    body: Any = _ABSENT
     drop: bool = False
     delay: float = 0.0
     lose_response: bool = False
+    trickle: float = 0.0
+    trickle_bytes: int = 1
+    trickle_from: str = "head"
     spec: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def has_body(self) -> bool:
+        """Whether the answer's body is replaced by a given JSON value."""
+        return self.body is not _ABSENT
 
     def as_dict(self) -> dict[str, Any]:
         """Return the fault as it was given."""
@@ -30,6 +45,31 @@ def _number(value: Any, name: str, high: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (high is not None and value > high):
         raise ValueError(f"fault '{name}' must be a number >= 0" + (f" and <= {high:g}" if high is not None else ""))
     return value
+
+
+def _header_value(value: Any, name: str) -> str:
+    # Sent as it is, but never a second header: no line break or other control character.
+    if not isinstance(value, str) or any(ord(character) > 255 or (ord(character) < 32 and character != "\t") or character == "\x7f"
+                                         for character in value):
+        raise ValueError(f"fault '{name}' must be a string of Latin-1 characters without control characters")
+    return value
+
+
+def _trickle(spec: dict[str, Any]) -> tuple[float, int, str]:
+    if "trickle" not in spec:
+        if "trickle_bytes" in spec or "trickle_from" in spec:
+            raise ValueError("fault 'trickle_bytes' and 'trickle_from' need a 'trickle'")
+        return 0.0, 1, "head"
+    pause = _number(spec["trickle"], "trickle", MAX_TRICKLE_PAUSE)
+    if pause <= 0:
+        raise ValueError(f"fault 'trickle' must be a number > 0 and <= {MAX_TRICKLE_PAUSE:g}")
+    size = spec.get("trickle_bytes", 1)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_TRICKLE_BYTES:
+        raise ValueError(f"fault 'trickle_bytes' must be an integer 1..{MAX_TRICKLE_BYTES}")
+    start = spec.get("trickle_from", "head")
+    if start not in TRICKLE_FROM:
+        raise ValueError(f"fault 'trickle_from' must be one of: {', '.join(TRICKLE_FROM)}")
+    return pause, size, start
 
 
 def parse_fault(spec: Any) -> Fault:
@@ -45,20 +85,33 @@ def parse_fault(spec: Any) -> Fault:
     status = spec.get("status")
     if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599):
         raise ValueError("fault 'status' must be an integer 400..599")
-    if ("retry_after" in spec or "html" in spec) and status is None:
-        raise ValueError("fault 'retry_after' and 'html' need a 'status'")
+    if ("retry_after" in spec or "retry_after_raw" in spec or "html" in spec) and status is None:
+        raise ValueError("fault 'retry_after', 'retry_after_raw' and 'html' need a 'status'")
+    if "retry_after" in spec and "retry_after_raw" in spec:
+        raise ValueError("fault 'retry_after' and 'retry_after_raw' exclude each other")
     for flag in ("html", "drop", "lose_response"):
         if flag in spec and not isinstance(spec[flag], bool):
             raise ValueError(f"fault '{flag}' must be a boolean")
-    if spec.get("drop") is False or spec.get("lose_response") is False or (not kinds and "delay" not in spec):
-        raise ValueError("a fault needs a status, drop: true, lose_response: true or a delay")
+    if "body" in spec and (spec.get("html") or "drop" in spec or "lose_response" in spec):
+        raise ValueError("fault 'body' is the body of an answer: it goes with neither html, drop nor lose_response")
+    if "trickle" in spec and ("drop" in spec or "lose_response" in spec):
+        raise ValueError("fault 'trickle' sends an answer slowly: it goes with neither drop nor lose_response")
+    if spec.get("drop") is False or spec.get("lose_response") is False or (
+            not kinds and not any(name in spec for name in ("delay", "body", "trickle"))):
+        raise ValueError("a fault needs a status, drop: true, lose_response: true, a body, a trickle or a delay")
+    trickle, trickle_bytes, trickle_from = _trickle(spec)
     return Fault(
         status=status,
         retry_after=_number(spec["retry_after"], "retry_after") if "retry_after" in spec else None,
+        retry_after_raw=_header_value(spec["retry_after_raw"], "retry_after_raw") if "retry_after_raw" in spec else None,
         html=bool(spec.get("html", False)),
+        body=spec.get("body", _ABSENT),
         drop=bool(spec.get("drop", False)),
         delay=_number(spec.get("delay", 0), "delay", MAX_DELAY),
         lose_response=bool(spec.get("lose_response", False)),
+        trickle=trickle,
+        trickle_bytes=trickle_bytes,
+        trickle_from=trickle_from,
         spec=tuple(spec.items()),
     )
 

@@ -15,7 +15,7 @@ from .admin import PREFIX as ADMIN_PREFIX
 from .api import Request
 from .errors import ApiError, generic_code, reason
 from .faults import Fault
-from .reply import Reply, error_reply, html_reply, status_reply
+from .reply import Reply, error_reply, html_reply, json_reply, status_reply
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -119,11 +119,17 @@ class RequestHandler(BaseHTTPRequestHandler):
             reply = error_reply(ApiError(404, "E_NOT_FOUND", f"no such endpoint; the API lives under {API_PREFIX}"))
         else:
             reply = self._run(lambda: emulator.api.handle(request))
+        if fault is not None and fault.has_body and fault.status is None:
+            # Carried out as usual, answered with the given body: a server that breaks the contract after doing the work.
+            reply = json_reply(reply.status, fault.body, reply.headers)
         emulator.journal.record(self.command, path, query, reply.status, fault.as_dict() if fault is not None else None)
         if emulator.verbose:
             print(f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""), file=sys.stderr, flush=True)
         if fault is not None and fault.lose_response:
             self.close_connection = True  # no answer at all: the handler loop closes the connection
+        elif fault is not None and fault.trickle:
+            self.close_connection = True  # a client that gave up mid-answer leaves nothing to keep alive
+            self._write(reply, fault)
         else:
             self._write(reply)
         emulator.journal.add_time(time.perf_counter() - self._started)
@@ -133,11 +139,15 @@ class RequestHandler(BaseHTTPRequestHandler):
         status = fault.status or 500
         if fault.html:
             reply = html_reply(status)
+        elif fault.has_body:
+            reply = json_reply(status, fault.body)
         else:
             reply = status_reply(status, f"{reason(status)} (injected fault {generic_code(status)})")
         if fault.retry_after is not None:
             seconds = fault.retry_after
             reply.headers["Retry-After"] = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+        elif fault.retry_after_raw is not None:
+            reply.headers["Retry-After"] = fault.retry_after_raw  # verbatim, malformed on purpose
         return reply
 
     @staticmethod
@@ -192,8 +202,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             chunks.append(self.rfile.read(size))
             self.rfile.readline(8)
 
-    def _write(self, reply: Reply) -> None:
+    def _write(self, reply: Reply, trickle: Fault | None = None) -> None:
         # One write per answer: headers and body in separate segments would meet Nagle and delayed ACKs.
+        # A trickle fault instead sends it in pieces of trickle_bytes, trickle seconds apart (from the head, or after it).
         lines = [
             f"HTTP/1.1 {reply.status} {reason(reply.status)}",
             f"Server: {self.server_version}",
@@ -205,4 +216,14 @@ class RequestHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head if self.command == "HEAD" else head + reply.body)
+        answer = head if self.command == "HEAD" else head + reply.body
+        if trickle is None:
+            self.wfile.write(answer)
+            return
+        start = len(head) if trickle.trickle_from == "body" else 0
+        if start:
+            self.wfile.write(answer[:start])
+        for offset in range(start, len(answer), trickle.trickle_bytes):
+            if offset > start:
+                time.sleep(trickle.trickle)
+            self.wfile.write(answer[offset:offset + trickle.trickle_bytes])  # an OSError once the client gave up ends the handler
