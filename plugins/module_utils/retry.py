@@ -3,17 +3,22 @@
 """Retry policy of the fiskaly client (internal to this collection, not a public API).
 
 urllib3's ``Retry`` mounted on the requests adapter does the retrying; this subclass only adds
-what it lacks on urllib3 1.26 and 2.x: a cap on ``Retry-After``, jitter, and a bound on the total
-time one request may spend retrying.
+what it lacks on urllib3 1.26 and 2.x: a cap on ``Retry-After`` (and a malformed one taken for none),
+jitter, a bound on the total time one request may spend retrying, and, with ``AttemptClock``, a bound
+on the time of each attempt as a whole.
 """
 
 from __future__ import annotations
 
 import random
+import signal
+import socket
+import threading
 import time
+from contextlib import contextmanager
 
 try:
-    from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError
+    from urllib3.exceptions import InvalidHeader, MaxRetryError, ProtocolError, ReadTimeoutError
     from urllib3.util.retry import Retry
 except ImportError:  # requests (and with it urllib3) missing: the client reports it via missing_required_lib
     Retry = object
@@ -33,18 +38,87 @@ MAYBE_PROCESSED_STATUSES = frozenset((500, 502, 504))
 RETRY_AFTER_CAP = 30.0
 
 
-class DeadlineRetry(Retry):
-    """A urllib3 Retry with jitter, a capped Retry-After and a total time budget."""
+class AttemptTimeout(socket.timeout):
+    """An attempt took longer than ``timeout`` as a whole. A socket timeout, so that urllib3 and requests, wherever it
+    interrupts them, take it for the read (or connect) timeout that it is."""
 
-    def __init__(self, *args, deadline: float = 60.0, started: float | None = None, **kwargs):
+
+class AttemptClock:
+    """Bounds each attempt of a request as a whole: connecting, sending, and receiving the whole answer.
+
+    The socket timeouts of requests bound each read alone, and an answer that trickles in, a few bytes at a time,
+    starts them afresh with every piece. The clock is a real-time timer (SIGALRM) on the main thread of a POSIX
+    system; where there is none (another thread, Windows, a timer already in use), only the socket timeouts hold.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._active = False
+        self._armed = False
+
+    @contextmanager
+    def running(self):
+        """Within this block, each attempt started with ``start()`` (the first one at once) raises ``AttemptTimeout`` once over time."""
+        if not self._usable():
+            yield self
+            return
+        previous = signal.signal(signal.SIGALRM, self._expired)
+        self._active = True
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
+            self._active = False
+            signal.signal(signal.SIGALRM, previous)
+
+    def start(self) -> None:
+        """An attempt starts now."""
+        if self._active:
+            self._armed = True
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def stop(self) -> None:
+        """The attempt is over (or waits between two attempts, which no attempt's time includes)."""
+        if self._active:
+            self._armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _expired(self, signum, frame):  # pylint: disable=unused-argument
+        if self._armed:
+            self._armed = False
+            raise AttemptTimeout(f"no whole answer within timeout ({self.seconds:g} s)")
+
+    @staticmethod
+    def _usable() -> bool:
+        return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+                and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+
+
+class DeadlineRetry(Retry):
+    """A urllib3 Retry with jitter, a capped Retry-After, a total time budget, and an attempt clock restarted per attempt."""
+
+    def __init__(self, *args, deadline: float = 60.0, started: float | None = None, clock: AttemptClock | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.deadline = deadline
         self.started = time.monotonic() if started is None else started
+        self.clock = clock
 
     def new(self, **kw):
         kw.setdefault("deadline", self.deadline)
         kw.setdefault("started", self.started)
+        kw.setdefault("clock", self.clock)
         return super().new(**kw)
+
+    def sleep(self, response=None):
+        # The wait before the next attempt belongs to no attempt; the next one starts when it ends.
+        if self.clock is not None:
+            self.clock.stop()
+        try:
+            super().sleep(response)
+        finally:
+            if self.clock is not None:
+                self.clock.start()
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - (time.monotonic() - self.started))
@@ -56,7 +130,12 @@ class DeadlineRetry(Retry):
         return min(random.uniform(0, base), self.remaining())
 
     def get_retry_after(self, response):
-        retry_after = super().get_retry_after(response)
+        try:
+            retry_after = super().get_retry_after(response)
+        except (InvalidHeader, ValueError, OverflowError, TypeError):
+            # "soon", "1.5", "-1", an empty value: taken for no Retry-After at all, so the backoff applies. urllib3 would
+            # raise InvalidHeader, which requests reports as a fault of the request's headers and which ends the retrying.
+            return None
         if retry_after is None:
             return None
         return min(retry_after, RETRY_AFTER_CAP, self.remaining())
@@ -72,8 +151,8 @@ class DeadlineRetry(Retry):
         return super().is_exhausted() or (bool(self.history) and self.remaining() <= 0)
 
 
-def build_retry(retries: int, deadline: float) -> DeadlineRetry:
-    """The policy for one module run: ``retries`` further attempts within ``deadline`` seconds."""
+def build_retry(retries: int, deadline: float, clock: AttemptClock | None = None) -> DeadlineRetry:
+    """The policy for one request: ``retries`` further attempts within ``deadline`` seconds, each restarting ``clock``."""
     return DeadlineRetry(
         total=retries,
         connect=retries,
@@ -89,6 +168,7 @@ def build_retry(retries: int, deadline: float) -> DeadlineRetry:
         # Hand the last error answer back, so the API's own message reaches the user.
         raise_on_status=False,
         deadline=deadline,
+        clock=clock,
     )
 
 

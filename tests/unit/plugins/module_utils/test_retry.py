@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError, SSLError
 from urllib3.response import HTTPResponse
 
-from ansible_collections.fiskaly.management.plugins.module_utils.retry import RETRY_AFTER_CAP, RETRY_STATUSES, build_retry
+from ansible_collections.fiskaly.management.plugins.module_utils.retry import RETRY_AFTER_CAP, RETRY_STATUSES, AttemptClock, AttemptTimeout, build_retry
 
 
 def response(status: int, retry_after: str | None = None) -> HTTPResponse:
@@ -80,3 +81,50 @@ def test_a_name_that_does_not_exist_is_not_asked_again():
 def test_a_resolver_that_is_only_slow_is_asked_again():
     later = build_retry(5, 60).increment("GET", "/x", error=NewConnectionError(None, "[Errno -3] Temporary failure in name resolution"))
     assert len(later.history) == 1
+
+
+@pytest.mark.parametrize("value", ["soon", "1.5", "-1", "", " ", "0x10", "Mon, 32 Foo 2020 99:99:99 GMT"])
+def test_a_malformed_retry_after_counts_as_none_and_the_backoff_applies(monkeypatch, value):
+    policy = build_retry(5, 60)
+    assert policy.get_retry_after(response(429, value)) is None
+    waits = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    policy.increment("GET", "/x", response=response(429, value)).sleep(response(429, value))
+    assert len(waits) == 1 and 0 <= waits[0] <= 0.5  # the first jittered backoff, not an error
+
+
+def test_a_retry_after_date_is_still_honoured():
+    assert build_retry(5, 600).get_retry_after(response(503, "Wed, 21 Oct 2015 07:28:00 GMT")) == 0
+
+
+def test_the_attempt_clock_ends_an_attempt_that_takes_too_long():
+    started = time.monotonic()
+    with pytest.raises(AttemptTimeout, match=r"no whole answer within timeout \(0.2 s\)"):
+        with AttemptClock(0.2).running():
+            time.sleep(5)  # a read that each piece of a trickle would keep alive
+    assert 0.15 < time.monotonic() - started < 2
+
+
+def test_the_attempt_clock_leaves_no_timer_and_no_handler_behind():
+    before = signal.getsignal(signal.SIGALRM)
+    with AttemptClock(0.2).running():
+        pass
+    assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    time.sleep(0.3)  # nothing fires
+
+
+def test_the_wait_between_attempts_is_no_part_of_either(monkeypatch):
+    clock = AttemptClock(1)
+    policy = build_retry(5, 60, clock).increment("GET", "/x", response=response(503))
+    monkeypatch.setattr(policy, "get_backoff_time", lambda: 1.5)
+    with clock.running():
+        time.sleep(0.1)
+        policy.sleep()  # 1.5 s: longer than an attempt may take, without AttemptTimeout
+        time.sleep(0.3)  # the next attempt's clock started afresh after the wait
+        with pytest.raises(AttemptTimeout):
+            time.sleep(3)
+
+
+def test_the_clock_passes_to_every_later_attempt():
+    clock = AttemptClock(1)
+    assert build_retry(5, 60, clock).increment("GET", "/x", response=response(503)).clock is clock
