@@ -26,26 +26,45 @@ options:
   ca_path:
     description:
       - A PEM file of the certificate authorities to trust for the API, instead of the system's.
-      - Takes precedence over the E(REQUESTS_CA_BUNDLE) and E(SSL_CERT_FILE) environment variables.
+      - Takes precedence over the E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE) environment variables, which requests
+        reads otherwise. When neither O(ca_path) nor O(validate_certs=false) is set and one of those variables names a
+        file that does not exist, the module fails before any request, naming the variable.
       - If not set, the environment variable E(FISKALY_CA_PATH) is used.
     type: path
   timeout:
     description:
-      - Seconds to wait for the API to accept a connection, and again for it to answer, on each attempt of a request.
+      - The most seconds that one attempt of a request may take as a whole, from connecting to the last byte of the
+        answer. An answer that trickles in, however steadily, ends the attempt once it takes longer, as a read
+        timeout; the attempt is then repeated like any other (see O(retries)).
+      - A number greater than V(0) and at most V(3600).
+      - The whole-attempt bound needs a POSIX system (it uses a real-time timer in the module's main thread);
+        elsewhere O(timeout) bounds connecting and each read of the answer alone.
     type: float
     default: 30
   retries:
     description:
       - How many times a request is repeated after a transient failure before the module gives up.
       - Transient failures are HTTP 429 (honouring its C(Retry-After), capped at 30 seconds), 500, 502, 503 and 504,
-        connection errors and read timeouts. Waits grow exponentially, with jitter.
-      - V(0) sends every request once.
+        connection errors and read timeouts, the attempts that O(timeout) ended included. Waits grow exponentially, with
+        jitter. A C(Retry-After) that is neither a whole number of seconds nor an HTTP date (C(soon), C(1.5), C(-1), an
+        empty value) counts as none, and the exponential wait applies.
+      - V(0) sends every request once; at most V(100).
     type: int
     default: 5
   retry_deadline:
     description:
       - The most seconds that one request may spend on its attempts and the waits between them; no attempt
-        starts after it, though one that started before may take up to O(timeout) more.
+        starts after it, though one that started before may take up to O(timeout) more. So one request takes at most
+        O(retry_deadline) plus O(timeout).
+      - A number from V(0) (no repeat after the first attempt) to V(86400).
     type: float
     default: 60
+notes:
+  - The modules send the token as a C(Bearer) token in the C(Authorization) header of every call but the login, and
+    never a credential from C(~/.netrc) (or E(NETRC)), which requests would otherwise send to the API as HTTP Basic
+    instead of the token.
+  - Proxies come from the environment, as requests reads them (E(HTTPS_PROXY), E(ALL_PROXY), their lower-case forms,
+    E(NO_PROXY)). A failure to reach the API through a proxy is reported as a C(proxy failure) that names the variable
+    and the proxy's host, never its user or password; a proxy URL that requests cannot use fails the module before any
+    request.
 """

@@ -17,10 +17,21 @@ METADATA_MAX_NAME_LENGTH = 40
 METADATA_MAX_VALUE_LENGTH = 500
 
 
+# A value quoted back in a message is cut to this many characters: a message must stay readable whatever it quotes.
+QUOTED_LENGTH = 60
+
+
+def quoted(value: object) -> str:
+    """``repr(value)``, or for a long string its beginning and its length."""
+    if isinstance(value, str) and len(value) > QUOTED_LENGTH:
+        return f"{value[:QUOTED_LENGTH]!r}... ({len(value)} characters)"
+    return repr(value)
+
+
 def name_errors(option: str, name: object) -> list[str]:
     if isinstance(name, str) and NAME_PATTERN.fullmatch(name):
         return []
-    return [f"{option} must match ^[a-z0-9-]{{3,30}}$ (3 to 30 lowercase letters, digits or hyphens), got {name!r}"]
+    return [f"{option} must match ^[a-z0-9-]{{3,30}}$ (3 to 30 lowercase letters, digits or hyphens), got {quoted(name)}"]
 
 
 def metadata_errors(option: str, metadata: dict | None) -> list[str]:
@@ -31,7 +42,7 @@ def metadata_errors(option: str, metadata: dict | None) -> list[str]:
         errors.append(f"{option} may have at most {METADATA_MAX_PROPERTIES} properties, got {len(metadata)}")
     for prop, value in metadata.items():
         if len(prop) > METADATA_MAX_NAME_LENGTH:
-            errors.append(f"{option} property names may be at most {METADATA_MAX_NAME_LENGTH} characters, got {len(prop)} in {prop!r}")
+            errors.append(f"{option} property names may be at most {METADATA_MAX_NAME_LENGTH} characters, got {len(prop)} in {quoted(prop)}")
         if not isinstance(value, str):
             errors.append(f"{option}.{prop} must be a string (quote it in YAML), got {type(value).__name__}")
         elif len(value) > METADATA_MAX_VALUE_LENGTH:
@@ -48,6 +59,6 @@ def desired_key_errors(keys) -> list[str]:
         errors += name_errors(f"{prefix}name", key.name)
         errors += metadata_errors(f"{prefix}metadata", key.metadata)
         if key.name in seen:
-            errors.append(f"{prefix}name {key.name!r} is declared more than once in api_keys")
+            errors.append(f"{prefix}name {quoted(key.name)} is declared more than once in api_keys")
         seen.add(key.name)
     return errors

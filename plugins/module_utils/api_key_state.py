@@ -182,7 +182,9 @@ class Reconciler:
             if existing is not None:
                 raise lost_secret(desired.name, existing, f"the request ended in {failure_label(failure)}") from None
             raise
-        return Outcome(plan, without_secret(created), created.get("secret"))
+        if not isinstance(created.get("secret"), str) or not created["secret"]:
+            raise lost_secret(desired.name, created, "what came back (HTTP 200) holds no 'secret' string")
+        return Outcome(plan, without_secret(created), created["secret"])
 
 
 def failure_label(failure: FiskalyError) -> str:

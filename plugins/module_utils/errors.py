@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 EXCERPT_LENGTH = 120
+# How many input errors a message lists; the rest are counted (a fleet of 10,000 bad names makes one short message).
+LISTED_ERRORS = 10
 
 
 class FiskalyError(Exception):
@@ -49,10 +51,10 @@ class ApiError(FiskalyError):
 
 
 class TransportError(FiskalyError):
-    """No HTTP answer: connection refused, DNS, TLS or timeout."""
+    """No usable HTTP answer: connection refused, DNS, TLS, proxy, timeout, or an answer that breaks the contract."""
 
     # Kinds of failure after which the request cannot have reached the API.
-    NEVER_SENT = frozenset(("connection refused", "DNS failure", "TLS failure", "invalid request header"))
+    NEVER_SENT = frozenset(("connection refused", "DNS failure", "TLS failure", "invalid request header", "proxy failure", "invalid URL"))
 
     def __init__(self, action: str, kind: str, detail: str):
         self.kind = kind
@@ -61,6 +63,25 @@ class TransportError(FiskalyError):
     @property
     def may_have_reached_api(self) -> bool:
         return self.kind not in self.NEVER_SENT
+
+
+class MalformedAnswer(TransportError):
+    """An answer whose status says success but whose body breaks the contract (not JSON, not the object it must be).
+
+    The request may have been carried out all the same; what it did is unknown, as after a lost answer.
+    """
+
+    def __init__(self, action: str, status: int, detail: str):
+        super().__init__(action, "malformed answer", f"HTTP {status} {detail}")
+        self.result["failure"]["status"] = status
+
+
+def error_list(errors: list[str]) -> str:
+    """Input errors as one message: all of a few, or the first ``LISTED_ERRORS`` and how many there are in all."""
+    if len(errors) <= LISTED_ERRORS:
+        return "; ".join(errors)
+    return (f"{len(errors)} errors, the first {LISTED_ERRORS} of them: " + "; ".join(errors[:LISTED_ERRORS])
+            + f"; and {len(errors) - LISTED_ERRORS} more")
 
 
 def excerpt(text: str) -> str:

@@ -9,6 +9,7 @@ Python traceback reaches the user.
 
 from __future__ import annotations
 
+import math
 import os
 from urllib.parse import urlsplit
 
@@ -16,8 +17,8 @@ from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from .argument_spec import REQUIRED_TOGETHER, common_argument_spec
-from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FiskalyClient
-from .errors import FiskalyError
+from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FiskalyClient, ca_bundle_from_environment, proxy_from_environment, proxy_url_error
+from .errors import FiskalyError, error_list
 from .interrupt import Interrupted, stopping_signals_raise
 
 USER_AGENT = f"ansible-collection-fiskaly.management ansible-core/{ANSIBLE_VERSION}"
@@ -25,6 +26,11 @@ USER_AGENT = f"ansible-collection-fiskaly.management ansible-core/{ANSIBLE_VERSI
 
 # Options whose values go into headers or bodies verbatim; messages name them, never show them.
 CREDENTIAL_OPTIONS = ("api_key", "api_secret", "access_token", "refresh_token")
+
+# The ranges of the numeric options, as the connection doc fragment states them.
+MAX_TIMEOUT = 3600
+MAX_RETRIES = 100
+MAX_RETRY_DEADLINE = 86400
 
 
 def connection_errors(params: dict) -> list[str]:
@@ -34,15 +40,36 @@ def connection_errors(params: dict) -> list[str]:
         for name in CREDENTIAL_OPTIONS
         if params.get(name) and any(character.isspace() or not character.isprintable() for character in params[name])
     ]
+    if params.get("access_token") and not params["access_token"].isascii():
+        # Never quoted: it is a credential.
+        errors.append("access_token must be ASCII: it goes in an HTTP header, which takes no other characters (a token never has them)")
     if params["ca_path"] and params["validate_certs"] and not os.path.isfile(params["ca_path"]):
         errors.append(f"ca_path must be a readable PEM file of certificate authorities, but {params['ca_path']} is no file")
     errors += base_url_errors(params["base_url"])
-    if params["timeout"] <= 0:
-        errors.append(f"timeout must be greater than 0 seconds, got {params['timeout']}")
-    if params["retries"] < 0:
-        errors.append(f"retries must be 0 or more, got {params['retries']}")
-    if params["retry_deadline"] < 0:
-        errors.append(f"retry_deadline must be 0 or more seconds, got {params['retry_deadline']}")
+    # "inf" and "nan" pass as floats, and nan passes every comparison: each rule says what it takes, finite first.
+    if not (math.isfinite(params["timeout"]) and 0 < params["timeout"] <= MAX_TIMEOUT):
+        errors.append(f"timeout must be a number of seconds greater than 0 and at most {MAX_TIMEOUT}, got {params['timeout']}")
+    if not 0 <= params["retries"] <= MAX_RETRIES:
+        errors.append(f"retries must be 0 to {MAX_RETRIES}, got {params['retries']}")
+    if not (math.isfinite(params["retry_deadline"]) and 0 <= params["retry_deadline"] <= MAX_RETRY_DEADLINE):
+        errors.append(f"retry_deadline must be a number of seconds from 0 to {MAX_RETRY_DEADLINE}, got {params['retry_deadline']}")
+    return errors
+
+
+def environment_errors(params: dict) -> list[str]:
+    """Environment variables that requests reads and that would fail every request of the run."""
+    errors = []
+    source = ca_bundle_from_environment() if params["validate_certs"] and not params["ca_path"] else None
+    if source and not os.path.exists(source[1]):
+        name, path = source
+        errors.append(f"the environment variable {name} names {path} as the file of certificate authorities to trust, but there is "
+                      "no such file: requests reads it when ca_path is not set. Fix or unset it, or set ca_path")
+    proxy = proxy_from_environment(params["base_url"].rstrip("/") + "/") if not base_url_errors(params["base_url"]) else None
+    problem = proxy_url_error(proxy[2]) if proxy else None
+    if problem:
+        # Named, never shown: a proxy URL may carry a user and a password.
+        errors.append(f"the proxy for base_url comes from {proxy[0]}, which requests cannot use: {problem}. Fix or unset it, "
+                      "or exclude the API's host with NO_PROXY")
     return errors
 
 
@@ -58,6 +85,10 @@ def base_url_errors(base_url: str) -> list[str]:
                 "and a URL's credentials would be sent to it instead"]
     if any(character.isspace() or not character.isprintable() for character in base_url):
         return [f"base_url must not contain white space or control characters (a trailing line break, say), got {base_url!r}"]
+    try:
+        parts.port  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
+    except ValueError:
+        return [f"base_url has no valid port (a number from 0 to 65535 after the host), got {base_url!r}"]
     errors = []
     if parts.scheme.lower() != "https" or not parts.netloc:
         errors.append(f"base_url must be an https:// URL, got {base_url!r}: the API is served over HTTPS only")
@@ -72,12 +103,12 @@ def fiskaly_module(argument_spec: dict, *, needs_credentials: bool = True, **kwa
     module = AnsibleModule(argument_spec={**common_argument_spec(), **argument_spec}, supports_check_mode=True, **kwargs)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), error=str(REQUESTS_IMPORT_ERROR))
-    errors = connection_errors(module.params)
+    errors = connection_errors(module.params) + environment_errors(module.params)
     if needs_credentials and not module.params["access_token"] and not module.params["api_key"]:
         errors.append("one of access_token, or api_key with api_secret, is required "
                       "(as options, through module_defaults, or as FISKALY_* environment variables)")
     if errors:
-        module.fail_json(msg="; ".join(errors))
+        module.fail_json(msg=error_list(errors))
     if not module.params["validate_certs"]:
         module.warn("validate_certs is false: the API's TLS certificate is not verified, so its identity is not either. "
                     "Use ca_path for a private CA instead.")
@@ -115,6 +146,9 @@ def run(module: AnsibleModule, work) -> None:
         failure = {"msg": f"The module was {error} before it was done"}
     except Exception as error:  # pylint: disable=broad-exception-caught
         failure = {"msg": str(FiskalyError.unexpected(error))}
+    # Passing warnings to exit_json or fail_json is deprecated from ansible-core 2.19 on (removed in 2.23).
+    for warning in (failure or result).pop("warnings", []):
+        module.warn(warning)
     if failure:
         # Failed outside the except block: ansible-core 2.16 attaches the pending exception's traceback at -vvv.
         module.fail_json(**failure)

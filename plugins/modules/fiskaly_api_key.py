@@ -279,6 +279,7 @@ failure:
 from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import desired_key_errors
 from ansible_collections.fiskaly.management.plugins.module_utils.api_key_state import DesiredKey
 from ansible_collections.fiskaly.management.plugins.module_utils.api_key_tasks import manage_fleet, manage_one
+from ansible_collections.fiskaly.management.plugins.module_utils.errors import error_list
 from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
 
 KEY_OPTIONS = {
@@ -315,7 +316,7 @@ def main() -> None:
     keys = desired_keys(module.params)
     errors = desired_key_errors(keys)
     if errors:
-        module.fail_json(msg="; ".join(errors))
+        module.fail_json(msg=error_list(errors))
     options = {"check_mode": module.check_mode, "diff": module._diff}
     if module.params["api_keys"] is None:
         run(module, lambda client: manage_one(client, keys[0], secret_file=module.params["secret_file"], **options))

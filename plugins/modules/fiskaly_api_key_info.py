@@ -10,7 +10,11 @@ short_description: List the API keys of a fiskaly account
 version_added: 1.0.0
 description:
   - Reads one API key by name, or lists the API keys that match the filters, in the order asked for.
-  - Without O(limit), returns every matching key, paging through the API 100 keys a request.
+  - Without O(limit), returns every matching key, paging through the API 100 keys a request. Each key is returned
+    once, also when one moved to the next page while the pages were read.
+  - An answer that breaks the API's contract fails the task, saying what was wrong, be it a list or a key that is no
+    JSON object, an item that is no API key object, a C(count) that is not a number of 0 or more, or a page that holds
+    only keys of earlier pages (a server that ignores C(offset), which would otherwise repeat its first page).
   - Never returns a secret; the API shows a key's secret only once, to the request that creates the key.
 author:
   - fiskaly.management maintainers (@fiskaly)
@@ -126,6 +130,7 @@ failure:
 """
 
 from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import name_errors
+from ansible_collections.fiskaly.management.plugins.module_utils.errors import error_list
 from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
 
 ARGUMENT_SPEC = {
@@ -168,7 +173,7 @@ def main() -> None:
     module = fiskaly_module(ARGUMENT_SPEC)
     errors = input_errors(module.params)
     if errors:
-        module.fail_json(msg="; ".join(errors))
+        module.fail_json(msg=error_list(errors))
     run(module, lambda client: read_keys(client, module.params))
 
 

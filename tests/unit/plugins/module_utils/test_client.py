@@ -15,7 +15,7 @@ from urllib3.util.retry import RequestHistory
 
 from ansible_collections.fiskaly.management.plugins.module_utils import client as client_module
 from ansible_collections.fiskaly.management.plugins.module_utils.client import CreateConflict, FiskalyClient, token_expiry
-from ansible_collections.fiskaly.management.plugins.module_utils.errors import ApiError, FiskalyError, TransportError
+from ansible_collections.fiskaly.management.plugins.module_utils.errors import ApiError, FiskalyError, MalformedAnswer, TransportError
 
 BASE = "https://api.test/api/v0"
 
@@ -43,6 +43,12 @@ def jwt(exp: float) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
     return f"{part({'alg': 'HS256'})}.{part({'exp': int(exp)})}.signature"
+
+
+def sent_authorization(call) -> str | None:
+    """The Authorization header that a request of this call carries, once its auth= has been applied."""
+    request = requests.Request("GET", BASE, headers={"Authorization": "Basic from-netrc"}).prepare()
+    return call.auth(request).headers.get("Authorization")
 
 
 class Transport:
@@ -82,8 +88,8 @@ def test_logs_in_once_and_sends_the_token_as_bearer():
     assert client.get_api_key("pos-1") == KEY
     assert transport.paths() == ["POST /auth", "GET /api_keys/pos-1", "GET /api_keys/pos-1"]
     assert transport.calls[0].json == {"api_key": "key", "api_secret": "s3cret"}
-    assert "Authorization" not in transport.calls[0].headers
-    assert transport.calls[1].headers["Authorization"] == "Bearer tok-1"
+    assert sent_authorization(transport.calls[0]) is None
+    assert sent_authorization(transport.calls[1]) == "Bearer tok-1"
 
 
 def test_a_given_token_is_used_without_login():
@@ -91,7 +97,7 @@ def test_a_given_token_is_used_without_login():
     client = make_client(transport, api_key=None, api_secret=None, access_token="given")
     client.get_api_key("pos-1")
     assert transport.paths() == ["GET /api_keys/pos-1"]
-    assert transport.calls[0].headers["Authorization"] == "Bearer given"
+    assert sent_authorization(transport.calls[0]) == "Bearer given"
 
 
 def test_verify_and_timeout_go_with_every_request():
@@ -105,7 +111,7 @@ def test_an_expired_token_from_the_key_pair_is_renewed_once():
                           answer(200, KEY))
     assert make_client(transport).get_api_key("pos-1") == KEY
     assert transport.paths() == ["POST /auth", "GET /api_keys/pos-1", "POST /auth", "GET /api_keys/pos-1"]
-    assert transport.calls[3].headers["Authorization"] == "Bearer tok-2"
+    assert sent_authorization(transport.calls[3]) == "Bearer tok-2"
 
 
 def test_a_second_401_after_login_again_fails():
@@ -272,7 +278,7 @@ def test_paging_stops_on_a_short_page_whatever_count_says():
 
 
 def test_paging_with_limit_and_offset_asks_for_no_more_than_needed():
-    transport = Transport(answer(200, TOKEN), page([f"k{i}" for i in range(100)], 500), page([f"k{i}" for i in range(30)], 500))
+    transport = Transport(answer(200, TOKEN), page([f"k{i}" for i in range(100)], 500), page([f"k{i}" for i in range(100, 130)], 500))
     pages = list(make_client(transport).list_api_key_pages(limit=130, offset=20))
     assert sum(len(keys) for keys, _count in pages) == 130
     assert [(call.params["limit"], call.params["offset"]) for call in transport.calls[1:]] == [(100, 20), (30, 120)]
@@ -280,7 +286,7 @@ def test_paging_with_limit_and_offset_asks_for_no_more_than_needed():
 
 def test_a_list_answer_without_data_is_an_error():
     transport = Transport(answer(200, TOKEN), answer(200, {"unexpected": True}))
-    with pytest.raises(FiskalyError, match="no 'data' list"):
+    with pytest.raises(FiskalyError, match="without a 'data' list"):
         list(make_client(transport).list_api_key_pages())
 
 
@@ -303,7 +309,241 @@ def test_token_expiry_reads_the_exp_claim_or_none():
 
 def test_each_request_gets_a_fresh_retry_budget(monkeypatch):
     budgets = []
-    monkeypatch.setattr(client_module, "build_retry", lambda retries, deadline: budgets.append((retries, deadline)) or None)
+    real = client_module.build_retry
+    monkeypatch.setattr(client_module, "build_retry", lambda retries, deadline, clock: budgets.append((retries, deadline)) or real(retries, deadline, clock))
     transport = Transport(answer(200, TOKEN), answer(200, KEY))
     make_client(transport, retries=3, retry_deadline=9).get_api_key("pos-1")
     assert budgets == [(3, 9), (3, 9)]
+
+
+# -- issue 13: hostile answers and surroundings ------------------------------------------------------------------------
+
+
+class Wire:
+    """Stands in for the HTTPS adapter: the Session prepares each request for real (netrc, proxies, auth), this records it."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.sent = []
+
+    def __call__(self, request, **kwargs):
+        self.sent.append((request, kwargs))
+        result = self.answers.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        result.request = request
+        return result
+
+
+def wired_client(wire: Wire, **kwargs) -> FiskalyClient:
+    kwargs.setdefault("api_key", "key")
+    kwargs.setdefault("api_secret", "s3cret")
+    client = FiskalyClient(BASE, **kwargs)
+    client._adapter.send = wire  # pylint: disable=protected-access
+    return client
+
+
+def test_a_netrc_entry_never_replaces_the_bearer_token(tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine api.test login netrc-user password netrc-password\ndefault login other password other-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert requests.utils.get_netrc_auth(BASE) == ("netrc-user", "netrc-password")  # requests would use it
+    wire = Wire(answer(200, TOKEN), answer(200, KEY))
+    assert wired_client(wire).get_api_key("pos-1") == KEY
+    login, read = (request for request, _options in wire.sent)
+    assert "Authorization" not in login.headers
+    assert read.headers["Authorization"] == "Bearer tok-1"
+
+
+def test_proxies_from_the_environment_still_apply(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    wire = Wire(answer(200, TOKEN))
+    wired_client(wire).authenticate()
+    assert wire.sent[0][1]["proxies"].get("https") == "http://proxy.test:3128"
+
+
+def proxy_refused(proxy_port: int = 3128) -> requests.exceptions.ProxyError:
+    from urllib3.exceptions import ProxyError as Urllib3ProxyError  # pylint: disable=import-outside-toplevel
+
+    cause = NewConnectionError(None, f"Failed to establish a new connection: [Errno 111] Connection refused (port {proxy_port})")
+    return requests.exceptions.ProxyError(MaxRetryError(None, "/api/v0/auth", Urllib3ProxyError("Unable to connect to proxy", cause)))
+
+
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
+def test_a_dead_proxy_is_named_with_its_variable_never_its_credentials(monkeypatch, variable):
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, "http://proxy-user:proxy-password@proxy.test:3128")
+    with pytest.raises(TransportError) as raised:
+        wired_client(Wire(proxy_refused())).authenticate()
+    message = str(raised.value)
+    assert raised.value.kind == "proxy failure" and raised.value.may_have_reached_api is False
+    assert f"through the proxy http://proxy.test:3128 from {variable}" in message and "Connection refused" in message
+    assert "proxy-password" not in message and "proxy-user" not in message and "proxy-password" not in repr(raised.value.result)
+
+
+def test_a_transport_failure_through_a_proxy_says_which(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    with pytest.raises(TransportError, match=r"timeout: .* \(through the proxy http://proxy.test:3128 from HTTPS_PROXY\)"):
+        wired_client(Wire(requests.exceptions.ReadTimeout("read timed out"))).authenticate()
+
+
+def test_a_tls_failure_names_the_variable_its_authorities_came_from(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    with pytest.raises(TransportError, match="from the environment variable REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt; set ca_path"):
+        make_client(Transport(requests.exceptions.SSLError("certificate verify failed"))).authenticate()
+
+
+def test_a_missing_ca_bundle_is_a_tls_failure_not_an_unexpected_error(monkeypatch):
+    error = OSError("Could not find a suitable TLS CA certificate bundle, invalid path: /nowhere.pem")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nowhere.pem")
+    with pytest.raises(TransportError) as raised:
+        make_client(Transport(error)).authenticate()
+    assert raised.value.kind == "TLS failure" and "REQUESTS_CA_BUNDLE=/nowhere.pem" in str(raised.value)
+
+
+def test_an_invalid_header_of_the_answer_is_not_blamed_on_the_request():
+    from urllib3.exceptions import InvalidHeader  # pylint: disable=import-outside-toplevel
+
+    error = requests.exceptions.InvalidHeader(InvalidHeader("Invalid Retry-After header: soon"))
+    with pytest.raises(TransportError) as raised:
+        make_client(Transport(error)).authenticate()
+    assert raised.value.kind == "malformed answer" and "request header" not in str(raised.value)
+
+
+NOT_AN_OBJECT = [[KEY], "pos-1", 7, None, True]
+
+
+@pytest.mark.parametrize("body", NOT_AN_OBJECT)
+def test_a_key_answer_that_is_no_object_is_a_clear_failure(body):
+    for method in ("get_api_key", "set_api_key_status"):
+        client = make_client(Transport(answer(200, TOKEN), answer(200, body)))
+        with pytest.raises(MalformedAnswer, match="malformed answer: HTTP 200 with .* where the contract has an API key object") as raised:
+            getattr(client, method)("pos-1", *(("disabled",) if method == "set_api_key_status" else ()))
+        assert raised.value.result["failure"]["status"] == 200
+
+
+@pytest.mark.parametrize("body", NOT_AN_OBJECT)
+def test_a_create_answer_that_is_no_object_may_have_landed(body):
+    with pytest.raises(MalformedAnswer) as raised:
+        make_client(Transport(answer(200, TOKEN), answer(200, body))).create_api_key("pos-1", "test", "enabled", None)
+    assert raised.value.may_have_reached_api is True
+
+
+def test_a_create_answer_that_is_not_json_is_never_quoted():
+    transport = Transport(answer(200, TOKEN), answer(200, text="secret=the-new-secret-value"))
+    with pytest.raises(MalformedAnswer) as raised:
+        make_client(transport).create_api_key("pos-1", "test", "enabled", None)
+    assert "the-new-secret-value" not in str(raised.value) and "not shown: it may hold a secret" in str(raised.value)
+
+
+def test_a_create_answer_with_another_2xx_status_is_taken_as_a_create():
+    created = {**KEY, "secret": "s-1"}
+    assert make_client(Transport(answer(200, TOKEN), answer(201, created))).create_api_key("pos-1", "test", "enabled", None) == created
+
+
+@pytest.mark.parametrize("token", ["tök€n", "tok en", "tok\r\nX: 1", ""])
+def test_a_login_answer_with_a_token_that_cannot_be_sent_is_a_clear_failure(token):
+    with pytest.raises(MalformedAnswer, match="POST /auth|Authorization header") as raised:
+        make_client(Transport(answer(200, {**TOKEN, "access_token": token}))).authenticate()
+    assert (token not in str(raised.value)) or not token
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    ([], "with a JSON list for the page at offset 0, where the contract has a list object"),
+    ("keys", "with a JSON string for the page at offset 0"),
+    ({"data": {"a": 1}, "count": 1}, "without a 'data' list (it has a JSON object)"),
+    ({"data": [], "count": -1}, "without a 'count' of 0 or more (it has -1)"),
+    ({"data": [], "count": "3"}, "without a 'count' of 0 or more (it has a JSON string)"),
+    ({"data": [], "count": True}, "without a 'count' of 0 or more (it has a JSON boolean)"),
+    ({"data": []}, "without a 'count' of 0 or more (it has none)"),
+    ({"data": [KEY, 7], "count": 2}, "item 1 of 'data' is a JSON number, where the contract has an API key object"),
+    ({"data": [{"kind": "test"}], "count": 1}, "item 0 of 'data' is an object without a 'name' string"),
+])
+def test_a_list_answer_that_breaks_the_contract_is_a_clear_failure(body, fragment):
+    with pytest.raises(MalformedAnswer) as raised:
+        list(make_client(Transport(answer(200, TOKEN), answer(200, body))).list_api_key_pages())
+    assert str(raised.value).startswith("Listing API keys failed: malformed answer: HTTP 200 ") and fragment in str(raised.value)
+
+
+def test_a_server_that_ignores_offset_stops_the_paging():
+    first = [f"k{i:03}" for i in range(100)]
+    transport = Transport(answer(200, TOKEN), page(first, 1000), page(first, 1000), page(first, 1000))
+    pages = make_client(transport).list_api_key_pages()
+    assert len(next(pages)[0]) == 100
+    with pytest.raises(MalformedAnswer, match="page at offset 100 that holds only keys of earlier pages: the API seems to ignore offset"):
+        next(pages)
+    assert len(transport.calls) == 3
+
+
+def test_a_key_that_moved_across_pages_is_returned_once():
+    names = [f"k{i:03}" for i in range(150)]
+    # A key created before the second page was read pushed k099 onto it.
+    transport = Transport(answer(200, TOKEN), page(names[:100], 151), page(names[99:], 151))
+    keys = [key["name"] for keys, _count in make_client(transport).list_api_key_pages() for key in keys]
+    assert keys == names
+
+
+def test_a_server_that_ignores_limit_gives_no_more_than_asked():
+    transport = Transport(answer(200, TOKEN), page([f"k{i:03}" for i in range(100)], 100))
+    assert [len(keys) for keys, _count in make_client(transport).list_api_key_pages(limit=10)] == [10]
+
+
+def test_deeply_nested_json_is_not_an_unexpected_error():
+    with pytest.raises(MalformedAnswer, match="not JSON"):
+        make_client(Transport(answer(200, TOKEN), answer(200, text="[" * 100000 + "]" * 100000))).get_api_key("pos-1")
+
+
+def test_an_expiry_claim_beyond_any_calendar_is_no_unexpected_error():
+    client = make_client(Transport(answer(401, {"message": "no"})), api_key=None, api_secret=None, access_token=jwt(-10 ** 20))
+    with pytest.raises(FiskalyError, match="has expired"):
+        client.get_api_key("pos-1")
+
+
+class BrokenBody(requests.Response):
+    """An answer whose body breaks off while it is read, as a trickle does that outlasts the attempt's time."""
+
+    def __init__(self, error: Exception):
+        super().__init__()
+        self.status_code = 200
+        self.raw = SimpleNamespace(retries=None, close=lambda: None)
+        self.error = error
+
+    @property
+    def content(self):
+        raise self.error
+
+
+BODY_TIMEOUT = requests.exceptions.ConnectionError(ReadTimeoutError(None, "/api_keys/pos-1", "Read timed out."))
+
+
+def test_an_answer_whose_body_times_out_is_retried_as_a_read_timeout(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    conflict = answer(409, CONFLICT)
+    transport = Transport(answer(200, TOKEN), BrokenBody(BODY_TIMEOUT), conflict)
+    client = make_client(transport)
+    real = transport.__call__
+
+    def with_urllib3s_record(method, url, **kwargs):
+        result = real(method, url, **kwargs)
+        if result is conflict:  # urllib3 hands the policy it was given, with its history, to the answer
+            result.raw.retries = client._adapter.max_retries  # pylint: disable=protected-access
+        return result
+
+    client._session.request = with_urllib3s_record  # pylint: disable=protected-access
+    with pytest.raises(CreateConflict) as raised:
+        client.create_api_key("pos-1", "test", "enabled", None)
+    # The first PUT may have created the key: its answer broke off.
+    assert raised.value.maybe_ours is True and transport.paths() == ["POST /auth", "PUT /api_keys/pos-1", "PUT /api_keys/pos-1"]
+
+
+def test_an_answer_whose_body_times_out_on_the_last_attempt_fails_as_a_timeout(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    transport = Transport(answer(200, TOKEN), BrokenBody(BODY_TIMEOUT), BrokenBody(BODY_TIMEOUT))
+    with pytest.raises(TransportError) as raised:
+        make_client(transport, retries=1).get_api_key("pos-1")
+    assert raised.value.kind == "timeout" and raised.value.may_have_reached_api is True
+    assert transport.paths() == ["POST /auth", "GET /api_keys/pos-1", "GET /api_keys/pos-1"]
