@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .client import PAGE_SIZE, CreateConflict, FiskalyClient
 from .errors import ApiError, FiskalyError, InvalidInput, TransportError
+from .interrupt import held_back, raise_held
 
 SHOWN_FIELDS = ("name", "kind", "status", "metadata")
 
@@ -146,6 +147,7 @@ class Reconciler:
     def apply_all(self, plans: list[Plan]) -> list[Outcome]:
         for plan in plans:
             self.done.append(self.apply(plan))
+            raise_held()  # a signal that came during this create: the outcome, and its secret, are kept now
         return self.done
 
     def apply(self, plan: Plan) -> Outcome:
@@ -155,7 +157,8 @@ class Reconciler:
             return Outcome(plan, self.client.set_api_key_status(plan.desired.name, plan.predicted()["status"]))
         desired = plan.desired
         try:
-            created = self.client.create_api_key(desired.name, desired.kind, desired.status_to_create, desired.metadata)
+            with held_back():
+                created = self.client.create_api_key(desired.name, desired.kind, desired.status_to_create, desired.metadata)
         except CreateConflict as conflict:
             existing = self.client.get_api_key(desired.name)
             if existing is None:
@@ -172,7 +175,7 @@ class Reconciler:
             # No good answer in the end, yet an attempt may have reached the API and created the key (its answer lost,
             # then 5xx or 429 to the last retry). Look, so as not to report a plain failure that a rerun would then
             # report as "unchanged", the secret silently gone.
-            if not getattr(failure, "may_have_reached_api", False):
+            if not failure.may_have_reached_api:
                 raise
             try:
                 existing = self.client.get_api_key(desired.name)
