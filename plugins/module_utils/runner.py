@@ -83,17 +83,19 @@ def base_url_errors(base_url: str) -> list[str]:
         # Never quoted: the user information may hold a password.
         return ["base_url must not carry user information (user:password@host): the API takes api_key and api_secret, "
                 "and a URL's credentials would be sent to it instead"]
+    # Quoted without its query string and fragment, where a user may have put a token.
+    shown = base_url.split("?", 1)[0].split("#", 1)[0] + ("?..." if "?" in base_url or "#" in base_url else "")
     if any(character.isspace() or not character.isprintable() for character in base_url):
-        return [f"base_url must not contain white space or control characters (a trailing line break, say), got {base_url!r}"]
+        return [f"base_url must not contain white space or control characters (a trailing line break, say), got {shown!r}"]
     try:
         parts.port  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
     except ValueError:
-        return [f"base_url has no valid port (a number from 0 to 65535 after the host), got {base_url!r}"]
+        return [f"base_url has no valid port (a number from 0 to 65535 after the host), got {shown!r}"]
     errors = []
     if parts.scheme.lower() != "https" or not parts.netloc:
-        errors.append(f"base_url must be an https:// URL, got {base_url!r}: the API is served over HTTPS only")
+        errors.append(f"base_url must be an https:// URL, got {shown!r}: the API is served over HTTPS only")
     if parts.query or parts.fragment or base_url.endswith(("?", "#")):
-        errors.append(f"base_url must have no query string or fragment, got {base_url!r}: the paths of the API are added to it")
+        errors.append(f"base_url must have no query string or fragment, got {shown!r}: the paths of the API are added to it")
     return errors
 
 

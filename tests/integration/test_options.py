@@ -139,7 +139,7 @@ BAD_INPUT = {
     "base_url with user information": ("fiskaly_api_key_info", {}, {"base_url": f"https://user:{NEVER_SENT_SECRET}@127.0.0.1:9/api/v0",
                                                                     "api_key": "k", "api_secret": NEVER_SENT_SECRET},
                                        ["base_url must not carry user information (user:password@host)"]),
-    "base_url with a query string": ("fiskaly_api_key_info", {}, {"base_url": "https://127.0.0.1:9/api/v0?x=1", "api_key": "k",
+    "base_url with a query string": ("fiskaly_api_key_info", {}, {"base_url": f"https://127.0.0.1:9/api/v0?token={NEVER_SENT_SECRET}", "api_key": "k",
                                                                   "api_secret": NEVER_SENT_SECRET}, ["base_url must have no query string or fragment"]),
     "base_url with a fragment": ("fiskaly_api_key_info", {}, {"base_url": "https://127.0.0.1:9/api/v0#top", "api_key": "k",
                                                               "api_secret": NEVER_SENT_SECRET}, ["base_url must have no query string or fragment"]),
