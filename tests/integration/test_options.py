@@ -108,6 +108,8 @@ def metadata(count: int = 1, name_length: int = 5, value: object = "berlin") -> 
 
 
 NEVER_SENT_SECRET = "never-sent-secret-0815"
+# A token put in base_url's query string: no option carries it, so no_log cannot hide it; messages must not quote it.
+QUERY_TOKEN = "query-token-5e1f77c2a9"
 
 # id: (module, args, task-level connection that replaces the group's or None, fragments the message must hold)
 BAD_INPUT = {
@@ -139,7 +141,7 @@ BAD_INPUT = {
     "base_url with user information": ("fiskaly_api_key_info", {}, {"base_url": f"https://user:{NEVER_SENT_SECRET}@127.0.0.1:9/api/v0",
                                                                     "api_key": "k", "api_secret": NEVER_SENT_SECRET},
                                        ["base_url must not carry user information (user:password@host)"]),
-    "base_url with a query string": ("fiskaly_api_key_info", {}, {"base_url": f"https://127.0.0.1:9/api/v0?token={NEVER_SENT_SECRET}", "api_key": "k",
+    "base_url with a query string": ("fiskaly_api_key_info", {}, {"base_url": f"https://127.0.0.1:9/api/v0?token={QUERY_TOKEN}", "api_key": "k",
                                                                   "api_secret": NEVER_SENT_SECRET}, ["base_url must have no query string or fragment"]),
     "base_url with a fragment": ("fiskaly_api_key_info", {}, {"base_url": "https://127.0.0.1:9/api/v0#top", "api_key": "k",
                                                               "api_secret": NEVER_SENT_SECRET}, ["base_url must have no query string or fragment"]),
@@ -184,6 +186,7 @@ def bad_input_run(ansible, emulator):
     """All the bad-input cases run once, as tasks of one playbook (one run costs a second): the run and its request log."""
     if not _BAD_INPUT_RUN:
         ansible.secret(NEVER_SENT_SECRET)
+        ansible.secret(QUERY_TOKEN)
         run = ansible.playbook(bad_input_tasks(emulator))
         _BAD_INPUT_RUN.update(run=run, requests=emulator.requests())
     return _BAD_INPUT_RUN["run"], _BAD_INPUT_RUN["requests"]
