@@ -244,4 +244,3 @@ def test_a_secret_that_a_full_disk_refuses_goes_to_a_named_fallback_file(ansible
     assert "".join(f"the secrets are in {fallback} instead".split()) in "".join(run.output.split())
     assert not (full_disk / "pos.secret").exists()
     report("secrets", "secret_file on a full disk", "secret in a named 0600 fallback file, which the result and a warning name")
-
