@@ -83,8 +83,7 @@ def base_url_errors(base_url: str) -> list[str]:
         # Never quoted: the user information may hold a password.
         return ["base_url must not carry user information (user:password@host): the API takes api_key and api_secret, "
                 "and a URL's credentials would be sent to it instead"]
-    # Quoted without its query string and fragment, where a user may have put a token.
-    shown = base_url.split("?", 1)[0].split("#", 1)[0] + ("?..." if "?" in base_url or "#" in base_url else "")
+    shown = shown_base_url(base_url)
     if any(character.isspace() or not character.isprintable() for character in base_url):
         return [f"base_url must not contain white space or control characters (a trailing line break, say), got {shown!r}"]
     try:
@@ -99,6 +98,15 @@ def base_url_errors(base_url: str) -> list[str]:
     return errors
 
 
+def shown_base_url(base_url: str) -> str:
+    """base_url as a message or the invocation may show it: without user information, query string or fragment, where a
+    user may have put a password or a token."""
+    shown = base_url.split("?", 1)[0].split("#", 1)[0] + ("?..." if "?" in base_url or "#" in base_url else "")
+    scheme, separator, rest = shown.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}{separator}{'...@' if '@' in host else ''}{host.rpartition('@')[2]}{slash}{path}" if separator else shown
+
+
 def fiskaly_module(argument_spec: dict, *, needs_credentials: bool = True, **kwargs) -> AnsibleModule:
     """An AnsibleModule with the shared options, whose input has passed every local check."""
     kwargs["required_together"] = REQUIRED_TOGETHER + kwargs.get("required_together", [])
@@ -110,6 +118,8 @@ def fiskaly_module(argument_spec: dict, *, needs_credentials: bool = True, **kwa
         errors.append("one of access_token, or api_key with api_secret, is required "
                       "(as options, through module_defaults, or as FISKALY_* environment variables)")
     if errors:
+        # At -vvv the result echoes every option: not the parts of base_url that no_log knows nothing of.
+        module.params["base_url"] = shown_base_url(module.params["base_url"])
         module.fail_json(msg=error_list(errors))
     if not module.params["validate_certs"]:
         module.warn("validate_certs is false: the API's TLS certificate is not verified, so its identity is not either. "

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import name_errors
 from ansible_collections.fiskaly.management.plugins.module_utils.errors import error_list
-from ansible_collections.fiskaly.management.plugins.module_utils.runner import base_url_errors, connection_errors, environment_errors
+from ansible_collections.fiskaly.management.plugins.module_utils.runner import base_url_errors, connection_errors, environment_errors, shown_base_url
 
 PARAMS = {"api_key": "key", "api_secret": "s3cret", "access_token": None, "refresh_token": None, "ca_path": None, "validate_certs": True,
           "base_url": "https://api.test/api/v0", "timeout": 30.0, "retries": 5, "retry_deadline": 60.0}
@@ -91,3 +91,12 @@ def test_a_long_value_is_quoted_by_its_beginning_and_length():
     (error,) = name_errors("name", "x" * 100000)
     assert error.endswith(f"got {'x' * 60!r}... (100000 characters)") and len(error) < 200
     assert name_errors("name", "Bad") == ["name must match ^[a-z0-9-]{3,30}$ (3 to 30 lowercase letters, digits or hyphens), got 'Bad'"]
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://127.0.0.1:9/api/v0?token=query-token-4717", "https://127.0.0.1:9/api/v0?..."),
+    ("https://user:pass-4717@api.test:9/api/v0#frag", "https://...@api.test:9/api/v0?..."),
+    ("https://api.test/api/v0", "https://api.test/api/v0"),
+])
+def test_base_url_is_shown_without_what_may_hold_a_credential(url, shown):
+    assert shown_base_url(url) == shown
