@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from fiskaly_emulator import Emulator
 
-from fiskaly_emulator import Emulator  # noqa: E402  # pylint: disable=wrong-import-position
-
-import run_report  # noqa: E402  # pylint: disable=wrong-import-position
+import run_report
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "emulator"))
 
 from fiskaly_emulator import Emulator  # noqa: E402  # pylint: disable=wrong-import-position
 

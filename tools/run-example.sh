@@ -32,7 +32,7 @@ cleanup() {
 # it listens.
 start_emulator() {
   local python=$1 root=$2 i
-  "$python" "$root/tools/emulator.py" --port 0 --env-file "$WORK/env" >"$WORK/emulator.log" 2>&1 &
+  (cd "$root/emulator" && exec "$python" -m fiskaly_emulator --port 0 --env-file "$WORK/env") >"$WORK/emulator.log" 2>&1 &
   EMULATOR_PID=$!
   for ((i = 0; i < 300; i++)); do
     [[ -s "$WORK/env" ]] && return 0

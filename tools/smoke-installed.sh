@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$python" "$installed/tools/emulator.py" --port 0 --tls-dir "$work/tls" --env-file "$work/env" >"$work/emulator.log" 2>&1 &
+(cd "$installed/emulator" && exec "$python" -m fiskaly_emulator --port 0 --tls-dir "$work/tls" --env-file "$work/env") >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 100); do [[ -s "$work/env" ]] && break; sleep 0.1; done
 [[ -s "$work/env" ]] || { cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; }

@@ -1,9 +1,8 @@
-"""Emulator: the command line launcher (tools/emulator.py) in a separate process."""
+"""Emulator: its command line (python -m fiskaly_emulator) in a separate process."""
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import signal
 import subprocess
@@ -15,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-LAUNCHER = Path(__file__).resolve().parents[2] / "tools" / "emulator.py"
+# Where the package lies in a checkout and in the installed collection: python -m finds it from there.
+EMULATOR_DIR = Path(__file__).resolve().parents[2] / "emulator"
 ENV_FILE_MARKER = "# written by the fiskaly Management API emulator; it removes this file when it stops"
 # The env file an earlier emulator left behind: the only kind of existing file that the launcher replaces.
 STALE = "stale-from-an-earlier-run"
@@ -54,7 +54,7 @@ def launch() -> Iterator[list[subprocess.Popen[str]]]:
 def start(launch: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
     # Not a with-block: the launch fixture reaps the process even when the test fails.
     process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, str(LAUNCHER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "fiskaly_emulator", *args], cwd=EMULATOR_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     launch.append(process)
     return process
 
@@ -133,18 +133,61 @@ def test_cli_port_in_use(launch: list[subprocess.Popen[str]], emulator_server: o
     assert process.returncode == 1 and "error:" in stderr
 
 
-def test_cli_help_and_module_entry_point(launch: list[subprocess.Popen[str]]) -> None:
+def test_cli_help_names_every_output(launch: list[subprocess.Popen[str]]) -> None:
     process = start(launch, "--help")
     stdout = process.communicate(timeout=20)[0]
-    assert process.returncode == 0 and "--env-file" in stdout
-    env = dict(os.environ, PYTHONPATH=str(LAUNCHER.parent))
-    module = subprocess.run([sys.executable, "-m", "fiskaly_emulator", "--help"], capture_output=True, text=True, env=env, timeout=20, check=False)
-    assert module.returncode == 0 and "--tls-dir" in module.stdout
+    assert process.returncode == 0 and "--env-file" in stdout and "--json-file" in stdout and "--idle-exit" in stdout
+    assert "python -m fiskaly_emulator" in stdout
 
 
-def test_launcher_is_executable() -> None:
-    assert os.access(LAUNCHER, os.X_OK)
-    assert LAUNCHER.read_text(encoding="utf-8").startswith("#!/usr/bin/env python")
+def read_json_file(path: Path, process: subprocess.Popen[str], timeout: float = 20) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "emulator did not write its JSON file"
+        time.sleep(0.05)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_cli_json_file_says_how_to_reach_it_and_goes_away_on_exit(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    json_file = tmp_path / "emulator.json"
+    process = start(launch, "--port", "0", "--tls-dir", str(tmp_path / "tls"), "--json-file", str(json_file),
+                    "--api-key", "cli-key", "--api-secret", "cli-secret")
+    details = read_json_file(json_file, process)
+    assert json_file.stat().st_mode & 0o777 == 0o600  # it holds the api_secret
+    assert details["api_key"] == "cli-key" and details["api_secret"] == "cli-secret" and details["pid"] == process.pid
+    assert details["ca_path"] == str(tmp_path / "tls" / "ca.pem")
+    answer = requests.post(f"{details['base_url']}/auth", json={"api_key": "cli-key", "api_secret": "cli-secret"},
+                           verify=str(details["ca_path"]), timeout=10)
+    assert answer.status_code == 200
+    admin = requests.get(f"{details['admin_url']}/requests", verify=str(details["ca_path"]), timeout=10)
+    assert admin.status_code == 200
+    process.terminate()
+    process.communicate(timeout=20)
+    assert process.returncode == 0 and not json_file.exists()
+
+
+@pytest.mark.parametrize("content", ['{"base_url": "https://fiskaly.example/api/v0"}', "not json", ""], ids=["foreign JSON", "text", "empty"])
+def test_cli_never_replaces_a_json_file_it_did_not_write(tmp_path: Path, launch: list[subprocess.Popen[str]], content: str) -> None:
+    json_file = tmp_path / "emulator.json"
+    json_file.write_text(content, encoding="utf-8")
+    process = start(launch, "--port", "0", "--json-file", str(json_file))
+    stderr = process.communicate(timeout=20)[1]
+    assert process.returncode == 2 and f"--json-file {json_file} exists and is not a JSON file that an emulator wrote" in stderr
+    assert json_file.read_text(encoding="utf-8") == content and "Traceback" not in stderr
+
+
+def test_cli_idle_exit_stops_after_that_long_without_a_connection(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    json_file = tmp_path / "emulator.json"
+    started = time.monotonic()
+    process = start(launch, "--port", "0", "--json-file", str(json_file), "--idle-exit", "2")
+    details = read_json_file(json_file, process)
+    for _request in range(3):  # each connection restarts the idle clock
+        time.sleep(1)
+        requests.get(f"{details['admin_url']}/requests", verify=str(details["ca_path"]), timeout=10)
+    stderr = process.communicate(timeout=20)[1]
+    assert process.returncode == 0 and "--idle-exit" in stderr and not json_file.exists()
+    assert time.monotonic() - started >= 5
 
 
 @pytest.mark.parametrize("content", ["API_TOKEN=project-secret\n", "", "export FISKALY_API_KEY=prod-key\nexport FISKALY_API_SECRET=prod\n",

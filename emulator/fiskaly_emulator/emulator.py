@@ -6,6 +6,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         self._thread: threading.Thread | None = None
         self._own_tls_dir: str | None = None
         self._ca_path: Path | None = None
+        # When a connection last came in (time.monotonic()), for the command line's --idle-exit.
+        self.last_request_at = time.monotonic()
 
     # Life cycle
 

@@ -10,6 +10,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def _port(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser."""
     parser = argparse.ArgumentParser(
-        prog="emulator.py",
+        prog="python -m fiskaly_emulator",
         description="HTTPS emulator of the fiskaly Management API (base path /api/v0) with an admin API under /_emulator/.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default: %(default)s)")
@@ -54,9 +55,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--access-token-ttl", type=_positive_int, default=DEFAULT_ACCESS_TOKEN_TTL, help="seconds (default: %(default)s)")
     parser.add_argument("--refresh-token-ttl", type=_positive_int, default=DEFAULT_REFRESH_TOKEN_TTL, help="seconds (default: %(default)s)")
     parser.add_argument("--env-file", help="write shell export lines here once listening (removed on exit)")
+    parser.add_argument("--json-file", help="write base_url, ca_path, the credentials and the pid here as JSON once listening (removed on exit)")
+    parser.add_argument("--idle-exit", type=_positive_int, metavar="SECONDS",
+                        help="stop after SECONDS without a connection (for an emulator started in the background)")
     parser.add_argument("--seed", help="JSON file with a list of {name, kind, status, metadata?} keys to create at start")
     parser.add_argument("--verbose", action="store_true", help="print one line per API request (method, path, status) to stderr")
     return parser
+
+
+def connection_details(emulator: Emulator) -> dict[str, Any]:
+    """What a client needs to reach the emulator: the content of --json-file."""
+    return {
+        "written_by": JSON_FILE_MARKER,
+        "base_url": emulator.base_url,
+        "admin_url": emulator.base_url.split("/api/", 1)[0] + "/_emulator",
+        "ca_path": emulator.ca_path,
+        "api_key": emulator.api_key,
+        "api_secret": emulator.api_secret,
+        "readonly_api_key": emulator.readonly_api_key,
+        "readonly_api_secret": emulator.readonly_api_secret,
+        "pid": os.getpid(),
+    }
 
 
 def export_lines(emulator: Emulator) -> list[str]:
@@ -72,10 +91,19 @@ def export_lines(emulator: Emulator) -> list[str]:
 
 def write_env_file(path: Path, lines: list[str]) -> None:
     """Write the export lines so that a waiting script never sees a partial file."""
+    _write_atomically(path, "\n".join([ENV_FILE_MARKER, *lines]) + "\n")
+
+
+def write_json_file(path: Path, details: dict[str, Any]) -> None:
+    """Write the connection details so that a waiting script never sees a partial file."""
+    _write_atomically(path, json.dumps(details, indent=2) + "\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join([ENV_FILE_MARKER, *lines]) + "\n")
+            handle.write(text)
         os.replace(tmp, path)  # mkstemp made it 0600: it holds a secret
     except BaseException:
         os.unlink(tmp)
@@ -85,6 +113,8 @@ def write_env_file(path: Path, lines: list[str]) -> None:
 # The first line of every --env-file: only a file that starts with it is ever replaced. Export lines alone
 # would not do: a hand-written file of real credentials looks the same.
 ENV_FILE_MARKER = "# written by the fiskaly Management API emulator; it removes this file when it stops"
+# The "written_by" value of every --json-file, for the same reason.
+JSON_FILE_MARKER = "the fiskaly Management API emulator; it removes this file when it stops"
 _ENV_LINE = re.compile(r"export FISKALY_[A-Z_]+=.*")
 
 
@@ -98,12 +128,24 @@ def written_by_an_emulator(path: Path) -> bool:
     return len(lines) > 1 and lines[0] == ENV_FILE_MARKER and all(_ENV_LINE.fullmatch(line) for line in lines[1:])
 
 
-def env_file_problem(path: Path) -> str | None:
-    """Why the emulator must not write its env file at ``path``, or None."""
+def json_written_by_an_emulator(path: Path) -> bool:
+    """Whether the file is a JSON file that an emulator wrote (a stale one of an earlier run)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            details = json.loads(handle.read(65536))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(details, dict) and details.get("written_by") == JSON_FILE_MARKER
+
+
+def output_file_problem(option: str, path: Path) -> str | None:
+    """Why the emulator must not write its --env-file or --json-file at ``path``, or None."""
+    ours = written_by_an_emulator if option == "--env-file" else json_written_by_an_emulator
     if not path.parent.is_dir():
-        return f"--env-file {path}: the directory {path.parent} does not exist"
-    if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink() and written_by_an_emulator(path)):
-        return (f"--env-file {path} exists and is not an env file that an emulator wrote: it is never replaced; "
+        return f"{option} {path}: the directory {path.parent} does not exist"
+    if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink() and ours(path)):
+        kind = "an env file" if option == "--env-file" else "a JSON file"
+        return (f"{option} {path} exists and is not {kind} that an emulator wrote: it is never replaced; "
                 "move it away or choose another path")
     return None
 
@@ -120,13 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     if not is_loopback(args.host):
         print(f"error: refusing to listen on non-loopback host {args.host!r}: the admin API has no authentication", file=sys.stderr)
         return 2
-    env_file = Path(os.path.abspath(args.env_file)) if args.env_file else None
-    problem = env_file_problem(env_file) if env_file is not None else None
-    if problem is not None:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
-    if env_file is not None and env_file.exists():
-        env_file.unlink()  # an earlier emulator's: a waiting script must not pick it up
+    outputs = {option: Path(os.path.abspath(value)) for option, value in (("--env-file", args.env_file), ("--json-file", args.json_file)) if value}
+    for option, path in outputs.items():
+        problem = output_file_problem(option, path)
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+    for path in outputs.values():
+        if path.exists():
+            path.unlink()  # an earlier emulator's: a waiting script must not pick it up
     try:
         emulator = Emulator(args.host, args.port, args.tls_dir, args.access_token_ttl, args.refresh_token_ttl,
                             api_key=args.api_key, api_secret=args.api_secret, readonly_api_key=args.readonly_api_key,
@@ -137,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
-    written: os.stat_result | None = None
+    written: dict[Path, os.stat_result] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_signal: stop.set())
     try:
@@ -151,24 +195,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"readonly_api_key: {emulator.readonly_api_key}")
         print(f"readonly_api_secret: {emulator.readonly_api_secret}")
         print("\n".join(lines), flush=True)
-        if env_file is not None:
-            write_env_file(env_file, lines)
-            written = env_file.stat()
+        if "--env-file" in outputs:
+            write_env_file(outputs["--env-file"], lines)
+            written[outputs["--env-file"]] = outputs["--env-file"].stat()
+        if "--json-file" in outputs:
+            write_json_file(outputs["--json-file"], connection_details(emulator))
+            written[outputs["--json-file"]] = outputs["--json-file"].stat()
         while not stop.wait(0.5):
-            pass
+            if args.idle_exit and time.monotonic() - emulator.last_request_at > args.idle_exit:
+                print(f"no connection for {args.idle_exit} s (--idle-exit): stopping", file=sys.stderr)
+                break
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         emulator.stop()
-        _remove_if_unchanged(env_file, written)
+        for path, stat in written.items():
+            _remove_if_unchanged(path, stat)
     return 0
 
 
-def _remove_if_unchanged(path: Path | None, written: os.stat_result | None) -> None:
-    """Remove the env file on exit only while it is the one this emulator wrote."""
-    if path is None or written is None:
-        return
+def _remove_if_unchanged(path: Path, written: os.stat_result) -> None:
+    """Remove an output file on exit only while it is the one this emulator wrote."""
     try:
         now = path.stat()
     except OSError:

@@ -41,6 +41,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Do the TLS handshake here, not in the accept loop, so a slow client cannot stall the listener."""
+        self.emulator.last_request_at = time.monotonic()
         request.settimeout(IDLE_TIMEOUT)
         try:
             connection = self.ssl_context.wrap_socket(request, server_side=True)
