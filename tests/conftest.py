@@ -8,7 +8,7 @@ import pytest
 
 from fiskaly_emulator import Emulator
 
-import run_report
+from harness import Ansible, run_report
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +27,13 @@ def emulator(emulator_server: Emulator) -> Iterator[Emulator]:  # pylint: disabl
     """The session emulator, reset to an empty state for this test."""
     emulator_server.reset()
     yield emulator_server
+
+
+@pytest.fixture
+def ansible(emulator, tmp_path) -> Ansible:  # pylint: disable=redefined-outer-name
+    """Runs ansible-playbook and ansible against the emulator, and scans what each run prints."""
+    (tmp_path / "ansible-tmp").mkdir()
+    return Ansible(emulator, tmp_path)
 
 
 def pytest_sessionfinish(session) -> None:

@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_s
 
 from collection_path import collections_root
 from harness import report
-from fault_catalogue import fault_targets, retryable_faults
+from harness.fault_catalogue import fault_targets, retryable_faults
 
 sys.path.insert(0, str(collections_root()))
 

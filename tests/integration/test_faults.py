@@ -9,7 +9,7 @@ import os
 import pytest
 
 from harness import faulted_requests, report, writes
-from fault_catalogue import fault_targets, retryable_faults
+from harness.fault_catalogue import fault_targets, retryable_faults
 
 KEY = "fault-key"
 MODULE = "fiskaly.management.fiskaly_api_key"

@@ -22,7 +22,7 @@ try:  # ansible-core 2.22 and later mask registered secrets in every display and
 except ImportError:
     MASKS_SECRETS = False
 MASK = "$REDACTED$"
-from run_report import SCAN, report  # noqa: F401  # pylint: disable=unused-import  # report: for the tests
+from harness.run_report import SCAN, report  # noqa: F401  # pylint: disable=unused-import  # report: for the tests
 
 HERE = Path(__file__).resolve().parent
 PYTHON = os.environ.get("FISKALY_TEST_PYTHON", sys.executable)
