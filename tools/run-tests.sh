@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # The whole test suite of fiskaly.management, from a fresh checkout, in stages:
-#   setup (venvs) -> support-range -> workflow-lint -> sanity and pytest for every ansible-core
-#   line of tools/matrix.tsv (2.16 ... 2.22) -> emulator -> ansible-lint -> molecule ->
+#   setup (venvs) -> support-range -> workflow-lint -> style -> sanity, units, integration and
+#   pytest for every ansible-core line of tools/matrix.tsv (2.16 ... 2.22) -> emulator ->
+#   ansible-lint -> molecule ->
 #   antsibull-docs -> antsibull-changelog -> ansible-builder -> package smoke -> benchmark smoke
 #   (figures only).
 #
 # Usage: tools/run-tests.sh [STAGE...]
 #   No argument runs every stage; otherwise only the named ones (setup always runs, and builds
 #   only the venvs those stages need), e.g. tools/run-tests.sh pytest-2.21 ansible-lint
-#   Stages: support-range workflow-lint sanity-LINE pytest-LINE (for each LINE of
-#           tools/matrix.tsv) emulator ansible-lint molecule docs-lint changelog-lint ee-create
-#           package benchmark
+#   Stages: support-range workflow-lint style sanity-LINE units-LINE integration-LINE
+#           pytest-LINE (for each LINE of tools/matrix.tsv) emulator ansible-lint molecule
+#           docs-lint changelog-lint ee-create package benchmark
 #     support-range  tools/check_support_range.py --venvs: runtime.yml, README, docs, EE, the
 #                    GitHub workflow and galaxy.yml agree with tools/matrix.tsv
 #     workflow-lint  check-jsonschema (GitHub's workflow schema, vendored) on .github/workflows,
 #                    and .ci/run through the pinned shellcheck
+#     style          ruff format --check, ruff check and reuse lint on the whole tree, and the
+#                    pre-commit configuration that runs the same
 #     sanity-LINE    ansible-test sanity on the line's controller Python, then its compile and
 #                    import tests on each module Python the matrix lists for the line
-#     pytest-LINE    tests/unit and tests/integration with that line's ansible-core
+#     units-LINE     ansible-test units (tests/unit) with that line's ansible-core
+#     integration-LINE  ansible-test integration (tests/integration/targets) against the
+#                    emulator, and the secret scan of its output
+#     pytest-LINE    what a playbook cannot express (PYTEST_DIRS: faults, signals, races, the
+#                    convergence property, the secret scan) with that line's ansible-core
 #     emulator       tests/emulator, once (they do not depend on ansible-core)
 #   PYTEST_ARGS   pytest arguments (word-split; default "-n 2"), e.g. PYTEST_ARGS="-n 2 -k token"
 #   KEEP_GOING=1  run the later stages after a failure too (exit status stays 1)
@@ -49,9 +56,13 @@ mapfile -t LINES < <(matrix_lines)
 [[ ${#LINES[@]} -gt 0 ]] || { echo "tools/matrix.tsv lists no ansible-core line" >&2; exit 2; }
 # The newest line with a GA release: what a user gets, so the one-off stages run with it.
 NEWEST_GA=$(matrix_rows | awk '$4 == "-" { l = $1 } END { print l }')
-ALL_STAGES=" setup support-range workflow-lint"
-for line in "${LINES[@]}"; do ALL_STAGES+=" sanity-$line"; done
-for line in "${LINES[@]}"; do ALL_STAGES+=" pytest-$line"; done
+PER_LINE_STAGES=(sanity units integration pytest)
+# The pytest suites, each a folder named for what it holds.
+PYTEST_DIRS=(tests/faults tests/signals tests/races tests/convergence tests/secret_scan)
+ALL_STAGES=" setup support-range workflow-lint style"
+for stage in "${PER_LINE_STAGES[@]}"; do
+  for line in "${LINES[@]}"; do ALL_STAGES+=" $stage-$line"; done
+done
 ALL_STAGES+=" emulator ansible-lint molecule docs-lint changelog-lint ee-create package benchmark "
 for s in "${ONLY[@]}"; do
   [[ "$ALL_STAGES" == *" $s "* ]] || { echo "unknown stage '$s'; stages:$ALL_STAGES" >&2; exit 2; }
@@ -127,7 +138,7 @@ stage_setup() {
     case "$stage" in
       setup) ;;
       sanity-*) need["core-${stage#sanity-}"]=1; need[tools]=1 ;; # tools: the pinned shellcheck
-      pytest-*) need["core-${stage#pytest-}"]=1 ;;
+      units-* | integration-* | pytest-*) need["core-${stage#*-}"]=1 ;;
       emulator | benchmark) need["core-$NEWEST_GA"]=1 ;;
       package) need["core-$NEWEST_GA"]=1; need[tools]=1 ;;
       *) need[tools]=1 ;;
@@ -190,16 +201,36 @@ run_pytest() {
   # Keep caches out of the tree: no .pytest_cache, no __pycache__, hypothesis db in $WORK.
   PATH="$venv/bin:$PATH" FISKALY_TEST_PYTHON="$venv/bin/python" \
     PYTHONDONTWRITEBYTECODE=1 HYPOTHESIS_STORAGE_DIRECTORY="$WORK/hypothesis-$line" \
-    "$venv/bin/python" -m pytest "$@" -q -p no:cacheprovider "${extra[@]}" || rc=$?
+    "$venv/bin/python" -m pytest "$@" -q "${extra[@]}" || rc=$?
   if [[ $rc -eq 5 ]]; then
     echo "pytest collected no tests: that counts as a failure" >&2
   fi
   return "$rc"
 }
 
-# The unit and integration tests (with the secret scan of every run's output) on one line.
+# ruff (formatter and linter, configured in pyproject.toml), the licence headers (REUSE.toml),
+# and the pre-commit configuration that runs them on every commit.
+stage_style() {
+  local bin="$ROOT/.venv/tools/bin"
+  cd "$ROOT"
+  "$bin/ruff" format --check .
+  "$bin/ruff" check .
+  "$bin/reuse" lint --lines
+  "$bin/pre-commit" validate-config .pre-commit-config.yaml
+  echo "style: ruff format, ruff check, reuse lint and the pre-commit configuration passed"
+}
+
+stage_units() {
+  bash "$ROOT/tools/units.sh" "$1"
+}
+
+stage_integration() {
+  bash "$ROOT/tools/integration.sh" "$1"
+}
+
+# What a playbook cannot express, with the secret scan of every run's output, on one line.
 stage_pytest() {
-  run_pytest "$1" tests/unit tests/integration
+  run_pytest "$1" "${PYTEST_DIRS[@]}"
 }
 
 # The emulator's own tests do not involve ansible-core: once, with the newest GA line's venv.
@@ -303,13 +334,15 @@ stage_package() {
 }
 
 main() {
-  local line
+  local line stage
   echo "fiskaly.management test suite in $ROOT (CI=${CI:-false}); ansible-core lines: ${LINES[*]}"
   run_stage setup stage_setup
   run_stage support-range stage_support_range
   run_stage workflow-lint stage_workflow_lint
-  for line in "${LINES[@]}"; do run_stage "sanity-$line" stage_sanity "$line"; done
-  for line in "${LINES[@]}"; do run_stage "pytest-$line" stage_pytest "$line"; done
+  run_stage style stage_style
+  for stage in "${PER_LINE_STAGES[@]}"; do
+    for line in "${LINES[@]}"; do run_stage "$stage-$line" "stage_$stage" "$line"; done
+  done
   run_stage emulator stage_emulator
   run_stage ansible-lint stage_ansible_lint
   run_stage molecule stage_molecule
