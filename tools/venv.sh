@@ -174,7 +174,8 @@ venv_stamp() {
   local python=$1 root=$2 name=$3 arg
   {
     "$python" -c 'import sys; print(sys.version)'
-    venv_pip_args "$root" "$name"
+    # Relative paths: checkouts in other places (worktrees sharing one .venv) get the same stamp.
+    venv_pip_args "$root" "$name" | sed "s#$root/##g"
     [[ "$name" != core-* ]] || matrix_field "${name#core-}" 4
     while IFS= read -r arg; do
       if [[ -f "$arg" ]]; then cat "$arg"; fi
