@@ -10,7 +10,7 @@ the same plans, so a check run, a diff and a real run cannot disagree.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import _errors as say
 from ._client import FiskalyClient

@@ -8,7 +8,9 @@ import pytest
 from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import name_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
 from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import credential_errors
-from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import base_url_errors, connection_errors, environment_errors, shown_base_url
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import (
+    base_url_errors, connection_errors, environment_errors, shown_base_url,
+)
 
 PARAMS = {"api_key": "key", "api_secret": "s3cret", "access_token": None, "refresh_token": None, "ca_path": None, "validate_certs": True,
           "base_url": "https://api.test/api/v0", "timeout": 30.0, "retries": 5, "retry_deadline": 60.0}
