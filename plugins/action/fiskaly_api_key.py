@@ -3,14 +3,14 @@
 """Runs the fiskaly_api_key module, then masks the key secrets it returned where a variable keeps them.
 
 The module cannot tell whether its result is kept: only the task, on the controller, knows. See
-``module_utils/secret_masking.py`` for the rule.
+``module_utils/_secret_masking.py`` for the rule.
 """
 
 from __future__ import annotations
 
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
-from ansible_collections.fiskaly.management.plugins.module_utils.secret_masking import key_secrets, mask
+from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import key_secrets, mask
 
 
 class ActionModule(NormalActionModule):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Where and how the modules reach the API; mirrors CONNECTION_OPTIONS in module_utils/argument_spec.py."""
+    """Where and how the modules reach the API; mirrors CONNECTION_OPTIONS in module_utils/_connection_options.py."""
 
     DOCUMENTATION = r"""
+requirements:
+  - requests (the Python library, on the host that runs the module)
 options:
   base_url:
     description:

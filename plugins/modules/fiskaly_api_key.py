@@ -103,7 +103,8 @@ options:
       - Goes with O(api_keys) only.
     type: path
 extends_documentation_fragment:
-  - fiskaly.management.auth
+  - fiskaly.management.key_pair
+  - fiskaly.management.access_token
   - fiskaly.management.connection
   - fiskaly.management.attributes
 attributes:
@@ -276,11 +277,11 @@ failure:
       type: str
 """
 
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import desired_key_errors
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_state import DesiredKey
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_tasks import manage_fleet, manage_one
-from ansible_collections.fiskaly.management.plugins.module_utils.errors import error_list
-from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import desired_key_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_tasks import manage_fleet, manage_one
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
+from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
 KEY_OPTIONS = {
     "state": {"type": "str", "choices": ["present", "enabled", "disabled"]},

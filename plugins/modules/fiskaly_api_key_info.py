@@ -51,7 +51,8 @@ options:
     type: int
     default: 0
 extends_documentation_fragment:
-  - fiskaly.management.auth
+  - fiskaly.management.key_pair
+  - fiskaly.management.access_token
   - fiskaly.management.connection
   - fiskaly.management.attributes
 attributes:
@@ -129,9 +130,9 @@ failure:
       type: str
 """
 
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import name_errors
-from ansible_collections.fiskaly.management.plugins.module_utils.errors import error_list
-from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import listing_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
+from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -142,18 +143,6 @@ ARGUMENT_SPEC = {
     "limit": {"type": "int"},
     "offset": {"type": "int", "default": 0},
 }
-
-
-def input_errors(params: dict) -> list[str]:
-    errors = name_errors("name", params["name"]) if params["name"] is not None else []
-    if params["limit"] is not None and params["limit"] < 1:
-        errors.append(f"limit must be 1 or more, got {params['limit']}")
-    if params["offset"] < 0:
-        errors.append(f"offset must be 0 or more, got {params['offset']}")
-    for name in ("kind", "status"):
-        if params[name] and len(set(params[name])) < len(params[name]):
-            errors.append(f"{name} must not name a value twice (the API wants unique items), got {params[name]}")
-    return errors
 
 
 def read_keys(client, params: dict) -> dict:
@@ -171,7 +160,7 @@ def read_keys(client, params: dict) -> dict:
 
 def main() -> None:
     module = fiskaly_module(ARGUMENT_SPEC)
-    errors = input_errors(module.params)
+    errors = listing_errors(module.params)
     if errors:
         module.fail_json(msg=error_list(errors))
     run(module, lambda client: read_keys(client, module.params))

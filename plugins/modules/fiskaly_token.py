@@ -24,8 +24,14 @@ options:
         O(api_key) and O(api_secret).
       - Never shown in any output.
     type: str
+  access_token:
+    description:
+      - Not used by this module, which always logs in. Accepted so that C(module_defaults) of the group
+        C(fiskaly.management.fiskaly) may set it for every task of a play, this one included.
+      - If not set, the environment variable E(FISKALY_ACCESS_TOKEN) is read, and ignored.
+    type: str
 extends_documentation_fragment:
-  - fiskaly.management.auth
+  - fiskaly.management.key_pair
   - fiskaly.management.connection
   - fiskaly.management.attributes
 attributes:
@@ -35,7 +41,6 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - O(access_token) is not used by this module.
   - The returned tokens are credentials. Register the result with C(no_log) set to V(true) and pass the token on; do not print it.
   - On ansible-core 2.22 and later, the tokens are also masked as C($REDACTED$) in every display and callback, while a
     registered variable keeps them; a new login replaces a token that masking hid.
@@ -113,24 +118,19 @@ failure:
       type: str
 """
 
-from ansible_collections.fiskaly.management.plugins.module_utils.runner import fiskaly_module, run
-from ansible_collections.fiskaly.management.plugins.module_utils.secret_masking import TOKEN_FIELDS as SECRET_FIELDS, mask
-
-TOKEN_FIELDS = ("access_token", "access_token_expires_in", "access_token_expires_at",
-                "refresh_token", "refresh_token_expires_in", "refresh_token_expires_at")
+from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
+from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import mask
+from ansible_collections.fiskaly.management.plugins.module_utils._wire import API
 
 
 def main() -> None:
-    module = fiskaly_module({"refresh_token": {"type": "str", "no_log": True}}, needs_credentials=False)
+    module = fiskaly_module({"refresh_token": {"type": "str", "no_log": True}}, token_option="refresh_token")
     refresh_token = module.params["refresh_token"]
-    if not refresh_token and not module.params["api_key"]:
-        module.fail_json(msg="one of refresh_token, or api_key with api_secret, is required "
-                             "(as options, through module_defaults, or as FISKALY_* environment variables)")
 
     def get_token(client) -> dict:
         token = client.refresh(refresh_token) if refresh_token else client.authenticate()
-        mask([token[name] for name in SECRET_FIELDS if isinstance(token.get(name), str)])
-        return {"changed": False, **{name: token.get(name) for name in TOKEN_FIELDS}}
+        mask([token[name] for name in API.SECRET_TOKEN_FIELDS if isinstance(token.get(name), str)])
+        return {"changed": False, **{name: token.get(name) for name in API.TOKEN_FIELDS}}
 
     run(module, get_token)
 

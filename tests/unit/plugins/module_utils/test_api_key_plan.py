@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_state import DesiredKey, Plan
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey, Plan
 
 EXISTING = {"name": "pos-1", "kind": "live", "status": "enabled", "metadata": {"store": "b"}, "_id": "id-1", "_type": "API_KEY"}
 

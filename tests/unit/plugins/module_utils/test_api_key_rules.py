@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import desired_key_errors, metadata_errors, name_errors
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_state import DesiredKey
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import desired_key_errors, metadata_errors, name_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey
 
 
 @pytest.mark.parametrize("name", ["abc", "pos-berlin-01", "a" * 30, "0-0"])

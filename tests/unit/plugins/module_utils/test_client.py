@@ -13,9 +13,9 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.util.retry import RequestHistory
 
-from ansible_collections.fiskaly.management.plugins.module_utils import client as client_module
-from ansible_collections.fiskaly.management.plugins.module_utils.client import CreateConflict, FiskalyClient, token_expiry
-from ansible_collections.fiskaly.management.plugins.module_utils.errors import ApiError, FiskalyError, MalformedAnswer, TransportError
+from ansible_collections.fiskaly.management.plugins.module_utils import _client as client_module
+from ansible_collections.fiskaly.management.plugins.module_utils._client import FiskalyClient, token_expiry
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import ApiError, CreateConflict, FiskalyError, MalformedAnswer, TransportError
 
 BASE = "https://api.test/api/v0"
 
@@ -178,7 +178,7 @@ CONFLICT = {"code": "E_API_KEY_EXISTS", "message": "exists"}
 
 
 @pytest.mark.parametrize(
-    ("history", "maybe_ours"),
+    ("history", "may_have_reached_api"),
     [
         ((), False),
         ((attempt(error=READ_TIMEOUT),), True),
@@ -193,11 +193,11 @@ CONFLICT = {"code": "E_API_KEY_EXISTS", "message": "exists"}
         ((attempt(status=429), attempt(error=READ_TIMEOUT)), True),
     ],
 )
-def test_a_409_to_a_put_says_whether_an_earlier_attempt_may_have_created_the_key(history, maybe_ours):
+def test_a_409_to_a_put_says_whether_an_earlier_attempt_may_have_created_the_key(history, may_have_reached_api):
     transport = Transport(answer(200, TOKEN), answer(409, CONFLICT, history=history))
     with pytest.raises(CreateConflict) as raised:
         make_client(transport).create_api_key("pos-1", "test", "enabled", None)
-    assert raised.value.maybe_ours is maybe_ours
+    assert raised.value.may_have_reached_api is may_have_reached_api
     assert transport.calls[1].json == {"kind": "test", "status": "enabled"}
 
 
@@ -207,7 +207,7 @@ def test_a_lost_create_answer_is_remembered_across_a_login_again():
                           answer(200, TOKEN), answer(409, CONFLICT))
     with pytest.raises(CreateConflict) as raised:
         make_client(transport).create_api_key("pos-1", "test", "enabled", None)
-    assert raised.value.maybe_ours is True
+    assert raised.value.may_have_reached_api is True
     assert transport.paths() == ["POST /auth", "PUT /api_keys/pos-1", "POST /auth", "PUT /api_keys/pos-1"]
 
 
@@ -537,7 +537,7 @@ def test_an_answer_whose_body_times_out_is_retried_as_a_read_timeout(monkeypatch
     with pytest.raises(CreateConflict) as raised:
         client.create_api_key("pos-1", "test", "enabled", None)
     # The first PUT may have created the key: its answer broke off.
-    assert raised.value.maybe_ours is True and transport.paths() == ["POST /auth", "PUT /api_keys/pos-1", "PUT /api_keys/pos-1"]
+    assert raised.value.may_have_reached_api is True and transport.paths() == ["POST /auth", "PUT /api_keys/pos-1", "PUT /api_keys/pos-1"]
 
 
 def test_an_answer_whose_body_times_out_on_the_last_attempt_fails_as_a_timeout(monkeypatch):

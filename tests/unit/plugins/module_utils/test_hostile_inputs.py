@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_rules import name_errors
-from ansible_collections.fiskaly.management.plugins.module_utils.errors import error_list
-from ansible_collections.fiskaly.management.plugins.module_utils.runner import base_url_errors, connection_errors, environment_errors, shown_base_url
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import name_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
+from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import credential_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import (
+    base_url_errors, connection_errors, environment_errors, shown_base_url,
+)
 
 PARAMS = {"api_key": "key", "api_secret": "s3cret", "access_token": None, "refresh_token": None, "ca_path": None, "validate_certs": True,
           "base_url": "https://api.test/api/v0", "timeout": 30.0, "retries": 5, "retry_deadline": 60.0}
@@ -36,7 +39,7 @@ def test_the_bounds_themselves_are_in_range(option, value):
 
 
 def test_an_access_token_that_is_not_ascii_is_refused_without_being_shown():
-    errors = connection_errors({**PARAMS, "access_token": "t\u00f6ken-\u20ac"})
+    errors = credential_errors({**PARAMS, "access_token": "t\u00f6ken-\u20ac"})
     assert errors == ["access_token must be ASCII: it goes in an HTTP header, which takes no other characters (a token never has them)"]
 
 

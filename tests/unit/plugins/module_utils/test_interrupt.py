@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils.interrupt import Interrupted, finishing, held_back, raise_held, stopping_signals_raise
+from ansible_collections.fiskaly.management.plugins.module_utils._signals import Interrupted, finishing, held_back, raise_held, stopping_signals_raise
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])

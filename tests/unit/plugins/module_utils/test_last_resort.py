@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils import api_key_tasks
-from ansible_collections.fiskaly.management.plugins.module_utils.api_key_state import DesiredKey, Outcome, Plan
-from ansible_collections.fiskaly.management.plugins.module_utils.errors import FiskalyError
-from ansible_collections.fiskaly.management.plugins.module_utils.secret_file import Reservation
+from ansible_collections.fiskaly.management.plugins.module_utils import _api_key_tasks as api_key_tasks
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey, Plan
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_writes import Outcome
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
+from ansible_collections.fiskaly.management.plugins.module_utils._secret_file import Reservation
 
 
 class NoFileTakesIt(Reservation):

@@ -22,7 +22,6 @@ except ImportError:  # ansible-core before 2.22
     register_secrets = None
 
 HAS_SECRET_MASKING = register_secrets is not None
-TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
 def key_secrets(result: dict) -> list[str]:

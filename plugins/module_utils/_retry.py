@@ -4,24 +4,22 @@
 
 urllib3's ``Retry`` mounted on the requests adapter does the retrying; this subclass only adds
 what it lacks on urllib3 1.26 and 2.x: a cap on ``Retry-After`` (and a malformed one taken for none),
-jitter, a bound on the total time one request may spend retrying, and, with ``AttemptClock``, a bound
-on the time of each attempt as a whole.
+jitter, a bound on the total time one request may spend retrying, and the restart of the ``AttemptClock``
+(``_attempt_clock``) with each attempt.
 """
 
 from __future__ import annotations
 
 import random
-import signal
-import socket
-import threading
 import time
-from contextlib import contextmanager
 
 try:
-    from urllib3.exceptions import InvalidHeader, MaxRetryError, ProtocolError, ReadTimeoutError
+    from urllib3.exceptions import InvalidHeader, MaxRetryError
     from urllib3.util.retry import Retry
 except ImportError:  # requests (and with it urllib3) missing: the client reports it via missing_required_lib
     Retry = object
+
+from ._attempt_clock import AttemptClock
 
 # 429: rate limited (the contract says it carries Retry-After).
 # 500, 502, 503, 504: transient server or gateway faults, "the same request may succeed later".
@@ -30,69 +28,8 @@ RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 # What resolvers say of a name that does not exist (glibc, macOS); "Temporary failure" is retried.
 PERMANENT_DNS_FAILURES = ("Name or service not known", "nodename nor servname provided")
 
-# Answers after which the server may have carried the request out all the same: an error inside the
-# API or behind a gateway. 429 and 503 say the request was turned away, so it was not.
-MAYBE_PROCESSED_STATUSES = frozenset((500, 502, 504))
-
 # Longest single wait, whatever Retry-After asks for: a run should fail rather than hang.
 RETRY_AFTER_CAP = 30.0
-
-
-class AttemptTimeout(socket.timeout):
-    """An attempt took longer than ``timeout`` as a whole. A socket timeout, so that urllib3 and requests, wherever it
-    interrupts them, take it for the read (or connect) timeout that it is."""
-
-
-class AttemptClock:
-    """Bounds each attempt of a request as a whole: connecting, sending, and receiving the whole answer.
-
-    The socket timeouts of requests bound each read alone, and an answer that trickles in, a few bytes at a time,
-    starts them afresh with every piece. The clock is a real-time timer (SIGALRM) on the main thread of a POSIX
-    system; where there is none (another thread, Windows, a timer already in use), only the socket timeouts hold.
-    """
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self._active = False
-        self._armed = False
-
-    @contextmanager
-    def running(self):
-        """Within this block, each attempt started with ``start()`` (the first one at once) raises ``AttemptTimeout`` once over time."""
-        if not self._usable():
-            yield self
-            return
-        previous = signal.signal(signal.SIGALRM, self._expired)
-        self._active = True
-        try:
-            self.start()
-            yield self
-        finally:
-            self.stop()
-            self._active = False
-            signal.signal(signal.SIGALRM, previous)
-
-    def start(self) -> None:
-        """An attempt starts now."""
-        if self._active:
-            self._armed = True
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-
-    def stop(self) -> None:
-        """The attempt is over (or waits between two attempts, which no attempt's time includes)."""
-        if self._active:
-            self._armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-
-    def _expired(self, signum, frame):  # pylint: disable=unused-argument
-        if self._armed:
-            self._armed = False
-            raise AttemptTimeout(f"no whole answer within timeout ({self.seconds:g} s)")
-
-    @staticmethod
-    def _usable() -> bool:
-        return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-                and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
 
 
 class DeadlineRetry(Retry):
@@ -170,10 +107,3 @@ def build_retry(retries: int, deadline: float, clock: AttemptClock | None = None
         deadline=deadline,
         clock=clock,
     )
-
-
-def earlier_attempt_may_have_landed(history) -> bool:
-    """Whether an attempt before the last one (urllib3's ``Retry.history``) may have been carried out
-    by the server although no answer came back: the answer was lost or was a server fault."""
-    return any(attempt.status in MAYBE_PROCESSED_STATUSES or isinstance(attempt.error, (ReadTimeoutError, ProtocolError))
-               for attempt in history)

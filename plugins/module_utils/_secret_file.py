@@ -16,7 +16,8 @@ import errno
 import os
 import tempfile
 
-from .errors import InvalidInput
+from . import _errors as say
+from ._errors import InvalidInput
 
 FALLBACK_PREFIX = "fiskaly-secret-"
 
@@ -26,12 +27,11 @@ def path_errors(option: str, path: str | None) -> list[str]:
     if path is None:
         return []
     if not path.strip():
-        return [f"{option} must not be empty (a variable that rendered empty, say): give a file path, or leave {option} out "
-                "to get the secret in the result"]
+        return [say.empty_path(option)]
     if any(not character.isprintable() for character in path):
-        return [f"{option} must not contain line breaks or control characters, got {path!r}"]
+        return [say.unprintable_path(option, path)]
     if path.endswith(("/", "/.", "/..")) or path in (".", ".."):
-        return [f"{option} {path} names a directory; give the path of the file to create"]
+        return [say.path_is_directory(option, path)]
     return []
 
 
@@ -65,7 +65,7 @@ class Reservation:
             _write_all(descriptor, content)
             return self.path, None
         except OSError as error:
-            reason = f"{self.option} {self.path} could not be written: {error.strerror or error}"
+            reason = say.cannot_write(self.option, self.path, error)
         finally:
             os.close(descriptor)
         _unlink_quietly(self.path)  # it may hold part of the secret
@@ -88,13 +88,12 @@ def _refusal(option: str, path: str, error: OSError) -> str:
     # As the OS walks it: "missing/.." is no directory, though abspath() would make it one.
     directory = os.path.dirname(path) or "."
     if error.errno == errno.EEXIST:
-        return (f"{option} {path} already exists, and a secret file is never overwritten: "
-                "move it away or choose another path before a key is created")
+        return say.path_exists(option, path)
     if error.errno == errno.ENOENT and not os.path.isdir(directory):
-        return f"{option} {path}: the directory {directory} does not exist"
+        return say.no_directory(option, path, directory)
     if error.errno in (errno.EISDIR, errno.ENOTDIR):
-        return f"{option} {path}: no file can be created there ({error.strerror}); give the path of a file in an existing directory"
-    return f"{option} {path} cannot be created: {error.strerror or error}; no key was created"
+        return say.no_file_there(option, path, error.strerror)
+    return say.cannot_create(option, path, error)
 
 
 def _write_all(descriptor: int, content: str) -> None:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 
-from .api_key_state import DesiredKey, Outcome, Plan, Reconciler, plan_keys
-from .errors import FiskalyError, InvalidInput
-from .interrupt import Interrupted, finishing
-from .secret_file import Reservation, path_errors, reserve
+from . import _errors as say
+from ._api_key_plan import DesiredKey, Plan, plan_keys
+from ._api_key_writes import Outcome, Reconciler
+from ._errors import FiskalyError, InvalidInput
+from ._secret_file import Reservation, path_errors, reserve
+from ._signals import Interrupted, finishing
 
-# Where no file can take a secret, the failed result is its last copy: failures are shown at every verbosity.
-LAST_RESORT = ("{reason}, nor could any fallback file. As a last resort the secrets are in this task's result ({field}): "
-               "store them now, the API never shows a secret again")
 SUMMARY_FIELDS = ("created", "enabled", "disabled", "unchanged", "failed", "not_attempted")
 COUNTED_AS = {"create": "created", "enable": "enabled", "disable": "disabled"}
 
@@ -64,9 +63,9 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
             done = _fleet_result(reconciler.done, diff, reservation, pending, failure)
         kept = sum(outcome.secret is not None for outcome in reconciler.done)
         if "secrets_file" in done:
-            failure.args = (f"{failure}. The secrets of the keys created before ({kept}) are in {done['secrets_file']}",)
+            failure.args = (say.secrets_kept_in(failure, kept, done["secrets_file"]),)
         elif "secrets_file_error" in done:
-            failure.args = (f"{failure}. {LAST_RESORT.format(reason=done['secrets_file_error'], field='fleet[].secret')}",)
+            failure.args = (f"{failure}. {say.last_resort(done['secrets_file_error'], 'fleet[].secret')}",)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
         raise failure from None
     with finishing():
@@ -92,10 +91,8 @@ def as_failure(error: BaseException, plan: Plan | None, check_mode: bool) -> Fis
 
 def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool) -> FiskalyError:
     if plan is None or check_mode or plan.action == "none":
-        return FiskalyError(f"The module was {error}")
-    doubt = (": the key may have been created all the same, its secret lost. Look it up before you run again, "
-             "and disable it if it exists") if plan.action == "create" else ""
-    return FiskalyError(f"The module was {error} while it wrote API key '{plan.desired.name}'{doubt}")
+        return FiskalyError(say.interrupted(error))
+    return FiskalyError(say.interrupted_writing(error, plan.desired.name, plan.action == "create"))
 
 
 def _fleet_result(outcomes: list[Outcome], diff: bool, reservation: Reservation | None,
@@ -143,7 +140,7 @@ def _hand_over(reservation: Reservation, content: str, result: dict, last_resort
     if reason is None:
         return
     if where is not None:
-        result.setdefault("warnings", []).append(f"{reason}: the secrets are in {where} instead (mode 0600)")
+        result.setdefault("warnings", []).append(say.secret_in_fallback(reason, where))
         return
     result.update(last_resort)
     result[f"{reservation.option}_error"] = reason
@@ -153,4 +150,4 @@ def _fail_on_last_resort(result: dict, error_field: str) -> None:
     """No file took the secrets: fail, so that the result that holds them is shown even at the default verbosity."""
     if error_field in result:
         field = "secret" if error_field == "secret_file_error" else "fleet[].secret"
-        raise FiskalyError(LAST_RESORT.format(reason=result[error_field], field=field), **result)
+        raise FiskalyError(say.last_resort(result[error_field], field), **result)

@@ -1,0 +1,339 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP client of the fiskaly Management API (internal to this collection, not a public API).
+
+It owns the requests Session of a module run, authentication (key pair to token, or a given
+token, re-authenticating once when a token it obtained expires), retries, paging, the checks of
+every answer against the contract, and the turning of every failure into a ``FiskalyError`` with a
+message fit for the user.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as import_error:  # reported by the module through missing_required_lib
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = import_error
+
+from . import _errors as say
+from ._attempt_clock import AttemptClock
+from ._environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error, scrubbed
+from ._errors import ApiError, CreateConflict, FiskalyError, MalformedAnswer, TransportError, excerpt
+from ._reached_api import may_have_reached_api
+from ._retry import build_retry
+from ._transport_failures import broken_body, transport_detail, transport_kind
+from ._wire import API, Request
+
+NOT_JSON = object()
+
+
+@dataclass
+class Answer:
+    status: int
+    body: object  # NOT_JSON where the body is not JSON
+    text: str
+    may_have_reached_api: bool  # an attempt before this answer may have been carried out (see _reached_api)
+
+
+class BearerAuth:  # pylint: disable=too-few-public-methods
+    """requests' ``auth=`` for the API: the token as ``Bearer``, or no Authorization header at all for ``POST /auth``.
+
+    Given any ``auth=``, requests no longer reads ``~/.netrc`` (or ``$NETRC``), whose ``default`` or matching ``machine``
+    entry would otherwise replace the token with HTTP Basic credentials, sent to the API. Proxies from the environment
+    still apply: ``trust_env`` stays on.
+    """
+
+    def __init__(self, token: str | None):
+        self._token = token
+
+    def __call__(self, request):
+        if self._token is None:
+            request.headers.pop("Authorization", None)
+        else:
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+
+def token_expiry(token: str) -> int | None:
+    """The ``exp`` claim of a JWT, read without verifying it, or None."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return int(claims["exp"])
+    except (IndexError, ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        return None
+
+
+def _utc(seconds: int) -> str:
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+    except (OverflowError, OSError, ValueError):  # a claim no calendar holds
+        return f"{seconds} seconds after 1970"
+
+
+def _shape(value: object) -> str:
+    """What a JSON value is, for a message that must not show it."""
+    if value is NOT_JSON:
+        return "a body that is not JSON"
+    names = {dict: "a JSON object", list: "a JSON list", str: "a JSON string", bool: "a JSON boolean", type(None): "JSON null"}
+    return names.get(type(value), "a JSON number")
+
+
+class FiskalyClient:  # pylint: disable=too-many-instance-attributes
+    """One Session, one token, for the run of one module; ``api`` is the wire table of the API version it speaks."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        access_token: str | None = None,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        retries: int = 5,
+        retry_deadline: float = 60.0,
+        user_agent: str = "fiskaly.management",
+        api=API,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.api = api
+        self._key_pair = (api_key, api_secret) if api_key and api_secret else None
+        self._token = access_token
+        # Passed with each request: REQUESTS_CA_BUNDLE would override a Session.verify attribute.
+        self._verify = verify
+        self._timeout = timeout
+        self._retries = retries
+        self._retry_deadline = retry_deadline
+        self._session = requests.Session()
+        self._adapter = HTTPAdapter()
+        self._session.mount("https://", self._adapter)
+        self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
+        self._proxy = proxy_from_environment(self.base_url + "/")
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # -- authentication ------------------------------------------------------------------
+
+    def authenticate(self) -> dict:
+        """Log in with the key pair: a token object."""
+        api_key, api_secret = self._key_pair or (None, None)
+        action = say.action_authenticate()
+        return self._token_object(action, self._call(self.api.login(api_key, api_secret), action))
+
+    def refresh(self, refresh_token: str) -> dict:
+        """Log in with a refresh token: a new token object."""
+        action = say.action_refresh()
+        return self._token_object(action, self._call(self.api.refresh(refresh_token), action))
+
+    def _token_object(self, action: str, answer: Answer) -> dict:
+        token, field = answer.body, self.api.ACCESS_TOKEN
+        if not isinstance(token, dict) or not isinstance(token.get(field), str) or not token[field]:
+            raise MalformedAnswer(action, answer.status, say.NO_ACCESS_TOKEN)
+        if not token[field].isascii() or any(character.isspace() or not character.isprintable() for character in token[field]):
+            raise MalformedAnswer(action, answer.status, say.UNUSABLE_ACCESS_TOKEN)
+        return token
+
+    def _bearer(self) -> str:
+        if self._token is None:
+            self._token = self.authenticate()[self.api.ACCESS_TOKEN]
+        return self._token
+
+    def _rejected_token(self, action: str, answer: Answer) -> FiskalyError:
+        """A 401 to a given access_token that no key pair can replace."""
+        expiry = token_expiry(self._token or "")
+        reason = say.token_expired(_utc(expiry)) if expiry is not None and expiry <= time.time() else say.TOKEN_REJECTED
+        error = self._api_error(action, answer)
+        return FiskalyError(say.rejected_token(action, reason, error.api_message), failure=error.result["failure"])
+
+    # -- requests ------------------------------------------------------------------------
+
+    def _send(self, request: Request, action: str) -> Answer:
+        credentials = BearerAuth(self._bearer() if request.auth else None)
+        method, url = request.method, self.base_url + request.path
+        clock = AttemptClock(self._timeout)
+        # A fresh policy per request, so that its time budget starts now.
+        policy = build_retry(self._retries, self._retry_deadline, clock)
+        while True:
+            self._adapter.max_retries = policy
+            broken = None
+            try:
+                with clock.running():
+                    response = self._session.request(method, url, params=request.params, json=request.body, auth=credentials,
+                                                     timeout=self._timeout, verify=self._verify, allow_redirects=False, stream=True)
+                    try:
+                        content = response.content  # read within the attempt's time, as the attempt's last part
+                    except (requests.exceptions.RequestException, OSError) as error:
+                        response.close()
+                        broken = error
+            except (requests.exceptions.RequestException, OSError, ValueError) as error:
+                raise self._transport_error(action, error) from None
+            if broken is None:
+                break
+            # The answer broke off or took too long: an attempt like any other, retried within the same budget.
+            policy = self._next_attempt(action, getattr(response.raw, "retries", None) or policy, method, url, broken)
+            policy.sleep()
+        retries = getattr(response.raw, "retries", None)
+        try:
+            parsed = json.loads(content.decode("utf-8-sig")) if content.strip() else NOT_JSON
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
+            parsed = NOT_JSON
+        return Answer(response.status_code, parsed, response.text, bool(retries and may_have_reached_api(history=retries.history)))
+
+    def _next_attempt(self, action: str, policy, method: str, url: str, broken: Exception):
+        cause = broken_body(broken, url)
+        if cause is None:
+            raise self._transport_error(action, broken)
+        try:
+            return policy.increment(method, url, error=cause)
+        except (MaxRetryError, ReadTimeoutError, ProtocolError):  # no attempt left, or no time
+            raise self._transport_error(action, broken) from None
+
+    def _transport_error(self, action: str, error: Exception) -> TransportError:
+        kind = transport_kind(error, self._proxy is not None)
+        proxy = self._proxy[2] if self._proxy else None
+        detail = scrubbed(transport_detail(error), proxy)
+        if kind == "proxy failure":
+            where = say.proxy_named(self._proxy[1], self._proxy[0]) if self._proxy else say.SOME_PROXY
+            if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)) and proxy:
+                # Never urllib3's words here: they may quote the proxy's URL, credentials and all.
+                problem = proxy_url_error(proxy) or (say.MISSING_SOCKS if isinstance(error, requests.exceptions.InvalidSchema)
+                                                     else say.PROXY_NOT_A_URL)
+                detail = say.proxy_cannot_be_used(where, problem)
+            else:
+                detail = say.proxy_did_not_reach(where, detail)
+        elif self._proxy:
+            detail += say.through_proxy(self._proxy[1], self._proxy[0])
+        if kind == "TLS failure":
+            detail += self._ca_note()
+        return TransportError(action, kind, detail)
+
+    def _ca_note(self) -> str:
+        """Where the certificate authorities that failed came from."""
+        if isinstance(self._verify, str):
+            return say.ca_from_ca_path(self._verify)
+        source = ca_bundle_from_environment() if self._verify else None
+        return say.ca_from_environment(*source) if source else ""
+
+    def _call(self, request: Request, action: str) -> Answer:
+        """The answer of a request whose status says success; any other raises."""
+        answer = self._send(request, action)
+        if answer.status == self.api.UNAUTHORIZED and request.auth:
+            if not self._key_pair:
+                raise self._rejected_token(action, answer)
+            # The token expired mid-run (they live minutes): log in again, once, and repeat.
+            self._token = None
+            earlier = answer.may_have_reached_api
+            answer = self._send(request, action)
+            answer.may_have_reached_api |= earlier
+        if 200 <= answer.status < 300:
+            if answer.body is NOT_JSON:
+                shown = say.body_hidden(len(answer.text)) if request.answer_holds_secret else repr(excerpt(answer.text))
+                raise MalformedAnswer(action, answer.status, say.body_not_json(shown))
+            return answer
+        error = self._api_error(action, answer)
+        if answer.status == self.api.EXISTS and request.creates:
+            raise CreateConflict(action, error.code, error.api_message, answer.may_have_reached_api)
+        # Whatever the last answer, an attempt whose answer was lost or was a server fault may have been carried out.
+        error.may_have_reached_api = answer.may_have_reached_api or may_have_reached_api(status=answer.status)
+        raise error
+
+    def _api_error(self, action: str, answer: Answer) -> ApiError:
+        body, message, code = answer.body, self.api.ERROR_MESSAGE, self.api.ERROR_CODE
+        if isinstance(body, dict) and isinstance(body.get(message), str):
+            return ApiError(action, answer.status, body.get(code) if isinstance(body.get(code), str) else None, body[message])
+        shown = excerpt(answer.text) if answer.text.strip() else say.EMPTY_BODY
+        return ApiError(action, answer.status, None, say.not_the_api_error(shown))
+
+    @staticmethod
+    def _key_object(action: str, answer: Answer) -> dict:
+        if not isinstance(answer.body, dict):
+            raise MalformedAnswer(action, answer.status, say.not_a_key_object(_shape(answer.body)))
+        return answer.body
+
+    # -- API keys ------------------------------------------------------------------------
+
+    def get_api_key(self, name: str) -> dict | None:
+        """The key, or None where it does not exist."""
+        action = say.action_read(name)
+        try:
+            return self._key_object(action, self._call(self.api.read_key(name), action))
+        except ApiError as error:
+            if error.status == self.api.NOT_FOUND:
+                return None
+            raise
+
+    def create_api_key(self, name: str, kind: str, status: str, metadata: dict | None) -> dict:
+        """Create the key: the key object, which should hold the one-time secret (the caller checks that it does).
+
+        An answer that is no object at all raises ``MalformedAnswer``: the key may exist all the same.
+        """
+        action = say.action_create(name)
+        return self._key_object(action, self._call(self.api.create_key(name, kind, status, metadata), action))
+
+    def set_api_key_status(self, name: str, status: str) -> dict:
+        action = say.action_set_status(name, status)
+        return self._key_object(action, self._call(self.api.set_key_status(name, status), action))
+
+    def list_api_key_pages(self, *, kind=None, status=None, order_by=None, order=None, offset: int = 0, limit=None):
+        """Yield ``(keys, count)`` page by page, a page of ``api.PAGE_SIZE`` keys at most, ``limit`` keys in all, each key once.
+
+        Fails on a page that breaks the contract, and on a page of keys all returned before (a server that ignores
+        ``offset`` would otherwise give the first page again and again).
+        """
+        fetched = 0
+        seen: set[str] = set()
+        while limit is None or fetched < limit:
+            size = self.api.PAGE_SIZE if limit is None else min(self.api.PAGE_SIZE, limit - fetched)
+            at = offset + fetched
+            request = self.api.list_keys(kind=kind, status=status, order_by=order_by, order=order, limit=size, offset=at)
+            keys, count = self._page(self._call(request, say.ACTION_LIST), at)
+            keys = keys[:size]  # a server that ignores limit
+            new = []
+            for key in keys:
+                if key[self.api.KEY_NAME] not in seen:  # a key that moved across pages while they were read
+                    seen.add(key[self.api.KEY_NAME])
+                    new.append(key)
+            if keys and not new:
+                raise MalformedAnswer(say.ACTION_LIST, 200, say.only_earlier_keys(at))
+            yield new, count
+            fetched += len(keys)
+            # Stop on a short page, whatever count says (the contract asks for both).
+            if len(keys) < size or offset + fetched >= count:
+                return
+
+    def _page(self, answer: Answer, at: int) -> tuple[list, int]:
+        """The keys and the count of a list object, checked against the contract."""
+        body, where, action = answer.body, say.page_at(at), say.ACTION_LIST
+        data, counted, name = self.api.PAGE_KEYS, self.api.PAGE_COUNT, self.api.KEY_NAME
+        if not isinstance(body, dict):
+            raise MalformedAnswer(action, answer.status, say.page_not_a_list_object(_shape(body), where))
+        keys, count = body.get(data), body.get(counted)
+        if not isinstance(keys, list):
+            raise MalformedAnswer(action, answer.status, say.page_without_data(where, _shape(keys) if data in body else "none"))
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            shown = count if isinstance(count, int) and not isinstance(count, bool) else _shape(count) if counted in body else "none"
+            raise MalformedAnswer(action, answer.status, say.page_without_count(where, shown))
+        for index, key in enumerate(keys):
+            if not isinstance(key, dict) or not isinstance(key.get(name), str):
+                what = _shape(key) if not isinstance(key, dict) else f"an object without a '{name}' string"
+                raise MalformedAnswer(action, answer.status, say.page_item_not_a_key(where, index, what))
+        return keys, count

@@ -1,0 +1,461 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every error of this collection, and every word a user reads when a run fails (internal, not a public API).
+
+Each error knows the one-line message a user reads and the structured ``failure`` field that a
+playbook can test, so that modules turn any of them into ``fail_json`` the same way. The functions
+below word each failure; the checks elsewhere decide *whether* it failed, never *how that reads*.
+Integration tests assert on these words: change them here, and only on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._reached_api import may_have_reached_api
+
+EXCERPT_LENGTH = 120
+# How many input errors a message lists; the rest are counted (a fleet of 10,000 bad names makes one short message).
+LISTED_ERRORS = 10
+# A value quoted back in a message is cut to this many characters: a message must stay readable whatever it quotes.
+QUOTED_LENGTH = 60
+
+
+# -- the errors ------------------------------------------------------------------------------
+
+
+class FiskalyError(Exception):
+    """Anything that makes a module run fail; ``str()`` is the message for the user."""
+
+    def __init__(self, message: str, **result):
+        super().__init__(message)
+        # Extra result fields (never "msg"): returned beside the message by fail_json.
+        self.result = result
+
+    @classmethod
+    def unexpected(cls, error: Exception) -> FiskalyError:
+        """A bug of ours or a library's, said in one line, without a traceback in the user's face."""
+        return cls(f"Unexpected error: {type(error).__name__}: {error}")
+
+
+class InvalidInput(FiskalyError):
+    """Arguments that break a rule, found before any request is sent."""
+
+
+class ApiError(FiskalyError):
+    """The API answered with an error status."""
+
+    # Set by the client: see _reached_api.may_have_reached_api.
+    may_have_reached_api = False
+
+    def __init__(self, action: str, status: int, code: str | None, api_message: str):
+        self.status = status
+        self.code = code
+        self.api_message = api_message
+        label = f"HTTP {status} {code}" if code else f"HTTP {status}"
+        super().__init__(
+            f"{action} failed: {label}: {api_message}",
+            failure={"status": status, "code": code, "message": api_message},
+        )
+
+
+class CreateConflict(ApiError):
+    """409 to a PUT: the name exists. ``may_have_reached_api`` says whether an earlier attempt of this very request
+    may have created it (its answer lost on the way)."""
+
+    def __init__(self, action: str, code: str | None, api_message: str, may_have_reached_api: bool):
+        super().__init__(action, 409, code, api_message)
+        self.may_have_reached_api = may_have_reached_api
+
+
+class TransportError(FiskalyError):
+    """No usable HTTP answer: connection refused, DNS, TLS, proxy, timeout, or an answer that breaks the contract."""
+
+    def __init__(self, action: str, kind: str, detail: str):
+        self.kind = kind
+        self.may_have_reached_api = may_have_reached_api(transport_kind=kind)
+        super().__init__(f"{action} failed: {kind}: {detail}", failure={"status": None, "code": kind, "message": detail})
+
+
+class MalformedAnswer(TransportError):
+    """An answer whose status says success but whose body breaks the contract (not JSON, not the object it must be).
+
+    The request may have been carried out all the same; what it did is unknown, as after a lost answer.
+    """
+
+    def __init__(self, action: str, status: int, detail: str):
+        super().__init__(action, "malformed answer", f"HTTP {status} {detail}")
+        self.result["failure"]["status"] = status
+
+
+# -- shaping a message -----------------------------------------------------------------------
+
+
+def error_list(errors: list[str]) -> str:
+    """Input errors as one message: all of a few, or the first ``LISTED_ERRORS`` and how many there are in all."""
+    if len(errors) <= LISTED_ERRORS:
+        return "; ".join(errors)
+    return (f"{len(errors)} errors, the first {LISTED_ERRORS} of them: " + "; ".join(errors[:LISTED_ERRORS])
+            + f"; and {len(errors) - LISTED_ERRORS} more")
+
+
+def excerpt(text: str) -> str:
+    """A short, single-line piece of a non-JSON body (an HTML page from a gateway, say)."""
+    without_tags = re.sub(r"<[^>]*>", " ", text)
+    flat = " ".join(without_tags.split())
+    return flat if len(flat) <= EXCERPT_LENGTH else flat[:EXCERPT_LENGTH] + "..."
+
+
+def quoted(value: object) -> str:
+    """``repr(value)``, or for a long string its beginning and its length."""
+    if isinstance(value, str) and len(value) > QUOTED_LENGTH:
+        return f"{value[:QUOTED_LENGTH]!r}... ({len(value)} characters)"
+    return repr(value)
+
+
+# -- the shared options (_auth_options, _connection_options) ---------------------------------
+
+
+def unprintable_credential(name: str) -> str:
+    return f"{name} must not contain white space or control characters (a trailing line break from a file or vault, say)"
+
+
+def non_ascii_access_token() -> str:
+    # Never quoted: it is a credential.
+    return "access_token must be ASCII: it goes in an HTTP header, which takes no other characters (a token never has them)"
+
+
+def missing_credentials(alternative: str = "access_token") -> str:
+    return (f"one of {alternative}, or api_key with api_secret, is required "
+            "(as options, through module_defaults, or as FISKALY_* environment variables)")
+
+
+def ca_path_no_file(ca_path: str) -> str:
+    return f"ca_path must be a readable PEM file of certificate authorities, but {ca_path} is no file"
+
+
+def timeout_out_of_range(maximum: int, value) -> str:
+    return f"timeout must be a number of seconds greater than 0 and at most {maximum}, got {value}"
+
+
+def retries_out_of_range(maximum: int, value) -> str:
+    return f"retries must be 0 to {maximum}, got {value}"
+
+
+def retry_deadline_out_of_range(maximum: int, value) -> str:
+    return f"retry_deadline must be a number of seconds from 0 to {maximum}, got {value}"
+
+
+def missing_ca_bundle(name: str, path: str) -> str:
+    return (f"the environment variable {name} names {path} as the file of certificate authorities to trust, but there is "
+            "no such file: requests reads it when ca_path is not set. Fix or unset it, or set ca_path")
+
+
+def unusable_proxy(source: str, problem: str) -> str:
+    # Named, never shown: a proxy URL may carry a user and a password.
+    return (f"the proxy for base_url comes from {source}, which requests cannot use: {problem}. Fix or unset it, "
+            "or exclude the API's host with NO_PROXY")
+
+
+BASE_URL_INVALID = "base_url is not a valid URL"
+# Never quoted: the user information may hold a password.
+BASE_URL_USER_INFORMATION = ("base_url must not carry user information (user:password@host): the API takes api_key and api_secret, "
+                             "and a URL's credentials would be sent to it instead")
+
+
+def base_url_unprintable(shown: str) -> str:
+    return f"base_url must not contain white space or control characters (a trailing line break, say), got {shown!r}"
+
+
+def base_url_bad_port(shown: str) -> str:
+    return f"base_url has no valid port (a number from 0 to 65535 after the host), got {shown!r}"
+
+
+def base_url_not_https(shown: str) -> str:
+    return f"base_url must be an https:// URL, got {shown!r}: the API is served over HTTPS only"
+
+
+def base_url_query(shown: str) -> str:
+    return f"base_url must have no query string or fragment, got {shown!r}: the paths of the API are added to it"
+
+
+INSECURE_WARNING = ("validate_certs is false: the API's TLS certificate is not verified, so its identity is not either. "
+                    "Use ca_path for a private CA instead.")
+
+
+def interrupted_before_done(error: BaseException) -> str:
+    return f"The module was {error} before it was done"
+
+
+# -- the options of the modules --------------------------------------------------------------
+
+
+def at_least(option: str, minimum: int, value) -> str:
+    return f"{option} must be {minimum} or more, got {value}"
+
+
+def named_twice(option: str, values) -> str:
+    return f"{option} must not name a value twice (the API wants unique items), got {values}"
+
+
+# -- the API's rules for a key (_api_key_rules, _api_key_plan) -------------------------------
+
+
+def bad_name(option: str, name: object) -> str:
+    return f"{option} must match ^[a-z0-9-]{{3,30}}$ (3 to 30 lowercase letters, digits or hyphens), got {quoted(name)}"
+
+
+def too_many_properties(option: str, maximum: int, count: int) -> str:
+    return f"{option} may have at most {maximum} properties, got {count}"
+
+
+def property_name_too_long(option: str, maximum: int, prop: str) -> str:
+    return f"{option} property names may be at most {maximum} characters, got {len(prop)} in {quoted(prop)}"
+
+
+def property_not_a_string(option: str, prop: str, value: object) -> str:
+    return f"{option}.{prop} must be a string (quote it in YAML), got {type(value).__name__}"
+
+
+def property_value_too_long(option: str, prop: str, maximum: int, length: int) -> str:
+    return f"{option}.{prop} may be at most {maximum} characters, got {length}"
+
+
+def declared_twice(prefix: str, name: str) -> str:
+    return f"{prefix}name {quoted(name)} is declared more than once in api_keys"
+
+
+def declared_key(name: str, option: str) -> str:
+    """How a message names a key: by its name, and for an item of api_keys by its place there too."""
+    return f"API key '{name}'" + ("" if option == "name" else f" ({option})")
+
+
+def no_kind_to_create(where: str) -> str:
+    return f"{where} does not exist, and kind is required to create it"
+
+
+def kind_cannot_change(where: str, current, wanted) -> str:
+    return f"{where} exists with kind {current!r}, but kind {wanted!r} is wanted: the API cannot change the kind of a key"
+
+
+def metadata_cannot_change(where: str, current, wanted) -> str:
+    return (f"{where} exists with metadata {current!r}, but metadata {wanted!r} is wanted: "
+            "the API cannot change the metadata of a key")
+
+
+# -- the client's requests (_client) ---------------------------------------------------------
+
+
+def action_authenticate() -> str:
+    return "Retrieving a token with api_key and api_secret"
+
+
+def action_refresh() -> str:
+    return "Retrieving a token with refresh_token"
+
+
+def action_read(name: str) -> str:
+    return f"Reading API key '{name}'"
+
+
+def action_create(name: str) -> str:
+    return f"Creating API key '{name}'"
+
+
+def action_set_status(name: str, status: str) -> str:
+    return f"Setting the status of API key '{name}' to {status}"
+
+
+ACTION_LIST = "Listing API keys"
+
+NO_ACCESS_TOKEN = "without an access_token string in its body (POST /auth)"
+# Never shown: it is a credential, and the API's own.
+UNUSABLE_ACCESS_TOKEN = ("with an access_token that is no printable ASCII without white space: "
+                         "it cannot go in the Authorization header of the next requests")
+# Never the value: it may be a token.
+BAD_REQUEST_HEADER = "a header value has a line break or another character HTTP does not allow"
+MISSING_SOCKS = "its scheme needs a library that is missing (PySocks for socks://)"
+PROXY_NOT_A_URL = "it is not a valid URL"
+PROXY_WITHOUT_HOST = "it names no host"
+
+
+def proxy_bad_scheme(scheme: str, schemes) -> str:
+    return f"its scheme is {scheme!r}, not one of {', '.join(schemes)}"
+
+
+def token_expired(at: str) -> str:
+    return f"the access_token given has expired (at {at})"
+
+
+TOKEN_REJECTED = "the access_token given was rejected"
+
+
+def rejected_token(action: str, reason: str, api_message: str) -> str:
+    return (f"{action} failed: {reason}, and there is no api_key and api_secret to get a new one. "
+            f"Pass a fresh token (fiskaly.management.fiskaly_token) or the key pair. API said: HTTP 401: {api_message}")
+
+
+def proxy_cannot_be_used(where: str, problem: str) -> str:
+    return f"requests cannot use {where}: {problem}"
+
+
+def proxy_did_not_reach(where: str, detail: str) -> str:
+    return f"the API could not be reached through {where}: {detail}"
+
+
+def proxy_named(display: str, source: str) -> str:
+    return f"the proxy {display} from {source}"
+
+
+SOME_PROXY = "the proxy"
+
+
+def through_proxy(display: str, source: str) -> str:
+    return f" (through {proxy_named(display, source)})"
+
+
+def ca_from_ca_path(ca_path: str) -> str:
+    return f" (certificate authorities from ca_path {ca_path})"
+
+
+def ca_from_environment(name: str, path: str) -> str:
+    return f" (certificate authorities from the environment variable {name}={path}; set ca_path to trust others)"
+
+
+def body_not_json(shown: str) -> str:
+    return f"with a body that is not JSON: {shown}"
+
+
+def body_hidden(length: int) -> str:
+    # The body of a create or a login may hold a secret or a token: never quoted back.
+    return f"({length} characters, not shown: it may hold a secret)"
+
+
+EMPTY_BODY = "(empty body)"
+
+
+def not_the_api_error(shown: str) -> str:
+    return f"the answer is not the API's JSON error: {shown!r}"
+
+
+def not_a_key_object(shape: str) -> str:
+    return f"with {shape} where the contract has an API key object"
+
+
+def only_earlier_keys(at: int) -> str:
+    return (f"with a page at offset {at} that holds only keys of earlier pages: the API seems to "
+            "ignore offset, so the listing cannot be completed")
+
+
+def page_at(at: int) -> str:
+    return f"for the page at offset {at}"
+
+
+def page_not_a_list_object(shape: str, where: str) -> str:
+    return f"with {shape} {where}, where the contract has a list object"
+
+
+def page_without_data(where: str, has: str) -> str:
+    return f"{where} without a 'data' list (it has {has})"
+
+
+def page_without_count(where: str, has) -> str:
+    return f"{where} without a 'count' of 0 or more (it has {has})"
+
+
+def page_item_not_a_key(where: str, index: int, what: str) -> str:
+    return f"{where}: item {index} of 'data' is {what}, where the contract has an API key object"
+
+
+# -- writing keys (_api_key_writes, _api_key_tasks) ------------------------------------------
+
+
+def conflict_unreadable(name: str) -> str:
+    return f"Creating API key '{name}' failed: the API answered 409 (it exists), but the key cannot be read"
+
+
+def maybe_created(failure: FiskalyError) -> str:
+    return (f"{failure}. The key may have been created all the same, its secret lost: "
+            "a run that finds it existing will not report it as created")
+
+
+CONFLICT_FOUND_IT = "the repeated request found the key existing (HTTP 409)"
+NO_SECRET_CAME = "what came back (HTTP 200) holds no 'secret' string"
+
+
+def failure_label(failure: FiskalyError) -> str:
+    """How a request ended, as the lost-secret message says it: "a timeout", "HTTP 503"."""
+    if isinstance(failure, TransportError):
+        return f"a {failure.kind}"
+    return f"HTTP {failure.status}"
+
+
+def request_ended_in(label: str) -> str:
+    return f"the request ended in {label}"
+
+
+def lost_secret_message(name: str, how: str) -> str:
+    return (f"API key '{name}' was created, but its secret was not received: the answer to the create request was lost and "
+            f"{how}. The API never shows a secret again. "
+            f"Disable this key (state: disabled) and create one under a new name, or keep '{name}' and give it no client.")
+
+
+def interrupted(error: BaseException) -> str:
+    return f"The module was {error}"
+
+
+def interrupted_writing(error: BaseException, name: str, creating: bool) -> str:
+    doubt = (": the key may have been created all the same, its secret lost. Look it up before you run again, "
+             "and disable it if it exists") if creating else ""
+    return f"The module was {error} while it wrote API key '{name}'{doubt}"
+
+
+def secrets_kept_in(failure: FiskalyError, kept: int, path: str) -> str:
+    return f"{failure}. The secrets of the keys created before ({kept}) are in {path}"
+
+
+def last_resort(reason: str, field: str) -> str:
+    # Where no file can take a secret, the failed result is its last copy: failures are shown at every verbosity.
+    return (f"{reason}, nor could any fallback file. As a last resort the secrets are in this task's result ({field}): "
+            "store them now, the API never shows a secret again")
+
+
+def secret_in_fallback(reason: str, where: str) -> str:
+    return f"{reason}: the secrets are in {where} instead (mode 0600)"
+
+
+# -- secret files (_secret_file) -------------------------------------------------------------
+
+
+def empty_path(option: str) -> str:
+    return (f"{option} must not be empty (a variable that rendered empty, say): give a file path, or leave {option} out "
+            "to get the secret in the result")
+
+
+def unprintable_path(option: str, path: str) -> str:
+    return f"{option} must not contain line breaks or control characters, got {path!r}"
+
+
+def path_is_directory(option: str, path: str) -> str:
+    return f"{option} {path} names a directory; give the path of the file to create"
+
+
+def path_exists(option: str, path: str) -> str:
+    return (f"{option} {path} already exists, and a secret file is never overwritten: "
+            "move it away or choose another path before a key is created")
+
+
+def no_directory(option: str, path: str, directory: str) -> str:
+    return f"{option} {path}: the directory {directory} does not exist"
+
+
+def no_file_there(option: str, path: str, strerror: str) -> str:
+    return f"{option} {path}: no file can be created there ({strerror}); give the path of a file in an existing directory"
+
+
+def cannot_create(option: str, path: str, error: OSError) -> str:
+    return f"{option} {path} cannot be created: {error.strerror or error}; no key was created"
+
+
+def cannot_write(option: str, path: str, error: OSError) -> str:
+    return f"{option} {path} could not be written: {error.strerror or error}"
