@@ -40,8 +40,7 @@ FAILED=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fiskaly-tests.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 # ANSIBLE_COLLECTIONS_PATH for the one-off tools: the checkout as fiskaly.management.
-COLLECTIONS="$WORK/collections"
-collection_link "$COLLECTIONS"
+COLLECTIONS=$("$ROOT/tools/stage-collection.sh")
 
 declare -a NAMES=() RESULTS=() TIMES=()
 declare -a ONLY=("$@")
@@ -188,7 +187,7 @@ run_pytest() {
   cd "$ROOT"
   echo "pytest $* with ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)') on $("$venv/bin/python" -V)"
   # Keep caches out of the tree: no .pytest_cache, no __pycache__, hypothesis db in $WORK.
-  PATH="$venv/bin:$PATH" FISKALY_TEST_PYTHON="$venv/bin/python" \
+  PATH="$venv/bin:$PATH" FISKALY_TEST_PYTHON="$venv/bin/python" ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" \
     PYTHONDONTWRITEBYTECODE=1 HYPOTHESIS_STORAGE_DIRECTORY="$WORK/hypothesis-$line" \
     "$venv/bin/python" -m pytest "$@" -q -p no:cacheprovider "${extra[@]}" || rc=$?
   if [[ $rc -eq 5 ]]; then
