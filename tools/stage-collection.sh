@@ -40,7 +40,8 @@ copy_root() {
   local base=$1 dest f
   dest="$base/$NAMESPACE_DIR/management"
   mkdir -p "$dest"
-  git -C "$ROOT" ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do
+  # .venv excluded by name too: a symlink to shared venvs is no directory, which .gitignore's ".venv/" misses.
+  git -C "$ROOT" ls-files -z -co --exclude-standard -- . ':!:.venv' | while IFS= read -r -d '' f; do
     # Deleted but still tracked: skipped.
     [[ -e "$ROOT/$f" || -L "$ROOT/$f" ]] && printf '%s\0' "$f"
   done | (cd "$ROOT" && xargs -0 -r cp --parents -P -t "$dest")
