@@ -270,8 +270,8 @@ stage_ee_create() {
 # The benchmark's quick run, so that it keeps working: it prints figures and fails only when the
 # collection misbehaves (a wrong request count, say), never on a time.
 stage_benchmark() {
-  [[ -f "$ROOT/tools/benchmark.py" ]] || skip "no tools/benchmark.py"
-  "$ROOT/.venv/core-$NEWEST_GA/bin/python" "$ROOT/tools/benchmark.py" --quick
+  [[ -f "$ROOT/tests/benchmark/test_benchmark.py" ]] || skip "no tests/benchmark/test_benchmark.py"
+  FISKALY_BENCHMARK=quick PYTEST_ARGS=-s run_pytest "$NEWEST_GA" tests/benchmark
 }
 
 stage_package() {
