@@ -1,30 +1,28 @@
 """Where Ansible finds this checkout as the collection ``fiskaly.management``.
 
-A checkout inside ``ansible_collections/fiskaly/management`` is used as it is; any other checkout
-gets a symlink tree in the temporary directory (outside the checkout, so that no tool walking the
-checkout loops through it), that Ansible and Python can import from.
+``tools/stage-collection.sh`` is the one place that stages it; this only asks it, or takes the root that the
+test runner exported: the entry of ``ANSIBLE_COLLECTIONS_PATH`` that holds ``ansible_collections/fiskaly/management``
+as this very checkout (a path that holds another copy of the collection, an installed one say, does not count).
 """
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
+import functools
+import os
+import subprocess
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[1]
+STAGE = CHECKOUT / "tools" / "stage-collection.sh"
 
 
+@functools.lru_cache(maxsize=None)
 def collections_root() -> Path:
     """A directory that holds ``ansible_collections/fiskaly/management`` pointing at this checkout."""
-    if CHECKOUT.parent.name == "fiskaly" and CHECKOUT.parent.parent.name == "ansible_collections":
-        return CHECKOUT.parent.parent.parent
-    digest = hashlib.sha256(str(CHECKOUT).encode()).hexdigest()[:12]
-    root = Path(tempfile.gettempdir()) / f"fiskaly-management-collections-{digest}"
-    link = root / "ansible_collections" / "fiskaly" / "management"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            link.symlink_to(CHECKOUT, target_is_directory=True)
-        except FileExistsError:  # another pytest worker made it first
-            pass
-    return root
+    for entry in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
+        if entry and (Path(entry) / "ansible_collections" / "fiskaly" / "management").resolve() == CHECKOUT:
+            return Path(entry)
+    done = subprocess.run(["bash", str(STAGE)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{STAGE} failed (rc {done.returncode}): {done.stderr.strip()}")
+    return Path(done.stdout.strip())

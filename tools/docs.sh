@@ -12,8 +12,8 @@
 #
 # antsibull-docs comes from .venv/tools/bin (built by tools/venv.sh tools) if present, else
 # from PATH; its directory goes first on PATH because antsibull-docs runs `ansible` and
-# `ansible-doc` from there. ANSIBLE_COLLECTIONS_PATH is set here to a temp dir in which
-# ansible_collections/fiskaly/management is a symlink to this checkout.
+# `ansible-doc` from there. ANSIBLE_COLLECTIONS_PATH is set here to the collections root that
+# tools/stage-collection.sh prints (this checkout as fiskaly.management).
 #
 # Output format: antsibull-docs `collection --output-format simplified-rst --squash-hierarchy`,
 # plain RST files (index.rst plus one page per module and role) that read without Sphinx.
@@ -80,9 +80,8 @@ main() {
   export PATH
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/fiskaly-docs.XXXXXX")
   trap 'rm -rf "$WORK"' EXIT
-  mkdir -p "$WORK/collections/ansible_collections/fiskaly"
-  ln -sfn "$ROOT" "$WORK/collections/ansible_collections/fiskaly/management"
-  export ANSIBLE_COLLECTIONS_PATH="$WORK/collections"
+  ANSIBLE_COLLECTIONS_PATH=$("$ROOT/tools/stage-collection.sh")
+  export ANSIBLE_COLLECTIONS_PATH
   export ANSIBLE_NOCOLOR=1 NO_COLOR=1
 
   generate "$WORK/reference"
@@ -96,7 +95,7 @@ main() {
   fi
 
   echo "docs.sh: the reference builds ($(find "$WORK/reference" -name '*.rst' | wc -l) pages)"
-  antsibull-docs lint-collection-docs --plugin-docs "$WORK/collections/ansible_collections/fiskaly/management"
+  antsibull-docs lint-collection-docs --plugin-docs "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/fiskaly/management"
   echo "docs.sh: lint-collection-docs passed"
 }
 

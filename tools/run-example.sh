@@ -49,7 +49,7 @@ start_emulator() {
 }
 
 main() {
-  local root venv playbook
+  local root venv playbook collections
   root=$(repo_root)
   playbook=${FISKALY_EXAMPLE_PLAYBOOK:-$root/playbooks/quickstart.yml}
   [[ -f "$playbook" ]] || { echo "run-example: $playbook is missing" >&2; exit 1; }
@@ -59,7 +59,7 @@ main() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/fiskaly-example.XXXXXX")
   trap cleanup EXIT
   trap 'exit 130' INT TERM
-  collection_link "$WORK/collections"
+  collections=$("$root/tools/stage-collection.sh")
   start_emulator "$venv/bin/python" "$root"
   # shellcheck disable=SC1091  # written at run time by the emulator
   source "$WORK/env"
@@ -67,7 +67,7 @@ main() {
   cd "$root"
   # No `exec`: the EXIT trap must stop the emulator afterwards.
   # The play targets the implicit localhost: silence the "no inventory" warnings.
-  PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$WORK/collections" \
+  PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$collections" \
     ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
     "$venv/bin/ansible-playbook" "$playbook" \
     -e ansible_python_interpreter="$venv/bin/python" "$@"

@@ -47,8 +47,7 @@ FAILED=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fiskaly-tests.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 # ANSIBLE_COLLECTIONS_PATH for the one-off tools: the checkout as fiskaly.management.
-COLLECTIONS="$WORK/collections"
-collection_link "$COLLECTIONS"
+COLLECTIONS=$("$ROOT/tools/stage-collection.sh")
 
 declare -a NAMES=() RESULTS=() TIMES=()
 declare -a ONLY=("$@")
@@ -199,7 +198,7 @@ run_pytest() {
   cd "$ROOT"
   echo "pytest $* with ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)') on $("$venv/bin/python" -V)"
   # Keep caches out of the tree: no .pytest_cache, no __pycache__, hypothesis db in $WORK.
-  PATH="$venv/bin:$PATH" FISKALY_TEST_PYTHON="$venv/bin/python" \
+  PATH="$venv/bin:$PATH" FISKALY_TEST_PYTHON="$venv/bin/python" ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" \
     PYTHONDONTWRITEBYTECODE=1 HYPOTHESIS_STORAGE_DIRECTORY="$WORK/hypothesis-$line" \
     "$venv/bin/python" -m pytest "$@" -q "${extra[@]}" || rc=$?
   if [[ $rc -eq 5 ]]; then
@@ -302,8 +301,8 @@ stage_ee_create() {
 # The benchmark's quick run, so that it keeps working: it prints figures and fails only when the
 # collection misbehaves (a wrong request count, say), never on a time.
 stage_benchmark() {
-  [[ -f "$ROOT/tools/benchmark.py" ]] || skip "no tools/benchmark.py"
-  "$ROOT/.venv/core-$NEWEST_GA/bin/python" "$ROOT/tools/benchmark.py" --quick
+  [[ -f "$ROOT/tests/benchmark/test_benchmark.py" ]] || skip "no tests/benchmark/test_benchmark.py"
+  FISKALY_BENCHMARK=quick PYTEST_ARGS=-s run_pytest "$NEWEST_GA" tests/benchmark
 }
 
 stage_package() {

@@ -41,7 +41,7 @@ main() {
   work=$(mktemp -d "${TMPDIR:-/tmp}/fiskaly-sanity-$core.XXXXXX")
   # shellcheck disable=SC2064  # expand now: $work is local
   trap "rm -rf '$work'" EXIT
-  dest=$(collection_copy "$work")
+  dest="$("$root/tools/stage-collection.sh" --copy "$work")/ansible_collections/fiskaly/management"
   mkdir -p "$work/bin"
 
   # The interpreter to test on, as a real path (see the header).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Calls each module of an INSTALLED copy of the collection ad hoc against the emulator that ships
-# inside it, so that a built tarball is proven to work on its own.
+# inside it (run from the installed emulator/ directory), so that a built tarball is proven to work on its own.
 # Usage: tools/smoke-installed.sh COLLECTIONS_PATH   (the `ansible` first on PATH is the one used)
 set -euo pipefail
 
@@ -15,6 +15,18 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# What the release carries: the emulator as a package, the staging helper that finds this copy where it
+# is installed; and what it leaves out: the development workflow (see build_ignore in galaxy.yml).
+for f in emulator/pyproject.toml emulator/fiskaly_emulator/cli.py tools/stage-collection.sh tools/ansible-test-offline.sh; do
+  [[ -f "$installed/$f" ]] || { echo "FAILED: the installed collection has no $f" >&2; exit 1; }
+done
+for f in tools/run-tests.sh tools/venv.sh tools/sanity.sh tests/benchmark; do
+  [[ ! -e "$installed/$f" ]] || { echo "FAILED: the installed collection carries $f, development tooling" >&2; exit 1; }
+done
+[[ "$(bash "$installed/tools/stage-collection.sh")" == "$collections" ]] || {
+  echo "FAILED: the installed tools/stage-collection.sh does not print $collections" >&2; exit 1; }
+echo "ok: the release carries the emulator and no development tooling"
 
 (cd "$installed/emulator" && exec "$python" -m fiskaly_emulator --port 0 --tls-dir "$work/tls" --env-file "$work/env") >"$work/emulator.log" 2>&1 &
 emulator_pid=$!

@@ -13,7 +13,7 @@
 #                "NAME PATH" for each venv.
 # As a library:  source tools/venv.sh; venv_ensure core-2.21   # sets VENV_DIR
 #                also: repo_root, matrix_rows, matrix_lines, matrix_field, find_python_version,
-#                venv_ensure_many, collection_files, collection_copy, collection_link
+#                venv_ensure_many (staging the checkout as the collection: tools/stage-collection.sh)
 #
 # Interpreters are looked up on PATH, never at a fixed path: python3.13, python3.12, ... and
 # python3. A line needs exactly its controller Python (column 2 of tools/matrix.tsv); set
@@ -269,34 +269,6 @@ venv_ensure_many() {
     fi
   done
   return "$rc"
-}
-
-# The collection's files: tracked plus untracked-but-not-ignored, NUL-separated.
-# Deleted-but-tracked files are skipped.
-collection_files() {
-  local root f
-  root=$(repo_root)
-  git -C "$root" ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do
-    [[ -e "$root/$f" || -L "$root/$f" ]] && printf '%s\0' "$f"
-  done
-}
-
-# Copy the collection into "$1"/ansible_collections/fiskaly/management; prints that path.
-collection_copy() {
-  local base=$1 root dest
-  root=$(repo_root)
-  dest="$base/ansible_collections/fiskaly/management"
-  mkdir -p "$dest"
-  collection_files | (cd "$root" && xargs -0 cp --parents -P -t "$dest")
-  printf '%s\n' "$dest"
-}
-
-# Make "$1"/ansible_collections/fiskaly/management a symlink to the checkout, so
-# ANSIBLE_COLLECTIONS_PATH="$1" runs the working tree as fiskaly.management.
-collection_link() {
-  local base=$1
-  mkdir -p "$base/ansible_collections/fiskaly"
-  ln -sfn "$(repo_root)" "$base/ansible_collections/fiskaly/management"
 }
 
 venv_main() {

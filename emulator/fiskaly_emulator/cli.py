@@ -39,10 +39,10 @@ def _port(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser."""
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """Return the argument parser; ``prog`` is how it was started (argparse takes the command's name by default)."""
     parser = argparse.ArgumentParser(
-        prog="python -m fiskaly_emulator",
+        prog=prog,
         description="HTTPS emulator of the fiskaly Management API (base path /api/v0) with an admin API under /_emulator/.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default: %(default)s)")
@@ -156,9 +156,9 @@ def _load_seed(path: str) -> Any:
     return records.get("keys") if isinstance(records, dict) else records
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     """Run until SIGINT/SIGTERM; return the exit status."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     if not is_loopback(args.host):
         print(f"error: refusing to listen on non-loopback host {args.host!r}: the admin API has no authentication", file=sys.stderr)
         return 2

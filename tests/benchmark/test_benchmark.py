@@ -1,35 +1,38 @@
-#!/usr/bin/env python
 """Speed benchmark of fiskaly.management against the bundled emulator; prints figures, asserts nothing about timing.
 
-Run it with the python of a venv that has ansible-core, requests and trustme; its ansible-playbook is used:
+A pytest test: it runs with the ansible-playbook next to the python that runs pytest (a venv with ansible-core,
+requests and trustme), which also runs the modules unless FISKALY_TEST_PYTHON names another:
 
-    /path/to/venv/bin/python tools/benchmark.py            # full run, about 5 minutes with the uri loop
-    /path/to/venv/bin/python tools/benchmark.py --quick    # CI smoke, well under a minute
+    /path/to/venv/bin/python -m pytest tests/benchmark -s                          # quick: one run each, no uri loop
+    FISKALY_BENCHMARK=full /path/to/venv/bin/python -m pytest tests/benchmark -s   # about 5 minutes with the uri loop
+    FISKALY_BENCHMARK="--keys 200 --uri-keys 50" ... python -m pytest tests/benchmark -s   # options as below
 
-It starts its own emulator in this process and links the checkout into a temporary collections path,
-so nothing outside a temporary directory is touched. Exit status 0 unless a playbook fails or a request
-count is wrong (a functional failure); timing targets only print PASS or MISS.
+FISKALY_BENCHMARK is "quick" (the default), "full", or options: --keys, --runs, --uri-runs, --uri-keys, --skip-uri,
+--quick, --python, --ansible-playbook (see parse_args). The figures print whether or not pytest captures output.
+
+It starts its own emulator in this process and runs the checkout as fiskaly.management through the collections root
+of tools/stage-collection.sh, so nothing outside a temporary directory is touched. The test fails when a playbook
+fails or a request count is wrong (a functional failure); timing targets only print PASS or MISS.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "emulator"))
-
-from fiskaly_emulator import Emulator  # noqa: E402  # pylint: disable=wrong-import-position
+import pytest
+from collection_path import collections_root
+from fiskaly_emulator import Emulator
 
 TIMER_CALLBACK = '''
 from __future__ import annotations
@@ -228,9 +231,6 @@ class Bench:  # pylint: disable=too-many-instance-attributes
     # Setup
 
     def _setup_files(self) -> None:
-        link = self.work / "collections" / "ansible_collections" / "fiskaly" / "management"
-        link.parent.mkdir(parents=True)
-        link.symlink_to(ROOT)
         (self.work / "callback_plugins").mkdir()
         (self.work / "callback_plugins" / "bench_timer.py").write_text(TIMER_CALLBACK, encoding="utf-8")
         (self.work / "secrets").mkdir(mode=0o700)
@@ -246,7 +246,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self._write_vars("vars-uri.json", {**common, "fleet": self.fleet[:self.args.uri_keys or self.args.keys]})
         self.env = {name: value for name, value in os.environ.items() if not name.startswith(("FISKALY_", "ANSIBLE_"))}
         self.env.update({
-            "ANSIBLE_COLLECTIONS_PATH": str(self.work / "collections"),
+            "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
             "ANSIBLE_CALLBACK_PLUGINS": str(self.work / "callback_plugins"),
             "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
             "ANSIBLE_NOCOLOR": "1",
@@ -432,7 +432,7 @@ def median(runs: list[Run]) -> float:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser = argparse.ArgumentParser(prog="FISKALY_BENCHMARK", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--keys", type=int, default=1000, help="fleet size (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement, the median counts (default: %(default)s)")
     parser.add_argument("--uri-runs", type=int, default=1, help="runs of the slow uri loop (default: %(default)s)")
@@ -440,7 +440,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="measure the uri loop over this many keys only and EXTRAPOLATE to --keys (default: measure all)")
     parser.add_argument("--skip-uri", action="store_true", help="skip the uri loop (minutes at 1000 keys)")
     parser.add_argument("--quick", action="store_true", help="CI smoke: one run each, no uri loop")
-    parser.add_argument("--python", default=sys.executable, help="interpreter for the modules (default: this one)")
+    parser.add_argument("--python", default=os.environ.get("FISKALY_TEST_PYTHON", sys.executable),
+                        help="interpreter for the modules (default: FISKALY_TEST_PYTHON, else the one running pytest)")
     parser.add_argument("--ansible-playbook", default=str(Path(sys.executable).parent / "ansible-playbook"),
                         help="ansible-playbook to run (default: the one next to this python)")
     args = parser.parse_args(argv)
@@ -453,22 +454,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def benchmark_args() -> argparse.Namespace:
+    """The options FISKALY_BENCHMARK selects: quick (the default), full, or option words."""
+    selected = os.environ.get("FISKALY_BENCHMARK", "quick").strip()
+    argv = {"quick": ["--quick"], "full": []}.get(selected)
+    try:
+        return parse_args(shlex.split(selected) if argv is None else argv)
+    except SystemExit:
+        pytest.fail(f"FISKALY_BENCHMARK={selected!r}: not quick, full or valid options (see the message above)", pytrace=False)
+    raise AssertionError("unreachable")
+
+
+def test_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Measure and print the figures; fail only on a failed playbook or a wrong request count."""
+    args = benchmark_args()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="fiskaly-bench-") as tmp:
-        bench = Bench(args, Path(tmp))
+    with capsys.disabled():
+        print()
+        bench = Bench(args, tmp_path)
         try:
             bench.measure()
         except FunctionalError as error:
-            print(f"FAILED: {error}", file=sys.stderr)
-            return 1
+            pytest.fail(str(error), pytrace=False)
         finally:
             bench.close()
         bench.report()
-    print(f"benchmark took {time.perf_counter() - started:.0f} s")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        print(f"benchmark took {time.perf_counter() - started:.0f} s")
