@@ -19,7 +19,7 @@ tools/matrix.tsv is the one matrix of the ansible-core lines that CI proves. Thi
   newest line);
 - .github/workflows/ci.yml runs the same lines on the same Pythons (its ``core`` job's
   ``strategy.matrix.include``), sets up every Python the matrix needs, calls
-  ``tools/run-tests.sh sanity-LINE pytest-LINE`` and runs on push, pull_request and a schedule;
+  ``tools/run-tests.sh sanity-LINE units-LINE integration-LINE pytest-LINE`` and runs on push, pull_request and a schedule;
   galaxy.yml keeps .github out of the collection tarball;
 - with --venvs: each existing .venv/core-LINE holds an ansible-core of its line on its Python,
   and its row proves every Python of the module range that the line's ansible-test supports.
@@ -37,6 +37,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# The stages tools/run-tests.sh runs for each ansible-core line (its PER_LINE_STAGES), in order.
+PER_LINE_STAGES = ("sanity", "units", "integration", "pytest")
 README_BEGIN = "<!-- support-range: begin (generated from tools/matrix.tsv by tools/check_support_range.py --print-readme) -->"
 README_END = "<!-- support-range: end -->"
 
@@ -250,8 +252,9 @@ def check_workflow(rows: list[dict]) -> None:
     if got != want:
         fail(f".github/workflows/ci.yml's core matrix {got} differs from tools/matrix.tsv {want}")
     text = path.read_text()
-    if "tools/run-tests.sh sanity-${{ matrix.core }} pytest-${{ matrix.core }}" not in text:
-        fail(".github/workflows/ci.yml's core job must run tools/run-tests.sh sanity-${{ matrix.core }} pytest-${{ matrix.core }}")
+    per_line = "tools/run-tests.sh " + " ".join(f"{stage}-${{{{ matrix.core }}}}" for stage in PER_LINE_STAGES)
+    if per_line not in text:
+        fail(f".github/workflows/ci.yml's core job must run {per_line}")
     needed = set(module_range(rows))
     for job_name, job in wf.get("jobs", {}).items():
         for step in job.get("steps", []):
