@@ -30,7 +30,6 @@ BIN = Path(sys.executable).parent  # the venv whose ansible-core is under test
 GROUP = "group/fiskaly.management.fiskaly"
 
 
-
 @dataclass
 class Run:
     """What one ansible-playbook or ansible command did."""
