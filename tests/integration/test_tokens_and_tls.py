@@ -36,56 +36,6 @@ def auth_requests(emulator) -> list[dict]:
     return emulator.requests("POST", "/auth")
 
 
-def test_access_token_expiring_mid_run_is_renewed_once_with_the_key_pair(ansible, emulator):
-    emulator.reset(access_token_ttl=1)
-    # The listing takes longer than the token lives, so the first write meets an expired token.
-    emulator.inject("GET", "/api_keys", [{"delay": 1.5}])
-    task = {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "ttl-a"}, {"name": "ttl-b"}]}}
-
-    run = ansible.playbook([task], module_defaults={"timeout": 10}, shows=("ttl-a", "ttl-b"))
-
-    assert run.status("fleet") == "changed", run.output[-3000:]
-    assert run.task("fleet")["summary"]["created"] == 2
-    assert sorted(emulator.keys()) == ["ttl-a", "ttl-b"]
-    assert emulator.create_count("ttl-a") == emulator.create_count("ttl-b") == 1
-    log = [(entry["method"], entry["path"], entry["status"]) for entry in emulator.requests()]
-    rejected = [index for index, entry in enumerate(log) if entry[2] == 401]
-    assert len(rejected) == 1 and rejected[0] > 0, log
-    method, path, _status = log[rejected[0]]
-    # The delayed request itself meets the expired token: one new login, then that request again.
-    assert log[rejected[0] + 1:rejected[0] + 3] == [("POST", "/auth", 200), (method, path, 200)], log
-    assert len(auth_requests(emulator)) == 2
-    report("tokens", "access token expires mid-run (TTL 1 s)", "401, one new login with the key pair, request repeated, task ok")
-
-
-def test_given_expired_access_token_with_the_key_pair_logs_in_again(ansible, emulator):
-    token = ansible.secret(emulator.issue_token())
-    emulator.expire_access_tokens()
-
-    run = ansible.playbook([{"name": "read", INFO: {}}], module_defaults={"access_token": token})
-
-    assert run.status("read") == "ok", run.output[-3000:]
-    log = [(entry["method"], entry["path"], entry["status"]) for entry in emulator.requests()]
-    assert log == [("GET", "/api_keys", 401), ("POST", "/auth", 200), ("GET", "/api_keys", 200)]
-    report("tokens", "given access_token expired, key pair given too", "one new login, request repeated, task ok")
-
-
-def test_given_expired_access_token_without_key_pair_fails_saying_it_expired(ansible, emulator):
-    emulator.reset(access_token_ttl=1)
-    token = ansible.secret(emulator.issue_token())
-    while time.time() < token_exp(token) + 0.1:  # real expiry, claim included
-        time.sleep(0.2)
-
-    run = ansible.playbook([{"name": "read", INFO: {}}], connection=False,
-                           module_defaults={"base_url": emulator.base_url, "ca_path": emulator.ca_path, "access_token": token})
-
-    message = run.task("read")["msg"]
-    assert run.status("read") == "failed"
-    assert "the access_token given has expired" in message and "no api_key and api_secret" in message
-    assert auth_requests(emulator) == [] and [entry["status"] for entry in emulator.requests()] == [401]
-    report(BAD_INPUTS, "expired access_token, no key pair", message)
-
-
 def connection_without_ca(emulator) -> dict:
     return {"base_url": emulator.base_url, "api_key": emulator.api_key, "api_secret": emulator.api_secret}
 
