@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -23,16 +22,13 @@ except ImportError:
     MASKS_SECRETS = False
 MASK = "$REDACTED$"
 from harness.run_report import SCAN, report  # noqa: F401  # pylint: disable=unused-import  # report: for the tests
+from harness.secret_scan import LEAK_SUFFIX, leak_windows, leaked_inputs, leaked_minted, traceback_count  # noqa: F401  # pylint: disable=unused-import
 
 HERE = Path(__file__).resolve().parent
 PYTHON = os.environ.get("FISKALY_TEST_PYTHON", sys.executable)
 BIN = Path(sys.executable).parent  # the venv whose ansible-core is under test
 GROUP = "group/fiskaly.management.fiskaly"
 
-# A secret counts as leaked when its last characters show, not only when the whole of it does.
-LEAK_SUFFIX = 16
-# A Python stack frame as tracebacks print it, whatever header ansible-core puts above it.
-STACK_FRAME = re.compile(r'File "[^"]+", line \d+, in ')
 
 
 @dataclass
@@ -175,18 +171,15 @@ class Ansible:
         seen = run.output + recorded
         SCAN["runs"] += 1
         SCAN["bytes"] += len(seen)
-        # Input secrets by their end only: a test's made-up credentials may share a beginning with a name that may show
-        # (emulator-readonly-api-secret and emulator-readonly-api-key).
-        leaked = sorted(secret for secret in self.secrets if secret and secret[-LEAK_SUFFIX:] in seen)
+        leaked = leaked_inputs(seen, self.secrets)
         SCAN["secrets_found"] += len(leaked)
         minted = self.emulator.minted_secrets()
         shown = [secret for secret in minted[minted_before:]
                  if (secret.kind == "key_secret" and secret.owner in shows) or (secret.kind != "key_secret" and "tokens" in shows)]
-        minted_leaked = [f"{secret.kind} of {secret.owner}" for secret in minted if secret not in shown
-                         and any(window in seen for window in leak_windows(secret.value, jwt=secret.kind == "access_token"))]
+        minted_leaked = [f"{secret.kind} of {secret.owner}" for secret in leaked_minted(seen, [secret for secret in minted if secret not in shown])]
         SCAN["minted_checked"] += len(minted)
         SCAN["minted_found"] += len(minted_leaked)
-        tracebacks = seen.count("Traceback (most recent call last)") + len(STACK_FRAME.findall(seen))
+        tracebacks = traceback_count(seen)
         SCAN["tracebacks"] += tracebacks
         assert not leaked, f"input secrets found in the output of {run.command}"
         assert not minted_leaked, f"minted secrets found in the output of {run.command}: {minted_leaked}"
@@ -218,13 +211,6 @@ class Spawned:
 def recorded_by(log: Path) -> str:
     """The callback's record of every host event of a run, and Ansible's own log of it."""
     return "".join(path.read_text() for path in (log, log.with_suffix(".ansible.log")) if path.exists())
-
-
-def leak_windows(secret: str, jwt: bool = False) -> list[str]:
-    """What counts as a leaked secret: the whole of a short one, or its first or last LEAK_SUFFIX characters."""
-    if len(secret) <= LEAK_SUFFIX:
-        return [secret]
-    return [secret[-LEAK_SUFFIX:]] if jwt else [secret[:LEAK_SUFFIX], secret[-LEAK_SUFFIX:]]
 
 
 def writes(emulator) -> list[dict]:

@@ -5,7 +5,6 @@ FISKALY_RESULT_LOG. This is what AWX stores as job events, so the secret scan re
 from __future__ import annotations
 
 import json
-import os
 
 from ansible.module_utils.common.json import AnsibleJSONEncoder
 from ansible.plugins.callback import CallbackBase
@@ -15,6 +14,17 @@ name: result_log
 type: aggregate
 short_description: Record host events for the integration tests
 description: Appends each task result, loop item, retry and diff as one JSON line to the file named by FISKALY_RESULT_LOG.
+options:
+  log:
+    description: The JSON-lines file to append to (tools/integration.sh sets it in the integration.cfg it writes,
+      since ansible-test passes no environment variable through).
+    type: path
+    required: true
+    env:
+      - name: FISKALY_RESULT_LOG
+    ini:
+      - section: callback_result_log
+        key: log
 """
 
 
@@ -22,12 +32,14 @@ class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
     CALLBACK_NAME = "result_log"
-    CALLBACK_NEEDS_ENABLED = True
+    # Loaded by being in callback_plugins (the harness and tools/integration.sh put it there): ansible-test
+    # sets ANSIBLE_CALLBACKS_ENABLED itself, so a callbacks_enabled setting would not reach its playbooks.
+    CALLBACK_NEEDS_ENABLED = False
 
     def _record(self, result, status: str, event: str = "result") -> None:
         entry = {"host": result._host.get_name(), "task": result._task.get_name(), "status": status, "event": event,
                  "result": result._result}
-        with open(os.environ["FISKALY_RESULT_LOG"], "a", encoding="utf-8") as log:
+        with open(self.get_option("log"), "a", encoding="utf-8") as log:
             log.write(json.dumps(entry, cls=AnsibleJSONEncoder) + "\n")
 
     def v2_runner_on_ok(self, result):
