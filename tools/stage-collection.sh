@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stage this checkout as the collection fiskaly.management: the one place that knows how (every
-# tool, shell or Python, calls this; Python through tests/collection_path.py).
+# tool, shell or Python, calls this; Python through tests/harness/collection_path.py).
 #
 # Usage: tools/stage-collection.sh
 #          prints a collections root, a directory in which ansible_collections/fiskaly/management

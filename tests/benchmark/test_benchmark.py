@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from collection_path import collections_root
+from harness.collection_path import collections_root
 from fiskaly_emulator import Emulator
 
 TIMER_CALLBACK = '''

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 import time
 from unittest import mock
 
@@ -17,11 +16,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from collection_path import collections_root
 from harness import report
+from harness.collection_path import import_from_collection
 from harness.fault_catalogue import fault_targets, retryable_faults
 
-sys.path.insert(0, str(collections_root()))
+import_from_collection()
 
 # pylint: disable-next=wrong-import-position
 from ansible.module_utils import basic  # noqa: E402

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collection_path import collections_root
+from harness.collection_path import collections_root
 
 try:  # ansible-core 2.22 and later mask registered secrets in every display and callback
     import ansible.module_utils.secrets  # noqa: F401  # pylint: disable=unused-import
@@ -205,6 +205,11 @@ class Spawned:
         run = Run(self.command, self.process.returncode, stdout, stderr, [json.loads(line) for line in events.splitlines()])
         self.ansible._scan(run, recorded_by(self.log), self.minted_before)  # pylint: disable=protected-access
         return run
+
+
+def module_task(name: str, module: str, args: dict | None = None, **keywords) -> dict:
+    """A play's task that calls one of this collection's modules by its short name."""
+    return {"name": name, f"fiskaly.management.{module}": args or {}, **keywords}
 
 
 def recorded_by(log: Path) -> str:

@@ -12,7 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[1]
+CHECKOUT = Path(__file__).resolve().parents[2]
 STAGE = CHECKOUT / "tools" / "stage-collection.sh"
 
 
@@ -26,3 +26,12 @@ def collections_root() -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"{STAGE} failed (rc {done.returncode}): {done.stderr.strip()}")
     return Path(done.stdout.strip())
+
+
+def import_from_collection() -> None:
+    """Let ``import ansible_collections.fiskaly.management...`` find this checkout, the way ansible-core and
+    ansible-test units do: with ansible-core's collection finder over the staged root, not a ``sys.path`` edit."""
+    # pylint: disable-next=import-outside-toplevel  # ansible-core is only needed by the tests that call this
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+    _AnsibleCollectionFinder(paths=[str(collections_root())])._install()  # pylint: disable=protected-access

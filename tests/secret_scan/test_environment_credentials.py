@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def task(name: str, module: str, args: dict | None = None, **keywords) -> dict:
-    return {"name": name, f"fiskaly.management.{module}": args or {}, **keywords}
+from harness import module_task
 
 
 def fiskaly_env(emulator, **extra: str) -> dict:
@@ -24,8 +22,8 @@ ADHOC = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1"}
 
 
 def test_environment_variables_alone_configure_a_playbook(ansible, emulator):
-    run = ansible.playbook([task("token", "fiskaly_token"), task("create", "fiskaly_api_key", {"name": "pos-env-01", "kind": "test"}),
-                            task("list", "fiskaly_api_key_info")], connection=False, env=fiskaly_env(emulator),
+    run = ansible.playbook([module_task("token", "fiskaly_token"), module_task("create", "fiskaly_api_key", {"name": "pos-env-01", "kind": "test"}),
+                            module_task("list", "fiskaly_api_key_info")], connection=False, env=fiskaly_env(emulator),
                            shows=("tokens", "pos-env-01"))
     assert run.rc == 0, run.output
     assert run.task("token")["access_token"]

@@ -3,11 +3,7 @@ variables only). The rest of fiskaly_token's behaviour is the ansible-test targe
 
 from __future__ import annotations
 
-from harness import GROUP, MASK, MASKS_SECRETS
-
-
-def task(name: str, module: str, args: dict | None = None, **keywords) -> dict:
-    return {"name": name, f"fiskaly.management.{module}": args or {}, **keywords}
+from harness import GROUP, MASK, MASKS_SECRETS, module_task
 
 
 def assert_tokens_masked_where_the_core_masks(shown: dict, kept: dict) -> None:
@@ -18,11 +14,11 @@ def assert_tokens_masked_where_the_core_masks(shown: dict, kept: dict) -> None:
 
 def test_callbacks_get_tokens_masked_where_the_core_masks_and_censored_under_no_log(ansible, emulator):
     run = ansible.playbook([
-        task("login", "fiskaly_token", register="login"),
+        module_task("login", "fiskaly_token", register="login"),
         # Only the refresh token: no key pair to fall back on.
-        task("refresh", "fiskaly_token", {"refresh_token": "{{ login.refresh_token }}"}, register="refreshed", module_defaults={
+        module_task("refresh", "fiskaly_token", {"refresh_token": "{{ login.refresh_token }}"}, register="refreshed", module_defaults={
             GROUP: {"base_url": emulator.base_url, "ca_path": emulator.ca_path}}),
-        task("login with no_log", "fiskaly_token", no_log=True),
+        module_task("login with no_log", "fiskaly_token", no_log=True),
     ], keep=("login", "refreshed"), shows=("tokens",))
     assert run.rc == 0, run.output
     assert_tokens_masked_where_the_core_masks(run.task("login"), run.kept("login"))
