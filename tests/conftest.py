@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fixtures shared by the whole test suite: one HTTPS emulator of the fiskaly Management API per session."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 
 from fiskaly_emulator import Emulator
-
 from harness import Ansible, run_report
 
 

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Seed ansible-test's get-pip cache so `ansible-test sanity` / `units --venv` work on
 # networks that reach a Python package index (PyPI or a mirror) but not the host
 # ansible-test downloads its pip bootstrap script from ("Download failed ... Name or

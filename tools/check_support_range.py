@@ -1,4 +1,7 @@
 #!/usr/bin/env python
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Check that every statement of the supported range agrees with tools/matrix.tsv.
 
 Usage: tools/check_support_range.py [--venvs]      (exit 0: all agree; 1: a list of what does not)
@@ -26,6 +29,7 @@ tools/matrix.tsv is the one matrix of the ansible-core lines that CI proves. Thi
 
 Needs PyYAML (the tools venv has it).
 """
+
 from __future__ import annotations
 
 import os
@@ -81,8 +85,7 @@ def read_matrix() -> list[dict]:
                 fail(f"tools/matrix.tsv:{num}: module Python {python!r} is not X.Y")
         if controller in pythons:
             fail(f"tools/matrix.tsv:{num}: {controller} is {line}'s controller Python already; list only the others")
-        rows.append({"line": line, "controller": controller, "pip_spec": pip_spec, "pre_spec": pre_spec,
-                     "module_pythons": pythons})
+        rows.append({"line": line, "controller": controller, "pip_spec": pip_spec, "pre_spec": pre_spec, "module_pythons": pythons})
     if not rows:
         fail("tools/matrix.tsv holds no line")
     return rows
@@ -91,8 +94,8 @@ def read_matrix() -> list[dict]:
 def floor_of(spec: str, what: str) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
     """(lower bound, exclusive upper bound) of a spec like '>=2.16.0' or '>=3.9,<3.14'."""
     low = high = None
-    for part in spec.split(","):
-        part = part.strip()
+    for raw in spec.split(","):
+        part = raw.strip()
         m = re.fullmatch(r"(>=|<|<=|>|!=|==)\s*([\d.]+)", part)
         if not m:
             fail(f"{what}: cannot read the specifier {part!r}")
@@ -120,7 +123,7 @@ def readme_block(rows: list[dict]) -> str:
     lines = [
         README_BEGIN,
         f"Supported and tested: ansible-core **{rows[0]['line']} to {rows[-1]['line']}**"
-        f" (`requires_ansible: \">={rows[0]['line']}.0\"` in `meta/runtime.yml`), and Python"
+        f' (`requires_ansible: ">={rows[0]["line"]}.0"` in `meta/runtime.yml`), and Python'
         f" **{pythons[0]} to {pythons[-1]}** on the host that runs the modules. CI proves every line"
         " with its newest release: `ansible-test sanity` (no ignore entries), the unit tests and the"
         " integration tests on the line's controller Python, and sanity's `compile` and `import`"
@@ -133,8 +136,7 @@ def readme_block(rows: list[dict]) -> str:
         version = f"{row['line']} (newest pre-release until a GA exists)" if row["pre_spec"] != "-" else row["line"]
         also = ", ".join(row["module_pythons"]) or "-"
         lines.append(f"| {version} | {row['controller']} | {also} |")
-    short = [row["line"] for row in rows
-             if max([row["controller"]] + row["module_pythons"], key=vtuple) != pythons[-1]]
+    short = [row["line"] for row in rows if max([row["controller"]] + row["module_pythons"], key=vtuple) != pythons[-1]]
     note = ""
     if short:
         tops = sorted({max([r["controller"]] + r["module_pythons"], key=vtuple) for r in rows if r["line"] in short}, key=vtuple)
@@ -177,8 +179,7 @@ def check_module_pythons(rows: list[dict]) -> None:
         fail(f"tests/config.yml says modules need Python {spec}, the matrix proves from {pythons[0]}")
     top = vtuple(pythons[-1])
     if high is None or high[:2] != (top[0], top[1] + 1):
-        fail(f"tests/config.yml says modules need Python {spec}; the matrix proves up to {pythons[-1]},"
-             f" so its upper bound must be <{top[0]}.{top[1] + 1}")
+        fail(f"tests/config.yml says modules need Python {spec}; the matrix proves up to {pythons[-1]}, so its upper bound must be <{top[0]}.{top[1] + 1}")
     for prev, cur in zip(pythons, pythons[1:]):
         p, c = vtuple(prev), vtuple(cur)
         if c != (p[0], p[1] + 1):
@@ -190,10 +191,9 @@ def check_readme(rows: list[dict]) -> None:
     if README_BEGIN not in text or README_END not in text:
         fail("README.md has no support-range block: add the output of tools/check_support_range.py --print-readme")
         return
-    block = text[text.index(README_BEGIN):text.index(README_END) + len(README_END)]
+    block = text[text.index(README_BEGIN) : text.index(README_END) + len(README_END)]
     if block != readme_block(rows):
-        fail("README.md's support-range block differs from tools/matrix.tsv: replace it with the output of "
-             "tools/check_support_range.py --print-readme")
+        fail("README.md's support-range block differs from tools/matrix.tsv: replace it with the output of tools/check_support_range.py --print-readme")
     outside = text.replace(block, "")
     for m in re.finditer(r"ansible-core \**(\d+\.\d+) to (\d+\.\d+)\**", outside):
         if (m.group(1), m.group(2)) != (rows[0]["line"], rows[-1]["line"]):
@@ -294,8 +294,10 @@ def check_venvs(rows: list[dict]) -> None:
         want = [p for p in module_range(rows) if p in supported.split(",")]
         have = sorted([row["controller"]] + row["module_pythons"], key=vtuple)
         if have != want:
-            fail(f"tools/matrix.tsv: ansible-core {row['line']} supports modules on {', '.join(want)} of the range"
-                 f" {module_range(rows)[0]} to {module_range(rows)[-1]}; its row proves {', '.join(have)}")
+            fail(
+                f"tools/matrix.tsv: ansible-core {row['line']} supports modules on {', '.join(want)} of the range"
+                f" {module_range(rows)[0]} to {module_range(rows)[-1]}; its row proves {', '.join(have)}"
+            )
         print(f"{row['line']:6} {version:14} {python:8} {venv.parent.parent.relative_to(ROOT)}")
         if not version.startswith(row["line"] + "."):
             fail(f".venv/core-{row['line']} holds ansible-core {version}")
@@ -324,9 +326,11 @@ def main() -> int:
             print(f"support-range: {msg}", file=sys.stderr)
         return 1
     pythons = module_range(rows)
-    print(f"support-range: ansible-core {rows[0]['line']} to {rows[-1]['line']}, module Pythons {pythons[0]} to {pythons[-1]}: "
-          "meta/runtime.yml, tests/config.yml, README.md, the getting-started guide, meta/execution-environment.yml, "
-          ".github/workflows/ci.yml and galaxy.yml agree with tools/matrix.tsv")
+    print(
+        f"support-range: ansible-core {rows[0]['line']} to {rows[-1]['line']}, module Pythons {pythons[0]} to {pythons[-1]}: "
+        "meta/runtime.yml, tests/config.yml, README.md, the getting-started guide, meta/execution-environment.yml, "
+        ".github/workflows/ci.yml and galaxy.yml agree with tools/matrix.tsv"
+    )
     return 0
 
 

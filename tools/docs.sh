@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The module and role reference, generated from the plugins' own documentation
 # (DOCUMENTATION/EXAMPLES/RETURN, doc fragments, roles/*/meta/argument_specs.yml). It is never
 # committed: a generated copy in the tree goes stale, so CI builds it and lints it instead.

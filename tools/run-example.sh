@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Run the example playbook (playbooks/quickstart.yml) against the bundled emulator.
 #
 # Usage: tools/run-example.sh [ansible-playbook args...]     e.g. --check --diff, -v

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The whole test suite of fiskaly.management, from a fresh checkout, in stages:
 #   setup (venvs) -> support-range -> workflow-lint -> style -> sanity, units, integration and
 #   pytest for every ansible-core line of tools/matrix.tsv (2.16 ... 2.22) -> emulator ->

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ansible-test sanity for one ansible-core line, offline-safe.
 #
 # Usage: tools/sanity.sh LINE [--python X.Y] [extra ansible-test sanity args...]

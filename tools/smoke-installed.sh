@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Calls each module of an INSTALLED copy of the collection ad hoc against the emulator that ships
 # inside it (run from the installed emulator/ directory), so that a built tarball is proven to work on its own.
 # Usage: tools/smoke-installed.sh COLLECTIONS_PATH   (the `ansible` first on PATH is the one used)

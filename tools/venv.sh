@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Virtualenvs of the test toolchain, under .venv/ in the checkout (gitignored).
 #
 #   .venv/core-LINE  one per line of tools/matrix.tsv (2.16 ... 2.22): that line's ansible-core

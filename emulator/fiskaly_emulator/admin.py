@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The unauthenticated admin API under /_emulator/ that drives the emulator from another process."""
+
 from __future__ import annotations
 
 import json
@@ -44,7 +48,7 @@ class AdminApi:  # pylint: disable=too-few-public-methods
             "stats": {"GET": self._stats},
             "minted": {"GET": self._minted},
         }
-        methods = routes.get(path[len(PREFIX):])
+        methods = routes.get(path[len(PREFIX) :])
         if methods is None:
             raise ApiError(404, "E_NOT_FOUND", "no such admin endpoint")
         if method not in methods:
@@ -83,7 +87,7 @@ class AdminApi:  # pylint: disable=too-few-public-methods
     def _inject(self, _query: dict[str, list[str]], body: bytes) -> Any:
         spec = _json(body, None)
         if not isinstance(spec, dict) or set(spec) != {"method", "path", "faults"}:
-            raise ValueError("faults take an object {\"method\", \"path\", \"faults\": [...]}")
+            raise ValueError('faults take an object {"method", "path", "faults": [...]}')
         return {"queued": self.emulator.inject(spec["method"], spec["path"], spec["faults"])}
 
     def _expire_tokens(self, _query: dict[str, list[str]], body: bytes) -> Any:

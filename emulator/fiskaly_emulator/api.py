@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Routing and operations of the Management API under /api/v0."""
+
 from __future__ import annotations
 
 import hmac
@@ -10,8 +14,7 @@ from .errors import ApiError, unauthorized
 from .reply import Reply, json_reply
 from .store import KeyStore
 from .tokens import Grant, TokenService
-from .validation import (check_auth_body, check_create_body, check_key_name, check_list_query, check_update_body,
-                         parse_json_object)
+from .validation import check_auth_body, check_create_body, check_key_name, check_list_query, check_update_body, parse_json_object
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,9 @@ class ManagementApi:  # pylint: disable=too-few-public-methods
         """Route a request and run its operation; errors become error replies via ApiError."""
         operation, allowed, name = self._route(request.path)
         if request.method not in allowed:
-            raise ApiError(405, "E_METHOD_NOT_ALLOWED", f"method {request.method} is not allowed here; allowed: {', '.join(allowed)}",
-                           {"Allow": ", ".join(allowed)})
+            raise ApiError(
+                405, "E_METHOD_NOT_ALLOWED", f"method {request.method} is not allowed here; allowed: {', '.join(allowed)}", {"Allow": ", ".join(allowed)}
+            )
         return operation(request, name)
 
     def _route(self, path: str) -> tuple[Callable[[Request, str], Reply], tuple[str, ...], str]:

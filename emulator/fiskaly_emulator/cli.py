@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Command line: run the emulator in the foreground until SIGINT or SIGTERM."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .emulator import (DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_READONLY_API_KEY, DEFAULT_READONLY_API_SECRET,
-                       DEFAULT_REFRESH_TOKEN_TTL, Emulator, is_loopback)
+from .emulator import (
+    DEFAULT_ACCESS_TOKEN_TTL,
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    DEFAULT_READONLY_API_KEY,
+    DEFAULT_READONLY_API_SECRET,
+    DEFAULT_REFRESH_TOKEN_TTL,
+    Emulator,
+    is_loopback,
+)
 
 
 def _decimal(text: str) -> int:
@@ -56,8 +68,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--refresh-token-ttl", type=_positive_int, default=DEFAULT_REFRESH_TOKEN_TTL, help="seconds (default: %(default)s)")
     parser.add_argument("--env-file", help="write shell export lines here once listening (removed on exit)")
     parser.add_argument("--json-file", help="write base_url, ca_path, the credentials and the pid here as JSON once listening (removed on exit)")
-    parser.add_argument("--idle-exit", type=_positive_int, metavar="SECONDS",
-                        help="stop after SECONDS without a connection (for an emulator started in the background)")
+    parser.add_argument(
+        "--idle-exit", type=_positive_int, metavar="SECONDS", help="stop after SECONDS without a connection (for an emulator started in the background)"
+    )
     parser.add_argument("--seed", help="JSON file with a list of {name, kind, status, metadata?} keys to create at start")
     parser.add_argument("--verbose", action="store_true", help="print one line per API request (method, path, status) to stderr")
     return parser
@@ -145,8 +158,7 @@ def output_file_problem(option: str, path: Path) -> str | None:
         return f"{option} {path}: the directory {path.parent} does not exist"
     if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink() and ours(path)):
         kind = "an env file" if option == "--env-file" else "a JSON file"
-        return (f"{option} {path} exists and is not {kind} that an emulator wrote: it is never replaced; "
-                "move it away or choose another path")
+        return f"{option} {path} exists and is not {kind} that an emulator wrote: it is never replaced; move it away or choose another path"
     return None
 
 
@@ -172,9 +184,18 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         if path.exists():
             path.unlink()  # an earlier emulator's: a waiting script must not pick it up
     try:
-        emulator = Emulator(args.host, args.port, args.tls_dir, args.access_token_ttl, args.refresh_token_ttl,
-                            api_key=args.api_key, api_secret=args.api_secret, readonly_api_key=args.readonly_api_key,
-                            readonly_api_secret=args.readonly_api_secret, verbose=args.verbose)
+        emulator = Emulator(
+            args.host,
+            args.port,
+            args.tls_dir,
+            args.access_token_ttl,
+            args.refresh_token_ttl,
+            api_key=args.api_key,
+            api_secret=args.api_secret,
+            readonly_api_key=args.readonly_api_key,
+            readonly_api_secret=args.readonly_api_secret,
+            verbose=args.verbose,
+        )
         seed = _load_seed(args.seed) if args.seed else None
         emulator.start()
     except (OSError, ValueError) as exc:

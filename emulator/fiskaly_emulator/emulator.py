@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The Emulator: one HTTPS server in a background thread plus the Python API that tests drive it with."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -74,10 +78,14 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         self.tokens = TokenService(*self._default_ttls, minted=self.minted)
         self.faults = FaultQueue()
         self.journal = Journal()
-        self.api = ManagementApi(self.keystore, self.tokens, (
-            Credential(api_key, api_secret, readonly=False),
-            Credential(readonly_api_key, readonly_api_secret, readonly=True),
-        ))
+        self.api = ManagementApi(
+            self.keystore,
+            self.tokens,
+            (
+                Credential(api_key, api_secret, readonly=False),
+                Credential(readonly_api_key, readonly_api_secret, readonly=True),
+            ),
+        )
         self.admin = AdminApi(self)
         self._httpd: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -102,8 +110,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         except OSError:
             self.stop()
             raise
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="fiskaly-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="fiskaly-emulator", daemon=True)
         self._thread.start()
         return self
 

@@ -1,12 +1,15 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Scripted faults for the next requests that match a method and a path."""
+
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-_KEYS = ("status", "retry_after", "retry_after_raw", "html", "body", "drop", "delay", "lose_response", "trickle", "trickle_bytes",
-         "trickle_from")
+_KEYS = ("status", "retry_after", "retry_after_raw", "html", "body", "drop", "delay", "lose_response", "trickle", "trickle_bytes", "trickle_from")
 MAX_DELAY = 600.0
 MAX_TRICKLE_PAUSE = 60.0
 MAX_TRICKLE_BYTES = 65536
@@ -49,8 +52,7 @@ def _number(value: Any, name: str, high: float | None = None) -> float:
 
 def _header_value(value: Any, name: str) -> str:
     # Sent as it is, but never a second header: no line break or other control character.
-    if not isinstance(value, str) or any(ord(character) > 255 or (ord(character) < 32 and character != "\t") or character == "\x7f"
-                                         for character in value):
+    if not isinstance(value, str) or any(ord(character) > 255 or (ord(character) < 32 and character != "\t") or character == "\x7f" for character in value):
         raise ValueError(f"fault '{name}' must be a string of Latin-1 characters without control characters")
     return value
 
@@ -96,8 +98,7 @@ def parse_fault(spec: Any) -> Fault:
         raise ValueError("fault 'body' is the body of an answer: it goes with neither html, drop nor lose_response")
     if "trickle" in spec and ("drop" in spec or "lose_response" in spec):
         raise ValueError("fault 'trickle' sends an answer slowly: it goes with neither drop nor lose_response")
-    if spec.get("drop") is False or spec.get("lose_response") is False or (
-            not kinds and not any(name in spec for name in ("delay", "body", "trickle"))):
+    if spec.get("drop") is False or spec.get("lose_response") is False or (not kinds and not any(name in spec for name in ("delay", "body", "trickle"))):
         raise ValueError("a fault needs a status, drop: true, lose_response: true, a body, a trickle or a delay")
     trickle, trickle_bytes, trickle_from = _trickle(spec)
     return Fault(

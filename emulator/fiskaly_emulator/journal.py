@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The request log (never bodies or headers) and the server's own time spent handling requests."""
+
 from __future__ import annotations
 
 import copy
@@ -46,7 +50,8 @@ class Journal:
         """Return logged requests, optionally only one method and paths under a prefix."""
         with self._lock:
             selected = [
-                entry for entry in self._entries
+                entry
+                for entry in self._entries
                 if (method is None or entry["method"] == method.upper()) and (path_prefix is None or entry["path"].startswith(path_prefix))
             ]
             return copy.deepcopy(selected)

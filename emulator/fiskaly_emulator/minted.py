@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every secret the emulator hands out: key secrets, access tokens and refresh tokens.
 
 The API shows each of them once, so the emulator remembers them for the tests alone: a test can then
@@ -5,6 +8,7 @@ scan what a run printed and what its callbacks received for every secret minted,
 it gave a module. Kept for the emulator's lifetime (a reset of the keys does not forget them), since
 an output may still show a secret minted before the reset.
 """
+
 from __future__ import annotations
 
 import threading

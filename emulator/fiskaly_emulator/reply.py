@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An HTTP answer as data, so that faults can drop it after the state changed."""
+
 from __future__ import annotations
 
 import json
@@ -36,6 +40,7 @@ def status_reply(status: int, message: str, headers: dict[str, str] | None = Non
 def html_reply(status: int) -> Reply:
     """Answer like a gateway in front of the API: an HTML page instead of JSON."""
     title = f"{status} {reason(status)}"
-    page = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
-            "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+    page = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
     return Reply(status, page.encode("ascii"), "text/html")

@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """HTTPS transport: TLS per connection, keep-alive, request bodies, faults, the request log and handler timing."""
+
 from __future__ import annotations
 
 import re
@@ -102,7 +106,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._write(self._run(lambda: self.server.emulator.admin.handle(self.command, url.path, query, body)))
             return
         inside = url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/")
-        path = url.path[len(API_PREFIX):] if inside else url.path
+        path = url.path[len(API_PREFIX) :] if inside else url.path
         fault = self.server.emulator.faults.take(self.command, path) if inside else None
         self._answer_api(Request(self.command, path, query, self.headers.get("Authorization"), body) if inside else None, path, query, fault)
 
@@ -227,4 +231,4 @@ class RequestHandler(BaseHTTPRequestHandler):
         for offset in range(start, len(answer), trickle.trickle_bytes):
             if offset > start:
                 time.sleep(trickle.trickle)
-            self.wfile.write(answer[offset:offset + trickle.trickle_bytes])  # an OSError once the client gave up ends the handler
+            self.wfile.write(answer[offset : offset + trickle.trickle_bytes])  # an OSError once the client gave up ends the handler

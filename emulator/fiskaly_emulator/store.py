@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Thread-safe state of the API keys and how often each name was created."""
+
 from __future__ import annotations
 
 import copy
@@ -102,8 +106,7 @@ class KeyStore:
         """Return one page of matching keys and the number of matches across all pages."""
         with self._lock:
             matches = [
-                key for key in self._keys.values()
-                if (not query.kinds or key.kind in query.kinds) and (not query.statuses or key.status in query.statuses)
+                key for key in self._keys.values() if (not query.kinds or key.kind in query.kinds) and (not query.statuses or key.status in query.statuses)
             ]
             if query.order_by is not None:
                 # The name breaks ties so that pages never overlap or skip.
@@ -111,7 +114,7 @@ class KeyStore:
                 matches.sort(key=lambda key: (getattr(key, order_by), key.name), reverse=query.descending)
             elif query.descending:
                 matches.reverse()
-            page = [key.as_json() for key in matches[query.offset:query.offset + query.limit]]
+            page = [key.as_json() for key in matches[query.offset : query.offset + query.limit]]
             return page, len(matches)
 
     def snapshot(self) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """TLS material: a throw-away CA (its PEM written for clients' ca_path) and a loopback server certificate."""
+
 from __future__ import annotations
 
 import os
@@ -44,8 +48,7 @@ def make_server_context(tls_dir: Path, host: str) -> tuple[ssl.SSLContext, Path]
     tls_dir.mkdir(parents=True, exist_ok=True)
     ca_path = tls_dir / "ca.pem"
     if (ca_path.exists() or ca_path.is_symlink()) and (ca_path.is_symlink() or not written_by_an_emulator(ca_path)):
-        raise ValueError(f"{ca_path} exists and is not a CA that an emulator wrote: it is never replaced; "
-                         "give --tls-dir a directory of its own")
+        raise ValueError(f"{ca_path} exists and is not a CA that an emulator wrote: it is never replaced; give --tls-dir a directory of its own")
     ca = trustme.CA(organization_name=ORGANIZATION)
     names = list(LOOPBACK_NAMES) + ([host] if host not in LOOPBACK_NAMES else [])
     cert = ca.issue_cert(*names)

@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Access tokens (HS256 JWTs signed with a per-instance key) and opaque refresh tokens."""
+
 from __future__ import annotations
 
 import base64
@@ -73,8 +77,7 @@ class TokenService:
             claims = {"sub": subject, "iat": int(now), "exp": math.ceil(expires_at), "jti": str(uuid.uuid4())}
             self._access[claims["jti"]] = Grant(subject, readonly, expires_at, claims["exp"])
             self._maybe_prune(now)
-        signing_input = _b64encode(json.dumps(_HEADER, separators=(",", ":")).encode()) + "." + _b64encode(
-            json.dumps(claims, separators=(",", ":")).encode())
+        signing_input = _b64encode(json.dumps(_HEADER, separators=(",", ":")).encode()) + "." + _b64encode(json.dumps(claims, separators=(",", ":")).encode())
         return self._minted.record("access_token", subject, signing_input + "." + self._sign(signing_input))
 
     def issue(self, subject: str, readonly: bool) -> dict[str, Any]:

@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The contract's input rules; every breach raises a 400 ApiError that never quotes input values."""
+
 from __future__ import annotations
 
 import json
@@ -118,8 +122,8 @@ def check_update_body(body: dict[str, Any]) -> str | None:
 def check_auth_body(body: dict[str, Any]) -> AuthRequest:
     """Validate a Retrieve a token body: a credential pair wins over a refresh token."""
     _reject_unknown(body, ("api_key", "api_secret", "refresh_token"))
-    for name in body:
-        if not isinstance(body[name], str):
+    for name, value in body.items():
+        if not isinstance(value, str):
             raise bad_request("E_VALIDATION", f"'{name}' must be a string")
     if "api_key" in body or "api_secret" in body:
         if "api_key" not in body or "api_secret" not in body:

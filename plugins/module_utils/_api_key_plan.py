@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Planning API keys against what exists: what each key needs (internal to this collection, not a public API).
 
 One implementation serves one key and a fleet of keys: read what exists (one GET, or a paged
@@ -77,14 +78,17 @@ class Plan:
     def predicted(self) -> dict:
         """The key as it will be once the plan is carried out."""
         if self.current is None:
-            return {"name": self.desired.name, "kind": self.desired.kind, "status": self.desired.status_to_create,
-                    "metadata": self.desired.metadata or {}}
+            return {"name": self.desired.name, "kind": self.desired.kind, "status": self.desired.status_to_create, "metadata": self.desired.metadata or {}}
         status = self.desired.state if self.desired.state != "present" else self.current.get("status")
         return {**without_secret(self.current), "status": status}
 
     def diff(self) -> dict:
-        return {"before": shown(self.current), "after": shown(self.predicted()),
-                "before_header": f"API key {self.desired.name}", "after_header": f"API key {self.desired.name}"}
+        return {
+            "before": shown(self.current),
+            "after": shown(self.predicted()),
+            "before_header": f"API key {self.desired.name}",
+            "after_header": f"API key {self.desired.name}",
+        }
 
 
 def read_current(client: FiskalyClient, names: list[str]) -> dict[str, dict]:

@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The two shapes of a fiskaly_api_key run, one key or a fleet (internal, not a public API)."""
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
     except (Exception, Interrupted) as error:  # pylint: disable=broad-exception-caught
         # Keep what was done, and above all the secrets of keys already created, whatever stopped the run.
         with finishing():
-            pending = plans[len(reconciler.done):]
+            pending = plans[len(reconciler.done) :]
             failure = as_failure(error, pending[0] if pending else None, check_mode)
             done = _fleet_result(reconciler.done, diff, reservation, pending, failure)
         kept = sum(outcome.secret is not None for outcome in reconciler.done)
@@ -95,8 +96,9 @@ def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool)
     return FiskalyError(say.interrupted_writing(error, plan.desired.name, plan.action == "create"))
 
 
-def _fleet_result(outcomes: list[Outcome], diff: bool, reservation: Reservation | None,
-                  pending: list[Plan] | None = None, failure: FiskalyError | None = None) -> dict:
+def _fleet_result(
+    outcomes: list[Outcome], diff: bool, reservation: Reservation | None, pending: list[Plan] | None = None, failure: FiskalyError | None = None
+) -> dict:
     """A result per declared key: those done, and after a failure the one that failed and those not attempted."""
     entries = [outcome.result() for outcome in outcomes]
     summary = dict.fromkeys(SUMMARY_FIELDS, 0)
@@ -116,8 +118,12 @@ def _fleet_result(outcomes: list[Outcome], diff: bool, reservation: Reservation 
         for item in entries:
             item.pop("secret", None)
         # Should no file take them, the secrets go back into the entries as a last resort.
-        _hand_over(reservation, json.dumps(secrets, indent=2, sort_keys=True) + "\n", result,
-                   {"fleet": [{**item, "secret": secrets[item["name"]]} if item["name"] in secrets else item for item in entries]})
+        _hand_over(
+            reservation,
+            json.dumps(secrets, indent=2, sort_keys=True) + "\n",
+            result,
+            {"fleet": [{**item, "secret": secrets[item["name"]]} if item["name"] in secrets else item for item in entries]},
+        )
     elif reservation is not None:
         reservation.release()
     if diff:

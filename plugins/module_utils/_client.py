@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one HTTP client of the fiskaly Management API (internal to this collection, not a public API).
 
 It owns the requests Session of a module run, authentication (key pair to token, or a given
@@ -177,8 +178,17 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
             broken = None
             try:
                 with clock.running():
-                    response = self._session.request(method, url, params=request.params, json=request.body, auth=credentials,
-                                                     timeout=self._timeout, verify=self._verify, allow_redirects=False, stream=True)
+                    response = self._session.request(
+                        method,
+                        url,
+                        params=request.params,
+                        json=request.body,
+                        auth=credentials,
+                        timeout=self._timeout,
+                        verify=self._verify,
+                        allow_redirects=False,
+                        stream=True,
+                    )
                     try:
                         content = response.content  # read within the attempt's time, as the attempt's last part
                     except (requests.exceptions.RequestException, OSError) as error:
@@ -215,8 +225,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
             where = say.proxy_named(self._proxy[1], self._proxy[0]) if self._proxy else say.SOME_PROXY
             if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)) and proxy:
                 # Never urllib3's words here: they may quote the proxy's URL, credentials and all.
-                problem = proxy_url_error(proxy) or (say.MISSING_SOCKS if isinstance(error, requests.exceptions.InvalidSchema)
-                                                     else say.PROXY_NOT_A_URL)
+                problem = proxy_url_error(proxy) or (say.MISSING_SOCKS if isinstance(error, requests.exceptions.InvalidSchema) else say.PROXY_NOT_A_URL)
                 detail = say.proxy_cannot_be_used(where, problem)
             else:
                 detail = say.proxy_did_not_reach(where, detail)

@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The connection options: their argument spec and their checks (internal to this collection, not a public API).
 
 Documented once, in the ``fiskaly.management.connection`` doc fragment, which must stay in step with
@@ -75,7 +76,7 @@ def base_url_errors(base_url: str) -> list[str]:
     if any(character.isspace() or not character.isprintable() for character in base_url):
         return [say.base_url_unprintable(shown)]
     try:
-        parts.port  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
+        _ = parts.port  # raises on a port that is no number or out of range
     except ValueError:
         return [say.base_url_bad_port(shown)]
     errors = []

@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What requests takes from the environment: certificate authorities and proxies (internal, not a public API).
 
 Read the way requests reads it, so that a message can name the variable, and shown without the user
@@ -55,8 +56,9 @@ def proxy_from_environment(url: str) -> tuple[str, str, str] | None:
     parts = urlsplit(url)
     keys = [key for key in (f"{parts.scheme}://{parts.hostname}", parts.scheme, f"all://{parts.hostname}", "all") if proxies.get(key) == proxy]
     # urllib reads NAME_proxy in any case, the lower-case name winning; the key is what precedes "_proxy".
-    names = sorted((name for name, value in os.environ.items() if keys and name.lower() == f"{keys[0]}_proxy" and value == proxy),
-                   key=lambda name: name != name.lower())
+    names = sorted(
+        (name for name, value in os.environ.items() if keys and name.lower() == f"{keys[0]}_proxy" and value == proxy), key=lambda name: name != name.lower()
+    )
     return (names[0] if names else "the system's proxy settings"), without_credentials(proxy), proxy
 
 
@@ -64,7 +66,7 @@ def proxy_url_error(proxy: str) -> str | None:
     """Why requests cannot use this proxy URL, or None."""
     try:
         parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
-        parts.port  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
+        _ = parts.port  # raises on a port that is no number or out of range
     except ValueError:
         return say.PROXY_NOT_A_URL
     if not parts.hostname:

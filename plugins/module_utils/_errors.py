@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every error of this collection, and every word a user reads when a run fails (internal, not a public API).
 
 Each error knows the one-line message a user reads and the structured ``failure`` field that a
@@ -95,8 +96,7 @@ def error_list(errors: list[str]) -> str:
     """Input errors as one message: all of a few, or the first ``LISTED_ERRORS`` and how many there are in all."""
     if len(errors) <= LISTED_ERRORS:
         return "; ".join(errors)
-    return (f"{len(errors)} errors, the first {LISTED_ERRORS} of them: " + "; ".join(errors[:LISTED_ERRORS])
-            + f"; and {len(errors) - LISTED_ERRORS} more")
+    return f"{len(errors)} errors, the first {LISTED_ERRORS} of them: " + "; ".join(errors[:LISTED_ERRORS]) + f"; and {len(errors) - LISTED_ERRORS} more"
 
 
 def excerpt(text: str) -> str:
@@ -126,8 +126,7 @@ def non_ascii_access_token() -> str:
 
 
 def missing_credentials(alternative: str = "access_token") -> str:
-    return (f"one of {alternative}, or api_key with api_secret, is required "
-            "(as options, through module_defaults, or as FISKALY_* environment variables)")
+    return f"one of {alternative}, or api_key with api_secret, is required (as options, through module_defaults, or as FISKALY_* environment variables)"
 
 
 def ca_path_no_file(ca_path: str) -> str:
@@ -147,20 +146,22 @@ def retry_deadline_out_of_range(maximum: int, value) -> str:
 
 
 def missing_ca_bundle(name: str, path: str) -> str:
-    return (f"the environment variable {name} names {path} as the file of certificate authorities to trust, but there is "
-            "no such file: requests reads it when ca_path is not set. Fix or unset it, or set ca_path")
+    return (
+        f"the environment variable {name} names {path} as the file of certificate authorities to trust, but there is "
+        "no such file: requests reads it when ca_path is not set. Fix or unset it, or set ca_path"
+    )
 
 
 def unusable_proxy(source: str, problem: str) -> str:
     # Named, never shown: a proxy URL may carry a user and a password.
-    return (f"the proxy for base_url comes from {source}, which requests cannot use: {problem}. Fix or unset it, "
-            "or exclude the API's host with NO_PROXY")
+    return f"the proxy for base_url comes from {source}, which requests cannot use: {problem}. Fix or unset it, or exclude the API's host with NO_PROXY"
 
 
 BASE_URL_INVALID = "base_url is not a valid URL"
 # Never quoted: the user information may hold a password.
-BASE_URL_USER_INFORMATION = ("base_url must not carry user information (user:password@host): the API takes api_key and api_secret, "
-                             "and a URL's credentials would be sent to it instead")
+BASE_URL_USER_INFORMATION = (
+    "base_url must not carry user information (user:password@host): the API takes api_key and api_secret, and a URL's credentials would be sent to it instead"
+)
 
 
 def base_url_unprintable(shown: str) -> str:
@@ -179,8 +180,7 @@ def base_url_query(shown: str) -> str:
     return f"base_url must have no query string or fragment, got {shown!r}: the paths of the API are added to it"
 
 
-INSECURE_WARNING = ("validate_certs is false: the API's TLS certificate is not verified, so its identity is not either. "
-                    "Use ca_path for a private CA instead.")
+INSECURE_WARNING = "validate_certs is false: the API's TLS certificate is not verified, so its identity is not either. Use ca_path for a private CA instead."
 
 
 def interrupted_before_done(error: BaseException) -> str:
@@ -239,8 +239,7 @@ def kind_cannot_change(where: str, current, wanted) -> str:
 
 
 def metadata_cannot_change(where: str, current, wanted) -> str:
-    return (f"{where} exists with metadata {current!r}, but metadata {wanted!r} is wanted: "
-            "the API cannot change the metadata of a key")
+    return f"{where} exists with metadata {current!r}, but metadata {wanted!r} is wanted: the API cannot change the metadata of a key"
 
 
 # -- the client's requests (_client) ---------------------------------------------------------
@@ -270,8 +269,7 @@ ACTION_LIST = "Listing API keys"
 
 NO_ACCESS_TOKEN = "without an access_token string in its body (POST /auth)"
 # Never shown: it is a credential, and the API's own.
-UNUSABLE_ACCESS_TOKEN = ("with an access_token that is no printable ASCII without white space: "
-                         "it cannot go in the Authorization header of the next requests")
+UNUSABLE_ACCESS_TOKEN = "with an access_token that is no printable ASCII without white space: it cannot go in the Authorization header of the next requests"
 # Never the value: it may be a token.
 BAD_REQUEST_HEADER = "a header value has a line break or another character HTTP does not allow"
 MISSING_SOCKS = "its scheme needs a library that is missing (PySocks for socks://)"
@@ -291,8 +289,10 @@ TOKEN_REJECTED = "the access_token given was rejected"
 
 
 def rejected_token(action: str, reason: str, api_message: str) -> str:
-    return (f"{action} failed: {reason}, and there is no api_key and api_secret to get a new one. "
-            f"Pass a fresh token (fiskaly.management.fiskaly_token) or the key pair. API said: HTTP 401: {api_message}")
+    return (
+        f"{action} failed: {reason}, and there is no api_key and api_secret to get a new one. "
+        f"Pass a fresh token (fiskaly.management.fiskaly_token) or the key pair. API said: HTTP 401: {api_message}"
+    )
 
 
 def proxy_cannot_be_used(where: str, problem: str) -> str:
@@ -343,8 +343,7 @@ def not_a_key_object(shape: str) -> str:
 
 
 def only_earlier_keys(at: int) -> str:
-    return (f"with a page at offset {at} that holds only keys of earlier pages: the API seems to "
-            "ignore offset, so the listing cannot be completed")
+    return f"with a page at offset {at} that holds only keys of earlier pages: the API seems to ignore offset, so the listing cannot be completed"
 
 
 def page_at(at: int) -> str:
@@ -375,8 +374,7 @@ def conflict_unreadable(name: str) -> str:
 
 
 def maybe_created(failure: FiskalyError) -> str:
-    return (f"{failure}. The key may have been created all the same, its secret lost: "
-            "a run that finds it existing will not report it as created")
+    return f"{failure}. The key may have been created all the same, its secret lost: a run that finds it existing will not report it as created"
 
 
 CONFLICT_FOUND_IT = "the repeated request found the key existing (HTTP 409)"
@@ -395,9 +393,11 @@ def request_ended_in(label: str) -> str:
 
 
 def lost_secret_message(name: str, how: str) -> str:
-    return (f"API key '{name}' was created, but its secret was not received: the answer to the create request was lost and "
-            f"{how}. The API never shows a secret again. "
-            f"Disable this key (state: disabled) and create one under a new name, or keep '{name}' and give it no client.")
+    return (
+        f"API key '{name}' was created, but its secret was not received: the answer to the create request was lost and "
+        f"{how}. The API never shows a secret again. "
+        f"Disable this key (state: disabled) and create one under a new name, or keep '{name}' and give it no client."
+    )
 
 
 def interrupted(error: BaseException) -> str:
@@ -405,8 +405,7 @@ def interrupted(error: BaseException) -> str:
 
 
 def interrupted_writing(error: BaseException, name: str, creating: bool) -> str:
-    doubt = (": the key may have been created all the same, its secret lost. Look it up before you run again, "
-             "and disable it if it exists") if creating else ""
+    doubt = (": the key may have been created all the same, its secret lost. Look it up before you run again, and disable it if it exists") if creating else ""
     return f"The module was {error} while it wrote API key '{name}'{doubt}"
 
 
@@ -416,8 +415,10 @@ def secrets_kept_in(failure: FiskalyError, kept: int, path: str) -> str:
 
 def last_resort(reason: str, field: str) -> str:
     # Where no file can take a secret, the failed result is its last copy: failures are shown at every verbosity.
-    return (f"{reason}, nor could any fallback file. As a last resort the secrets are in this task's result ({field}): "
-            "store them now, the API never shows a secret again")
+    return (
+        f"{reason}, nor could any fallback file. As a last resort the secrets are in this task's result ({field}): "
+        "store them now, the API never shows a secret again"
+    )
 
 
 def secret_in_fallback(reason: str, where: str) -> str:
@@ -428,8 +429,7 @@ def secret_in_fallback(reason: str, where: str) -> str:
 
 
 def empty_path(option: str) -> str:
-    return (f"{option} must not be empty (a variable that rendered empty, say): give a file path, or leave {option} out "
-            "to get the secret in the result")
+    return f"{option} must not be empty (a variable that rendered empty, say): give a file path, or leave {option} out to get the secret in the result"
 
 
 def unprintable_path(option: str, path: str) -> str:
@@ -441,8 +441,7 @@ def path_is_directory(option: str, path: str) -> str:
 
 
 def path_exists(option: str, path: str) -> str:
-    return (f"{option} {path} already exists, and a secret file is never overwritten: "
-            "move it away or choose another path before a key is created")
+    return f"{option} {path} already exists, and a secret file is never overwritten: move it away or choose another path before a key is created"
 
 
 def no_directory(option: str, path: str, directory: str) -> str:

@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Whether a request that got no good answer may have reached the API, and been carried out all the same
 (internal to this collection, not a public API).
 
@@ -30,7 +31,8 @@ def may_have_reached_api(*, history=(), status: int | None = None, transport_kin
     - ``status``: the status of the last answer, a server fault;
     - ``transport_kind``: how the last attempt failed without an answer, unless it cannot have been sent.
     """
-    return (any(attempt.status in MAYBE_PROCESSED_STATUSES or isinstance(attempt.error, (ReadTimeoutError, ProtocolError))
-                for attempt in history)
-            or status in MAYBE_PROCESSED_STATUSES
-            or (transport_kind is not None and transport_kind not in NEVER_SENT))
+    return (
+        any(attempt.status in MAYBE_PROCESSED_STATUSES or isinstance(attempt.error, (ReadTimeoutError, ProtocolError)) for attempt in history)
+        or status in MAYBE_PROCESSED_STATUSES
+        or (transport_kind is not None and transport_kind not in NEVER_SENT)
+    )

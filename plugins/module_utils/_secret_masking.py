@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Masking the secrets a module returns, where ansible-core can (internal to this collection, not a public API).
 
 ansible-core 2.22 added ``ansible.module_utils.secrets``: a value registered there is shown as

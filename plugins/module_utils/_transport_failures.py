@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Naming a request that got no usable HTTP answer, as requests and urllib3 report it (internal, not a public API).
 
 The kind of failure is the word a user searches for ("DNS failure", "timeout"); the detail is the
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 try:
     import requests
-    from urllib3.exceptions import InvalidHeader as AnswerHeaderError, ProtocolError, ReadTimeoutError
+    from urllib3.exceptions import InvalidHeader as AnswerHeaderError
+    from urllib3.exceptions import ProtocolError, ReadTimeoutError
 except ImportError:  # reported by the module through missing_required_lib
     pass
 

@@ -1,5 +1,6 @@
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Everything this collection knows of the API's wire format, in one table per API version
 (internal to this collection, not a public API).
 
@@ -37,8 +38,14 @@ class ManagementApiV0:
 
     # Fields of the answers.
     ACCESS_TOKEN = "access_token"
-    TOKEN_FIELDS = ("access_token", "access_token_expires_in", "access_token_expires_at",
-                    "refresh_token", "refresh_token_expires_in", "refresh_token_expires_at")
+    TOKEN_FIELDS = (
+        "access_token",
+        "access_token_expires_in",
+        "access_token_expires_at",
+        "refresh_token",
+        "refresh_token_expires_in",
+        "refresh_token_expires_at",
+    )
     SECRET_TOKEN_FIELDS = ("access_token", "refresh_token")
     KEY_NAME = "name"
     KEY_SECRET = "secret"

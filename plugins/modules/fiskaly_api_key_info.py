@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # Copyright (c) fiskaly.management contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -151,10 +152,13 @@ def read_keys(client, params: dict) -> dict:
         matches = key is not None and all(not params[field] or key.get(field) in params[field] for field in ("kind", "status"))
         return {"changed": False, "api_keys": [key] if matches else [], "count": int(matches)}
     keys, count = [], 0
-    pages = client.list_api_key_pages(kind=params["kind"], status=params["status"], order_by=params["order_by"],
-                                      order=params["order"], offset=params["offset"], limit=params["limit"])
-    for page, count in pages:
+    pages = client.list_api_key_pages(
+        kind=params["kind"], status=params["status"], order_by=params["order_by"], order=params["order"], offset=params["offset"], limit=params["limit"]
+    )
+    count = 0
+    for page, page_count in pages:
         keys += page
+        count = page_count
     return {"changed": False, "api_keys": keys, "count": count}
 
 

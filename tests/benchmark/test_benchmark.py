@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Speed benchmark of fiskaly.management against the bundled emulator; prints figures, asserts nothing about timing.
 
 A pytest test: it runs with the ansible-playbook next to the python that runs pytest (a venv with ansible-core,
@@ -14,6 +17,7 @@ It starts its own emulator in this process and runs the checkout as fiskaly.mana
 of tools/stage-collection.sh, so nothing outside a temporary directory is touched. The test fails when a playbook
 fails or a request count is wrong (a functional failure); timing targets only print PASS or MISS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.collection_path import collections_root
+
 from fiskaly_emulator import Emulator
+from harness.collection_path import collections_root
 
 TIMER_CALLBACK = '''
 from __future__ import annotations
@@ -221,8 +226,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.playbook_bin = args.ansible_playbook
         self.emulator = Emulator("127.0.0.1", 0, tls_dir=work / "tls", access_token_ttl=3600).start()
         self.rows: list[Row] = []
-        self.fleet = [{"name": f"bench-{index:05d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}}
-                      for index in range(args.keys)]
+        self.fleet = [{"name": f"bench-{index:05d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}} for index in range(args.keys)]
         self._setup_files()
 
     def close(self) -> None:
@@ -236,25 +240,30 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         (self.work / "secrets").mkdir(mode=0o700)
         for name, text in PLAYBOOKS.items():
             (self.work / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-        (self.work / "inventory.ini").write_text(
-            f"localhost ansible_connection=local ansible_python_interpreter={self.python}\n", encoding="utf-8")
-        connection = {"base_url": self.emulator.base_url, "ca_path": self.emulator.ca_path,
-                      "api_key": self.emulator.api_key, "api_secret": self.emulator.api_secret}
+        (self.work / "inventory.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={self.python}\n", encoding="utf-8")
+        connection = {
+            "base_url": self.emulator.base_url,
+            "ca_path": self.emulator.ca_path,
+            "api_key": self.emulator.api_key,
+            "api_secret": self.emulator.api_secret,
+        }
         common = {"connection": connection, "secrets_dir": str(self.work / "secrets")}
         self._write_vars("vars-empty.json", {})
         self._write_vars("vars-fleet.json", {**common, "fleet": self.fleet})
-        self._write_vars("vars-uri.json", {**common, "fleet": self.fleet[:self.args.uri_keys or self.args.keys]})
+        self._write_vars("vars-uri.json", {**common, "fleet": self.fleet[: self.args.uri_keys or self.args.keys]})
         self.env = {name: value for name, value in os.environ.items() if not name.startswith(("FISKALY_", "ANSIBLE_"))}
-        self.env.update({
-            "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
-            "ANSIBLE_CALLBACK_PLUGINS": str(self.work / "callback_plugins"),
-            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-            "ANSIBLE_LOCAL_TEMP": str(self.work / "ansible-local"),
-            "ANSIBLE_REMOTE_TEMP": str(self.work / "ansible-remote"),
-        })
+        self.env.update(
+            {
+                "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
+                "ANSIBLE_CALLBACK_PLUGINS": str(self.work / "callback_plugins"),
+                "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_RETRY_FILES_ENABLED": "0",
+                "ANSIBLE_LOCALHOST_WARNING": "0",
+                "ANSIBLE_LOCAL_TEMP": str(self.work / "ansible-local"),
+                "ANSIBLE_REMOTE_TEMP": str(self.work / "ansible-remote"),
+            }
+        )
 
     def _write_vars(self, name: str, data: dict[str, Any]) -> None:
         (self.work / name).write_text(json.dumps(data), encoding="utf-8")
@@ -270,8 +279,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             command[-1:-1] = ["-e", json.dumps(extra)]
         self.emulator.clear_requests()
         start = time.perf_counter()
-        done = subprocess.run(command, env={**self.env, "BENCH_TIMER_FILE": str(timer_file)}, cwd=self.work,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(command, env={**self.env, "BENCH_TIMER_FILE": str(timer_file)}, cwd=self.work, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise FunctionalError(f"{name} failed (rc {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
@@ -289,8 +297,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
 
     def seed_fleet(self) -> None:
         self.emulator.reset()
-        self.emulator.seed_keys([{"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]}
-                                 for key in self.fleet])
+        self.emulator.seed_keys([{"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]} for key in self.fleet])
 
     def row(self, measure: str, figure: str, target: str = "", passed: bool | None = None) -> None:
         self.rows.append(Row(measure, figure, target, "" if passed is None else ("PASS" if passed else "MISS")))
@@ -324,8 +331,9 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             noop[how] = median(runs)
             requests = max(run.count() for run in runs)
             self.row(f"2. no-op {keys} keys via {how}: HTTP requests", str(requests), "<= 12", requests <= 12)
-            self.row(f"2. no-op {keys} keys via {how}: wall vs empty playbook", f"{noop[how]:.2f} s = {noop[how] / empty:.2f}x",
-                     "<= 1.5x", noop[how] / empty <= 1.5)
+            self.row(
+                f"2. no-op {keys} keys via {how}: wall vs empty playbook", f"{noop[how]:.2f} s = {noop[how] / empty:.2f}x", "<= 1.5x", noop[how] / empty <= 1.5
+            )
             self.row(f"2. no-op {keys} keys via {how}: above the floor", f"+{noop[how] - floor:.2f} s = {noop[how] / floor:.2f}x", "(info)")
 
         loop = self.measure_baseline_loop()
@@ -356,16 +364,37 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         baseline = empty + loop
         self.row(f"3. create {keys} keys via {how}: PUT requests", str(runs[-1].count("PUT")), f"= {keys}", True)
         self.row(f"3. create {keys} keys via {how}: other requests", str(others), "<= 12", others <= 12)
-        self.row(f"3. create {keys} keys via {how}: wall vs empty + loop", f"{created:.2f} s vs {baseline:.2f} s = {created / baseline:.2f}x",
-                 "<= 2x", created / baseline <= 2)
+        self.row(
+            f"3. create {keys} keys via {how}: wall vs empty + loop",
+            f"{created:.2f} s vs {baseline:.2f} s = {created / baseline:.2f}x",
+            "<= 2x",
+            created / baseline <= 2,
+        )
         per_thousand = handler["handler_seconds"] / max(handler["requests"], 1) * 1000
-        self.row(f"6. emulator handler time ({handler['requests']} requests of a create run via {how})",
-                 f"{handler['handler_seconds']:.3f} s = {per_thousand:.3f} s per 1000", "< 1 s per 1000", per_thousand < 1)
+        self.row(
+            f"6. emulator handler time ({handler['requests']} requests of a create run via {how})",
+            f"{handler['handler_seconds']:.3f} s = {per_thousand:.3f} s per 1000",
+            "< 1 s per 1000",
+            per_thousand < 1,
+        )
 
     def baseline_loop(self) -> float:
-        done = subprocess.run([self.python, "-c", BASELINE_LOOP, self.emulator.base_url, self.emulator.ca_path, self.emulator.api_key,
-                               self.emulator.api_secret, str(self.work / "vars-fleet.json")],
-                              env=self.env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [
+                self.python,
+                "-c",
+                BASELINE_LOOP,
+                self.emulator.base_url,
+                self.emulator.ca_path,
+                self.emulator.api_key,
+                self.emulator.api_secret,
+                str(self.work / "vars-fleet.json"),
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             raise FunctionalError(f"the requests loop failed:\n{done.stderr[-2000:]}")
         return float(done.stdout.strip())
@@ -399,15 +428,24 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             if run.count() != 1:
                 raise FunctionalError(f"one read task sent {run.count()} requests")
         info_wall, uri_wall = median(info), median(uri)
-        self.row("5. one info task vs one uri task: whole playbook", f"{info_wall:.2f} s vs {uri_wall:.2f} s = {info_wall / uri_wall:.2f}x",
-                 "<= 1.2x", info_wall / uri_wall <= 1.2)
+        self.row(
+            "5. one info task vs one uri task: whole playbook",
+            f"{info_wall:.2f} s vs {uri_wall:.2f} s = {info_wall / uri_wall:.2f}x",
+            "<= 1.2x",
+            info_wall / uri_wall <= 1.2,
+        )
         info_task = statistics.median(run.task_seconds("Read one key") for run in info)
         uri_task = statistics.median(run.task_seconds("Read one key") for run in uri)
-        self.row("5. one info task vs one uri task: task only (callback)",
-                 f"{info_task * 1000:.0f} ms vs {uri_task * 1000:.0f} ms = {info_task / uri_task:.2f}x", "(info)")
-        self.row("5. ... task only, as playbook minus empty playbook",
-                 f"{(info_wall - empty) * 1000:.0f} ms vs {(uri_wall - empty) * 1000:.0f} ms = {(info_wall - empty) / max(uri_wall - empty, 1e-3):.2f}x",
-                 "(info)")
+        self.row(
+            "5. one info task vs one uri task: task only (callback)",
+            f"{info_task * 1000:.0f} ms vs {uri_task * 1000:.0f} ms = {info_task / uri_task:.2f}x",
+            "(info)",
+        )
+        self.row(
+            "5. ... task only, as playbook minus empty playbook",
+            f"{(info_wall - empty) * 1000:.0f} ms vs {(uri_wall - empty) * 1000:.0f} ms = {(info_wall - empty) / max(uri_wall - empty, 1e-3):.2f}x",
+            "(info)",
+        )
 
     def version(self) -> str:
         done = subprocess.run([self.playbook_bin, "--version"], env=self.env, capture_output=True, text=True, check=False)
@@ -436,14 +474,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keys", type=int, default=1000, help="fleet size (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement, the median counts (default: %(default)s)")
     parser.add_argument("--uri-runs", type=int, default=1, help="runs of the slow uri loop (default: %(default)s)")
-    parser.add_argument("--uri-keys", type=int, default=0,
-                        help="measure the uri loop over this many keys only and EXTRAPOLATE to --keys (default: measure all)")
+    parser.add_argument(
+        "--uri-keys", type=int, default=0, help="measure the uri loop over this many keys only and EXTRAPOLATE to --keys (default: measure all)"
+    )
     parser.add_argument("--skip-uri", action="store_true", help="skip the uri loop (minutes at 1000 keys)")
     parser.add_argument("--quick", action="store_true", help="CI smoke: one run each, no uri loop")
-    parser.add_argument("--python", default=os.environ.get("FISKALY_TEST_PYTHON", sys.executable),
-                        help="interpreter for the modules (default: FISKALY_TEST_PYTHON, else the one running pytest)")
-    parser.add_argument("--ansible-playbook", default=str(Path(sys.executable).parent / "ansible-playbook"),
-                        help="ansible-playbook to run (default: the one next to this python)")
+    parser.add_argument(
+        "--python",
+        default=os.environ.get("FISKALY_TEST_PYTHON", sys.executable),
+        help="interpreter for the modules (default: FISKALY_TEST_PYTHON, else the one running pytest)",
+    )
+    parser.add_argument(
+        "--ansible-playbook",
+        default=str(Path(sys.executable).parent / "ansible-playbook"),
+        help="ansible-playbook to run (default: the one next to this python)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.skip_uri = 1, True

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Property: whatever the sequence of desired states, kinds, out-of-band changes and retryable faults, each run of
 fiskaly_api_key leaves the key as asked and reports ``changed`` exactly when the emulator's state changed.
 
@@ -65,8 +68,15 @@ class Convergence(RuleBasedStateMachine):
         super().__init__()
         self.emulator = emulator
         emulator.reset()
-        self.connection = {"base_url": emulator.base_url, "ca_path": emulator.ca_path, "api_key": emulator.api_key,
-                           "api_secret": emulator.api_secret, "retries": 3, "retry_deadline": 20, "timeout": 0.4}
+        self.connection = {
+            "base_url": emulator.base_url,
+            "ca_path": emulator.ca_path,
+            "api_key": emulator.api_key,
+            "api_secret": emulator.api_secret,
+            "retries": 3,
+            "retry_deadline": 20,
+            "timeout": 0.4,
+        }
 
     def current(self) -> dict | None:
         return shown(self.emulator.keys().get(NAME))
@@ -81,9 +91,12 @@ class Convergence(RuleBasedStateMachine):
         self.emulator.clear_requests()
         return consumed
 
-    @rule(state=st.sampled_from(["present", "enabled", "disabled"]), kind=st.sampled_from([None, "test", "live"]),
-          fault=st.one_of(st.none(), st.tuples(st.sampled_from(sorted(FAULTS)), st.sampled_from(sorted(TARGETS)))),
-          check=st.booleans())
+    @rule(
+        state=st.sampled_from(["present", "enabled", "disabled"]),
+        kind=st.sampled_from([None, "test", "live"]),
+        fault=st.one_of(st.none(), st.tuples(st.sampled_from(sorted(FAULTS)), st.sampled_from(sorted(TARGETS)))),
+        check=st.booleans(),
+    )
     def run(self, state, kind, fault, check):
         before = self.current()
         if fault is not None:
@@ -128,11 +141,17 @@ class Convergence(RuleBasedStateMachine):
 
 def test_any_sequence_of_desired_states_and_faults_converges_and_reports_changed_truthfully(emulator):
     SEEN.clear()
-    run_state_machine_as_test(lambda: Convergence(emulator), settings=settings(
-        max_examples=25, stateful_step_count=10, deadline=None, derandomize=False,
-        suppress_health_check=[HealthCheck.too_slow], print_blob=True))
+    run_state_machine_as_test(
+        lambda: Convergence(emulator),
+        settings=settings(
+            max_examples=25, stateful_step_count=10, deadline=None, derandomize=False, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+        ),
+    )
     # The faults were really met on the way to convergence, not only drawn.
     survived = sorted({key.split(" met")[0] for key in SEEN if key.endswith(" met: converged") and not key.startswith("no fault")})
     assert len(survived) >= 4, SEEN
-    report("property: convergence under faults (hypothesis, in-process main())", "steps run",
-           f"{sum(SEEN.values())} steps; faults met and survived: {', '.join(survived)}")
+    report(
+        "property: convergence under faults (hypothesis, in-process main())",
+        "steps run",
+        f"{sum(SEEN.values())} steps; faults met and survived: {', '.join(survived)}",
+    )

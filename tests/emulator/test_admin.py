@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator: the /_emulator/ admin API and the Python API around it."""
+
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
@@ -31,8 +35,9 @@ def test_python_api_basics(emulator: Emulator) -> None:
 
 
 def test_seed_keys(emulator: Emulator) -> None:
-    created = emulator.seed_keys([{"name": "abc", "kind": "test", "status": "enabled"},
-                                  {"name": "abd", "kind": "live", "status": "disabled", "metadata": {"a": "b"}}])
+    created = emulator.seed_keys(
+        [{"name": "abc", "kind": "test", "status": "enabled"}, {"name": "abd", "kind": "live", "status": "disabled", "metadata": {"a": "b"}}]
+    )
     assert [key["name"] for key in created] == ["abc", "abd"]
     assert emulator.keys()["abd"]["metadata"] == {"a": "b"} and emulator.keys()["abc"]["metadata"] == {}
     assert emulator.requests() == [] and emulator.create_count("abc") == 0
@@ -44,13 +49,20 @@ def test_seed_keys(emulator: Emulator) -> None:
     assert without_ids == [{k: v for k, v in key.items() if k != "_id"} for key in dump]
 
 
-@pytest.mark.parametrize("records", [
-    "abc", [{"name": "ab", "kind": "test", "status": "enabled"}], [{"name": "abc", "kind": "prod", "status": "enabled"}],
-    [{"name": "abc", "kind": "test"}], [{"kind": "test", "status": "enabled"}], ["abc"],
-    [{"name": "abc", "kind": "test", "status": "enabled", "metadata": {"k": 1}}],
-    [{"name": "abc", "kind": "test", "status": "enabled"}, {"name": "abc", "kind": "test", "status": "enabled"}],
-    [{"name": "abc", "kind": "test", "status": "enabled"}, {"name": "existing", "kind": "test", "status": "enabled"}],
-])
+@pytest.mark.parametrize(
+    "records",
+    [
+        "abc",
+        [{"name": "ab", "kind": "test", "status": "enabled"}],
+        [{"name": "abc", "kind": "prod", "status": "enabled"}],
+        [{"name": "abc", "kind": "test"}],
+        [{"kind": "test", "status": "enabled"}],
+        ["abc"],
+        [{"name": "abc", "kind": "test", "status": "enabled", "metadata": {"k": 1}}],
+        [{"name": "abc", "kind": "test", "status": "enabled"}, {"name": "abc", "kind": "test", "status": "enabled"}],
+        [{"name": "abc", "kind": "test", "status": "enabled"}, {"name": "existing", "kind": "test", "status": "enabled"}],
+    ],
+)
 def test_seed_is_validated_and_all_or_nothing(emulator: Emulator, records: Any) -> None:
     emulator.seed_keys([{"name": "existing", "kind": "test", "status": "enabled"}])
     with pytest.raises(ValueError):
@@ -107,8 +119,9 @@ def test_admin_reset_with_ttls(emulator: Emulator) -> None:
     api(emulator, "PUT", "/api_keys/abc", json={"kind": "test", "status": "enabled"})
     response = admin(emulator, "POST", "reset", json={"access_token_ttl": 2, "refresh_token_ttl": 3})
     assert response.json() == {"access_token_ttl": 2, "refresh_token_ttl": 3} and emulator.keys() == {}
-    token = requests.post(emulator.base_url + "/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret},
-                          verify=emulator.ca_path, timeout=10).json()
+    token = requests.post(
+        emulator.base_url + "/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}, verify=emulator.ca_path, timeout=10
+    ).json()
     assert (token["access_token_expires_in"], token["refresh_token_expires_in"]) == (2, 3)
     assert admin(emulator, "POST", "reset").json() == {"access_token_ttl": 300, "refresh_token_ttl": 86400}
     for body in ({"access_token_ttl": 0}, {"access_token_ttl": "5"}, {"other": 1}, [1]):
@@ -125,9 +138,17 @@ def test_admin_expire_tokens(emulator: Emulator) -> None:
     assert admin(emulator, "POST", "expire-tokens", json={"access": False, "refresh": True}).json() == {"expired": {"access": 0, "refresh": 1}}
 
 
-@pytest.mark.parametrize(("method", "name", "status"), [
-    ("GET", "nope", 404), ("GET", "", 404), ("GET", "reset", 405), ("PUT", "keys", 405), ("POST", "stats", 405), ("GET", "expire-tokens", 405),
-])
+@pytest.mark.parametrize(
+    ("method", "name", "status"),
+    [
+        ("GET", "nope", 404),
+        ("GET", "", 404),
+        ("GET", "reset", 405),
+        ("PUT", "keys", 405),
+        ("POST", "stats", 405),
+        ("GET", "expire-tokens", 405),
+    ],
+)
 def test_admin_routing_errors(emulator: Emulator, method: str, name: str, status: int) -> None:
     response = admin(emulator, method, name)
     assert response.status_code == status and set(response.json()) == {"status_code", "error", "code", "message"}
@@ -192,8 +213,12 @@ def test_every_minted_secret_is_remembered_and_served_by_the_admin_api(emulator:
     start = admin(emulator, "GET", "minted").json()["count"]
     wire = {"verify": emulator.ca_path, "timeout": 10}
     token = requests.post(f"{emulator.base_url}/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}, **wire).json()
-    created = requests.put(f"{emulator.base_url}/api_keys/minted-key", json={"kind": "test", "status": "enabled"},
-                           headers={"Authorization": f"Bearer {token['access_token']}"}, **wire).json()
+    created = requests.put(
+        f"{emulator.base_url}/api_keys/minted-key",
+        json={"kind": "test", "status": "enabled"},
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        **wire,
+    ).json()
     refreshed = requests.post(f"{emulator.base_url}/auth", json={"refresh_token": token["refresh_token"]}, **wire).json()
     emulator.reset()  # forgets keys and tokens, never what it handed out: an output may still show them
 
@@ -201,9 +226,11 @@ def test_every_minted_secret_is_remembered_and_served_by_the_admin_api(emulator:
 
     assert answer["count"] == start + 5
     assert [(item["kind"], item["owner"], item["value"]) for item in answer["minted"]] == [
-        ("access_token", emulator.api_key, token["access_token"]), ("refresh_token", emulator.api_key, token["refresh_token"]),
+        ("access_token", emulator.api_key, token["access_token"]),
+        ("refresh_token", emulator.api_key, token["refresh_token"]),
         ("key_secret", "minted-key", created["secret"]),
-        ("access_token", emulator.api_key, refreshed["access_token"]), ("refresh_token", emulator.api_key, refreshed["refresh_token"]),
+        ("access_token", emulator.api_key, refreshed["access_token"]),
+        ("refresh_token", emulator.api_key, refreshed["refresh_token"]),
     ]
     assert [secret.value for secret in emulator.minted_secrets(start)] == [item["value"] for item in answer["minted"]]
 

@@ -1,18 +1,21 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator: create, update and retrieve API keys, validation rules, routing and error bodies."""
+
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
 import socket
 import ssl
-
 import uuid
 from typing import Any
 
 import pytest
 import requests
+from wire import SECRET_LIKE, assert_error, call
 
 from fiskaly_emulator import Emulator
-from wire import SECRET_LIKE, assert_error, call
 
 
 @pytest.fixture
@@ -43,8 +46,11 @@ def test_create_without_metadata_gives_empty_object(emulator: Emulator, token: s
 
 def test_secret_is_never_shown_again(emulator: Emulator, token: str) -> None:
     created = call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled"}).json()
-    for response in (call(emulator, "GET", "/api_keys/abc", token), call(emulator, "PATCH", "/api_keys/abc", token, json={"status": "disabled"}),
-                     call(emulator, "GET", "/api_keys", token)):
+    for response in (
+        call(emulator, "GET", "/api_keys/abc", token),
+        call(emulator, "PATCH", "/api_keys/abc", token, json={"status": "disabled"}),
+        call(emulator, "GET", "/api_keys", token),
+    ):
         assert created["secret"] not in response.text and "secret" not in response.text
     assert "secret" not in emulator.keys()["abc"]
 
@@ -95,26 +101,29 @@ def test_good_key_names(emulator: Emulator, token: str, name: str) -> None:
     assert call(emulator, "PUT", f"/api_keys/{name}", token, json={"kind": "test", "status": "enabled"}).status_code == 200
 
 
-@pytest.mark.parametrize("body", [
-    {"status": "enabled"},
-    {"kind": "test"},
-    {"kind": "TEST", "status": "enabled"},
-    {"kind": "test", "status": "on"},
-    {"kind": None, "status": "enabled"},
-    {"kind": ["test"], "status": "enabled"},
-    {"kind": "test", "status": "enabled", "name": "abc"},
-    {"kind": "test", "status": "enabled", "secret": SECRET_LIKE},
-    {"kind": "test", "status": "enabled", "metadata": None},
-    {"kind": "test", "status": "enabled", "metadata": ["a"]},
-    {"kind": "test", "status": "enabled", "metadata": "a=b"},
-    {"kind": "test", "status": "enabled", "metadata": {f"k{i}": "v" for i in range(21)}},
-    {"kind": "test", "status": "enabled", "metadata": {"k" * 41: "v"}},
-    {"kind": "test", "status": "enabled", "metadata": {"k": "v" * 501}},
-    {"kind": "test", "status": "enabled", "metadata": {"k": 1}},
-    {"kind": "test", "status": "enabled", "metadata": {"k": None}},
-    {"kind": "test", "status": "enabled", "metadata": {"k": {"nested": "v"}}},
-    {"kind": "test", "status": "enabled", "metadata": {"k": True}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "enabled"},
+        {"kind": "test"},
+        {"kind": "TEST", "status": "enabled"},
+        {"kind": "test", "status": "on"},
+        {"kind": None, "status": "enabled"},
+        {"kind": ["test"], "status": "enabled"},
+        {"kind": "test", "status": "enabled", "name": "abc"},
+        {"kind": "test", "status": "enabled", "secret": SECRET_LIKE},
+        {"kind": "test", "status": "enabled", "metadata": None},
+        {"kind": "test", "status": "enabled", "metadata": ["a"]},
+        {"kind": "test", "status": "enabled", "metadata": "a=b"},
+        {"kind": "test", "status": "enabled", "metadata": {f"k{i}": "v" for i in range(21)}},
+        {"kind": "test", "status": "enabled", "metadata": {"k" * 41: "v"}},
+        {"kind": "test", "status": "enabled", "metadata": {"k": "v" * 501}},
+        {"kind": "test", "status": "enabled", "metadata": {"k": 1}},
+        {"kind": "test", "status": "enabled", "metadata": {"k": None}},
+        {"kind": "test", "status": "enabled", "metadata": {"k": {"nested": "v"}}},
+        {"kind": "test", "status": "enabled", "metadata": {"k": True}},
+    ],
+)
 def test_create_validation(emulator: Emulator, token: str, body: dict[str, Any]) -> None:
     response = call(emulator, "PUT", "/api_keys/abc", token, json=body)
     assert_error(response, 400, "E_VALIDATION")
@@ -157,8 +166,9 @@ def test_patch_validation(emulator: Emulator, token: str, body: dict[str, Any]) 
 @pytest.mark.parametrize("payload", [b"", b"nope", b"[1]", b"null", b'"x"', b"\xff", b'{"kind": "test",'])
 def test_non_json_bodies(emulator: Emulator, token: str, method: str, payload: bytes) -> None:
     emulator.seed_keys([{"name": "abd", "kind": "test", "status": "enabled"}])
-    response = call(emulator, method, "/api_keys/abc" if method == "PUT" else "/api_keys/abd", token, data=payload,
-                    headers={"Content-Type": "application/json"})
+    response = call(
+        emulator, method, "/api_keys/abc" if method == "PUT" else "/api_keys/abd", token, data=payload, headers={"Content-Type": "application/json"}
+    )
     assert_error(response, 400, "E_INVALID_JSON")
 
 
@@ -185,15 +195,18 @@ def test_path_outside_api(emulator: Emulator, path: str) -> None:
     assert emulator.requests()[-1]["path"] == path
 
 
-@pytest.mark.parametrize(("method", "path", "allowed"), [
-    ("GET", "/auth", "POST"),
-    ("DELETE", "/auth", "POST"),
-    ("POST", "/api_keys", "GET"),
-    ("PUT", "/api_keys", "GET"),
-    ("DELETE", "/api_keys/abc", "GET, PUT, PATCH"),
-    ("POST", "/api_keys/abc", "GET, PUT, PATCH"),
-    ("OPTIONS", "/api_keys/abc", "GET, PUT, PATCH"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/auth", "POST"),
+        ("DELETE", "/auth", "POST"),
+        ("POST", "/api_keys", "GET"),
+        ("PUT", "/api_keys", "GET"),
+        ("DELETE", "/api_keys/abc", "GET, PUT, PATCH"),
+        ("POST", "/api_keys/abc", "GET, PUT, PATCH"),
+        ("OPTIONS", "/api_keys/abc", "GET, PUT, PATCH"),
+    ],
+)
 def test_wrong_method(emulator: Emulator, token: str, method: str, path: str, allowed: str) -> None:
     response = call(emulator, method, path, token)
     assert_error(response, 405, "E_METHOD_NOT_ALLOWED")
@@ -222,7 +235,12 @@ def test_full_workflow_is_logged_without_bodies(emulator: Emulator) -> None:
     call(emulator, "GET", "/api_keys?limit=5&kind=test&kind=live", access)
     log = emulator.requests()
     assert [(entry["method"], entry["path"], entry["status"]) for entry in log] == [
-        ("POST", "/auth", 200), ("PUT", "/api_keys/abc", 200), ("PATCH", "/api_keys/abc", 200), ("GET", "/api_keys/abc", 200), ("GET", "/api_keys", 200)]
+        ("POST", "/auth", 200),
+        ("PUT", "/api_keys/abc", 200),
+        ("PATCH", "/api_keys/abc", 200),
+        ("GET", "/api_keys/abc", 200),
+        ("GET", "/api_keys", 200),
+    ]
     assert log[-1]["query"] == {"limit": ["5"], "kind": ["test", "live"]}
     assert all(set(entry) == {"method", "path", "query", "status", "fault"} for entry in log)
     text = repr(log)
@@ -237,8 +255,13 @@ def test_full_workflow_is_logged_without_bodies(emulator: Emulator) -> None:
 def raw_request(emu: Emulator, token: str, extra_headers: bytes, body: bytes) -> bytes:
     """A PUT written by hand, for framing that requests would never send; returns the status line."""
     context = ssl.create_default_context(cafile=emu.ca_path)
-    head = (f"PUT /api/v0/api_keys/abc HTTP/1.1\r\nHost: {emu.host}\r\nAuthorization: Bearer {token}\r\n"
-            "Content-Type: application/json\r\nConnection: close\r\n").encode() + extra_headers + b"\r\n"
+    head = (
+        (
+            f"PUT /api/v0/api_keys/abc HTTP/1.1\r\nHost: {emu.host}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        ).encode()
+        + extra_headers
+        + b"\r\n"
+    )
     with socket.create_connection((emu.host, emu.port), timeout=10) as sock, context.wrap_socket(sock, server_hostname=emu.host) as tls:
         tls.sendall(head + body)
         answer = b""

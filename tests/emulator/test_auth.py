@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator: POST /auth, bearer tokens, expiry, refresh and the read-only credential."""
+
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ import time
 from typing import Any
 
 import pytest
+from wire import SECRET_LIKE, assert_error, call
 
 from fiskaly_emulator import Emulator
-from wire import SECRET_LIKE, assert_error, call
 
 
 def login(emu: Emulator, readonly: bool = False) -> dict[str, Any]:
@@ -28,8 +32,14 @@ def claims(token: str) -> dict[str, Any]:
 def test_token_object_matches_contract(emulator: Emulator) -> None:
     before = int(time.time())
     token = login(emulator)
-    assert set(token) == {"access_token", "access_token_expires_in", "access_token_expires_at",
-                          "refresh_token", "refresh_token_expires_in", "refresh_token_expires_at"}
+    assert set(token) == {
+        "access_token",
+        "access_token_expires_in",
+        "access_token_expires_at",
+        "refresh_token",
+        "refresh_token_expires_in",
+        "refresh_token_expires_at",
+    }
     assert token["access_token_expires_in"] == 300 and token["refresh_token_expires_in"] == 86400
     assert before + 299 <= token["access_token_expires_at"] <= int(time.time()) + 300
     assert before + 86399 <= token["refresh_token_expires_at"] <= int(time.time()) + 86400
@@ -46,21 +56,35 @@ def test_tokens_are_unique(emulator: Emulator) -> None:
     assert first["access_token"] != second["access_token"] and first["refresh_token"] != second["refresh_token"]
 
 
-@pytest.mark.parametrize("body", [
-    {"api_key": "emulator-api-key", "api_secret": SECRET_LIKE},
-    {"api_key": "nobody", "api_secret": "emulator-api-secret"},
-    {"api_key": "", "api_secret": ""},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"api_key": "emulator-api-key", "api_secret": SECRET_LIKE},
+        {"api_key": "nobody", "api_secret": "emulator-api-secret"},
+        {"api_key": "", "api_secret": ""},
+    ],
+)
 def test_wrong_credentials(emulator: Emulator, body: dict[str, str]) -> None:
     response = call(emulator, "POST", "/auth", json=body)
     error = assert_error(response, 401, "E_INVALID_CREDENTIALS")
     assert SECRET_LIKE not in response.text and "emulator-api-secret" not in error["message"]
 
 
-@pytest.mark.parametrize("payload", [
-    b"not json", b"[]", b'"text"', b"{}", b'{"api_key": "emulator-api-key"}', b'{"api_secret": "x"}',
-    b'{"api_key": 1, "api_secret": "x"}', b'{"refresh_token": null}', b'{"api_key": "a", "api_secret": "b", "extra": 1}', b"\xff\xfe",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b"[]",
+        b'"text"',
+        b"{}",
+        b'{"api_key": "emulator-api-key"}',
+        b'{"api_secret": "x"}',
+        b'{"api_key": 1, "api_secret": "x"}',
+        b'{"refresh_token": null}',
+        b'{"api_key": "a", "api_secret": "b", "extra": 1}',
+        b"\xff\xfe",
+    ],
+)
 def test_bad_auth_body(emulator: Emulator, payload: bytes) -> None:
     response = call(emulator, "POST", "/auth", data=payload, headers={"Content-Type": "application/json"})
     assert response.status_code == 400

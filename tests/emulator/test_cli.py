@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator: its command line (python -m fiskaly_emulator) in a separate process."""
+
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
@@ -54,7 +58,8 @@ def launch() -> Iterator[list[subprocess.Popen[str]]]:
 def start(launch: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
     # Not a with-block: the launch fixture reaps the process even when the test fails.
     process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, "-m", "fiskaly_emulator", *args], cwd=EMULATOR_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "fiskaly_emulator", *args], cwd=EMULATOR_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     launch.append(process)
     return process
 
@@ -64,20 +69,36 @@ def test_cli_start_serve_and_stop(tmp_path: Path, launch: list[subprocess.Popen[
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps([{"name": "seeded-1", "kind": "live", "status": "enabled"}]), encoding="utf-8")
     env_file = tmp_path / "emulator.env"
-    env_file.write_text(f"{ENV_FILE_MARKER}\nexport FISKALY_API_KEY={STALE}\nexport FISKALY_BASE_URL=https://127.0.0.1:1/api/v0\n",
-                        encoding="utf-8")
-    process = start(launch, "--port", "0", "--tls-dir", str(tmp_path / "tls"), "--env-file", str(env_file), "--seed", str(seed),
-                    "--api-key", "cli-key", "--api-secret", "cli-secret", "--access-token-ttl", "60")
+    env_file.write_text(f"{ENV_FILE_MARKER}\nexport FISKALY_API_KEY={STALE}\nexport FISKALY_BASE_URL=https://127.0.0.1:1/api/v0\n", encoding="utf-8")
+    process = start(
+        launch,
+        "--port",
+        "0",
+        "--tls-dir",
+        str(tmp_path / "tls"),
+        "--env-file",
+        str(env_file),
+        "--seed",
+        str(seed),
+        "--api-key",
+        "cli-key",
+        "--api-secret",
+        "cli-secret",
+        "--access-token-ttl",
+        "60",
+    )
     env = read_env_file(env_file, process)
     assert set(env) == {"FISKALY_BASE_URL", "FISKALY_CA_PATH", "FISKALY_API_KEY", "FISKALY_API_SECRET"}
     assert env["FISKALY_API_KEY"] == "cli-key" and env["FISKALY_API_SECRET"] == "cli-secret"
     assert env["FISKALY_CA_PATH"] == str(tmp_path / "tls" / "ca.pem") and env["FISKALY_BASE_URL"].startswith("https://127.0.0.1:")
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
-    token = requests.post(env["FISKALY_BASE_URL"] + "/auth", json={"api_key": "cli-key", "api_secret": "cli-secret"},
-                          verify=env["FISKALY_CA_PATH"], timeout=10).json()
+    token = requests.post(
+        env["FISKALY_BASE_URL"] + "/auth", json={"api_key": "cli-key", "api_secret": "cli-secret"}, verify=env["FISKALY_CA_PATH"], timeout=10
+    ).json()
     assert token["access_token_expires_in"] == 60
-    listed = requests.get(env["FISKALY_BASE_URL"] + "/api_keys", headers={"Authorization": f"Bearer {token['access_token']}"},
-                          verify=env["FISKALY_CA_PATH"], timeout=10).json()
+    listed = requests.get(
+        env["FISKALY_BASE_URL"] + "/api_keys", headers={"Authorization": f"Bearer {token['access_token']}"}, verify=env["FISKALY_CA_PATH"], timeout=10
+    ).json()
     assert [key["name"] for key in listed["data"]] == ["seeded-1"]
     stats = requests.get(env["FISKALY_BASE_URL"].replace("/api/v0", "/_emulator/stats"), verify=env["FISKALY_CA_PATH"], timeout=10).json()
     assert stats["requests"] == 2
@@ -109,9 +130,20 @@ def test_cli_refuses_non_loopback(launch: list[subprocess.Popen[str]], host: str
     assert process.returncode == 2 and "non-loopback" in stderr
 
 
-@pytest.mark.parametrize("args", [["--port", "70000"], ["--access-token-ttl", "0"], ["--refresh-token-ttl", "x"], ["--bogus"],
-                                  # whole-string rules: int() alone would take each of these
-                                  ["--port", "8443\n"], ["--port", "+8443"], ["--access-token-ttl", "3_00"], ["--access-token-ttl", " 300"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "70000"],
+        ["--access-token-ttl", "0"],
+        ["--refresh-token-ttl", "x"],
+        ["--bogus"],
+        # whole-string rules: int() alone would take each of these
+        ["--port", "8443\n"],
+        ["--port", "+8443"],
+        ["--access-token-ttl", "3_00"],
+        ["--access-token-ttl", " 300"],
+    ],
+)
 def test_cli_bad_arguments(launch: list[subprocess.Popen[str]], args: list[str]) -> None:
     process = start(launch, *args)
     process.communicate(timeout=20)
@@ -127,7 +159,7 @@ def test_cli_bad_seed(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> No
 
 
 def test_cli_port_in_use(launch: list[subprocess.Popen[str]], emulator_server: object) -> None:
-    port = str(getattr(emulator_server, "port"))
+    port = str(emulator_server.port)
     process = start(launch, "--port", port)
     stderr = process.communicate(timeout=20)[1]
     assert process.returncode == 1 and "error:" in stderr
@@ -151,14 +183,14 @@ def read_json_file(path: Path, process: subprocess.Popen[str], timeout: float = 
 
 def test_cli_json_file_says_how_to_reach_it_and_goes_away_on_exit(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
     json_file = tmp_path / "emulator.json"
-    process = start(launch, "--port", "0", "--tls-dir", str(tmp_path / "tls"), "--json-file", str(json_file),
-                    "--api-key", "cli-key", "--api-secret", "cli-secret")
+    process = start(
+        launch, "--port", "0", "--tls-dir", str(tmp_path / "tls"), "--json-file", str(json_file), "--api-key", "cli-key", "--api-secret", "cli-secret"
+    )
     details = read_json_file(json_file, process)
     assert json_file.stat().st_mode & 0o777 == 0o600  # it holds the api_secret
     assert details["api_key"] == "cli-key" and details["api_secret"] == "cli-secret" and details["pid"] == process.pid
     assert details["ca_path"] == str(tmp_path / "tls" / "ca.pem")
-    answer = requests.post(f"{details['base_url']}/auth", json={"api_key": "cli-key", "api_secret": "cli-secret"},
-                           verify=str(details["ca_path"]), timeout=10)
+    answer = requests.post(f"{details['base_url']}/auth", json={"api_key": "cli-key", "api_secret": "cli-secret"}, verify=str(details["ca_path"]), timeout=10)
     assert answer.status_code == 200
     admin = requests.get(f"{details['admin_url']}/requests", verify=str(details["ca_path"]), timeout=10)
     assert admin.status_code == 200
@@ -190,9 +222,16 @@ def test_cli_idle_exit_stops_after_that_long_without_a_connection(tmp_path: Path
     assert time.monotonic() - started >= 5
 
 
-@pytest.mark.parametrize("content", ["API_TOKEN=project-secret\n", "", "export FISKALY_API_KEY=prod-key\nexport FISKALY_API_SECRET=prod\n",
-                                     f"{ENV_FILE_MARKER}\nexport FISKALY_API_KEY=x\nrm -rf /\n"],
-                         ids=["a project's .env", "empty", "hand-written FISKALY_* exports", "marker, exports and more"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "API_TOKEN=project-secret\n",
+        "",
+        "export FISKALY_API_KEY=prod-key\nexport FISKALY_API_SECRET=prod\n",
+        f"{ENV_FILE_MARKER}\nexport FISKALY_API_KEY=x\nrm -rf /\n",
+    ],
+    ids=["a project's .env", "empty", "hand-written FISKALY_* exports", "marker, exports and more"],
+)
 def test_cli_never_replaces_a_file_it_did_not_write(tmp_path: Path, launch: list[subprocess.Popen[str]], content: str) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(content, encoding="utf-8")

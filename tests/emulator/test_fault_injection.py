@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator: fault injection (status, HTML, drop, delay, lost response, raw Retry-After, given body, trickle) and its request log entries."""
+
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ from typing import Any
 
 import pytest
 import requests
+import wire
 
 from fiskaly_emulator import Emulator
-import wire
 
 CREATE = {"kind": "test", "status": "enabled"}
 
@@ -136,17 +140,48 @@ def test_fault_precedes_authentication(emulator: Emulator) -> None:
     assert response.status_code == 503
 
 
-@pytest.mark.parametrize("faults", [
-    [], [{}], [{"status": 200}], [{"status": 600}], [{"status": "503"}], [{"status": True}], [{"status": 503, "bogus": 1}],
-    [{"drop": False}], [{"drop": True, "status": 503}], [{"lose_response": True, "drop": True}], [{"retry_after": 1}], [{"html": True}],
-    [{"status": 503, "retry_after": -1}], [{"delay": -1}], [{"delay": "1"}], [{"delay": 601}], [{"status": 503, "html": "yes"}], ["503"],
-    [{"retry_after_raw": "soon"}], [{"status": 429, "retry_after_raw": 5}], [{"status": 429, "retry_after_raw": "1\r\nX-Injected: 1"}],
-    [{"status": 429, "retry_after_raw": "\u20ac"}], [{"status": 429, "retry_after": 1, "retry_after_raw": "1"}],
-    [{"status": 502, "html": True, "body": {}}], [{"drop": True, "body": {}}], [{"lose_response": True, "body": {}}],
-    [{"trickle": 0}], [{"trickle": -1}], [{"trickle": 61}], [{"trickle": "1"}], [{"trickle": 0.1, "trickle_bytes": 0}],
-    [{"trickle": 0.1, "trickle_bytes": True}], [{"trickle": 0.1, "trickle_from": "tail"}], [{"trickle_bytes": 2}],
-    [{"status": 503, "trickle_from": "body"}], [{"trickle": 0.1, "drop": True}], [{"trickle": 0.1, "lose_response": True}],
-])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        [],
+        [{}],
+        [{"status": 200}],
+        [{"status": 600}],
+        [{"status": "503"}],
+        [{"status": True}],
+        [{"status": 503, "bogus": 1}],
+        [{"drop": False}],
+        [{"drop": True, "status": 503}],
+        [{"lose_response": True, "drop": True}],
+        [{"retry_after": 1}],
+        [{"html": True}],
+        [{"status": 503, "retry_after": -1}],
+        [{"delay": -1}],
+        [{"delay": "1"}],
+        [{"delay": 601}],
+        [{"status": 503, "html": "yes"}],
+        ["503"],
+        [{"retry_after_raw": "soon"}],
+        [{"status": 429, "retry_after_raw": 5}],
+        [{"status": 429, "retry_after_raw": "1\r\nX-Injected: 1"}],
+        [{"status": 429, "retry_after_raw": "\u20ac"}],
+        [{"status": 429, "retry_after": 1, "retry_after_raw": "1"}],
+        [{"status": 502, "html": True, "body": {}}],
+        [{"drop": True, "body": {}}],
+        [{"lose_response": True, "body": {}}],
+        [{"trickle": 0}],
+        [{"trickle": -1}],
+        [{"trickle": 61}],
+        [{"trickle": "1"}],
+        [{"trickle": 0.1, "trickle_bytes": 0}],
+        [{"trickle": 0.1, "trickle_bytes": True}],
+        [{"trickle": 0.1, "trickle_from": "tail"}],
+        [{"trickle_bytes": 2}],
+        [{"status": 503, "trickle_from": "body"}],
+        [{"trickle": 0.1, "drop": True}],
+        [{"trickle": 0.1, "lose_response": True}],
+    ],
+)
 def test_invalid_faults(emulator: Emulator, faults: list[Any]) -> None:
     with pytest.raises(ValueError):
         emulator.inject("GET", "/api_keys", faults)
@@ -237,8 +272,7 @@ def test_trickle_outlasts_a_per_read_timeout(emulator: Emulator) -> None:
 def test_trickle_of_a_status_fault_and_a_client_that_goes_away(emulator: Emulator) -> None:
     emulator.inject("GET", "/api_keys", [{"status": 503, "trickle": 0.2}])
     context = ssl.create_default_context(cafile=emulator.ca_path)
-    with socket.create_connection((emulator.host, emulator.port), timeout=10) as tcp, \
-            context.wrap_socket(tcp, server_hostname=emulator.host) as tls:
+    with socket.create_connection((emulator.host, emulator.port), timeout=10) as tcp, context.wrap_socket(tcp, server_hostname=emulator.host) as tls:
         tls.sendall(f"GET /api/v0/api_keys HTTP/1.1\r\nHost: {emulator.host}\r\n\r\n".encode())
         assert tls.recv(100) == b"H"
     assert emulator.requests()[-1]["status"] == 503

@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator: GET /api_keys paging, ordering, filters and query validation."""
+
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
@@ -23,13 +27,15 @@ def names(response: requests.Response) -> list[str]:
 @pytest.fixture
 def fleet(emulator: Emulator) -> Emulator:
     # Creation order differs from name order on purpose.
-    emulator.seed_keys([
-        {"name": "kiosk-3", "kind": "live", "status": "enabled"},
-        {"name": "kiosk-1", "kind": "test", "status": "disabled", "metadata": {"site": "a"}},
-        {"name": "kiosk-2", "kind": "live", "status": "disabled"},
-        {"name": "kiosk-5", "kind": "test", "status": "enabled"},
-        {"name": "kiosk-4", "kind": "live", "status": "enabled"},
-    ])
+    emulator.seed_keys(
+        [
+            {"name": "kiosk-3", "kind": "live", "status": "enabled"},
+            {"name": "kiosk-1", "kind": "test", "status": "disabled", "metadata": {"site": "a"}},
+            {"name": "kiosk-2", "kind": "live", "status": "disabled"},
+            {"name": "kiosk-5", "kind": "test", "status": "enabled"},
+            {"name": "kiosk-4", "kind": "live", "status": "enabled"},
+        ]
+    )
     return emulator
 
 
@@ -48,29 +54,35 @@ def test_default_is_creation_order(fleet: Emulator) -> None:
     assert names(list_keys(fleet, "?order=desc")) == ["kiosk-4", "kiosk-5", "kiosk-2", "kiosk-1", "kiosk-3"]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("?order_by=name", ["kiosk-1", "kiosk-2", "kiosk-3", "kiosk-4", "kiosk-5"]),
-    ("?order_by=name&order=asc", ["kiosk-1", "kiosk-2", "kiosk-3", "kiosk-4", "kiosk-5"]),
-    ("?order_by=name&order=desc", ["kiosk-5", "kiosk-4", "kiosk-3", "kiosk-2", "kiosk-1"]),
-    ("?order_by=kind", ["kiosk-2", "kiosk-3", "kiosk-4", "kiosk-1", "kiosk-5"]),
-    ("?order_by=kind&order=desc", ["kiosk-5", "kiosk-1", "kiosk-4", "kiosk-3", "kiosk-2"]),
-    ("?order_by=status", ["kiosk-1", "kiosk-2", "kiosk-3", "kiosk-4", "kiosk-5"]),
-    ("?order_by=status&order=desc", ["kiosk-5", "kiosk-4", "kiosk-3", "kiosk-2", "kiosk-1"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?order_by=name", ["kiosk-1", "kiosk-2", "kiosk-3", "kiosk-4", "kiosk-5"]),
+        ("?order_by=name&order=asc", ["kiosk-1", "kiosk-2", "kiosk-3", "kiosk-4", "kiosk-5"]),
+        ("?order_by=name&order=desc", ["kiosk-5", "kiosk-4", "kiosk-3", "kiosk-2", "kiosk-1"]),
+        ("?order_by=kind", ["kiosk-2", "kiosk-3", "kiosk-4", "kiosk-1", "kiosk-5"]),
+        ("?order_by=kind&order=desc", ["kiosk-5", "kiosk-1", "kiosk-4", "kiosk-3", "kiosk-2"]),
+        ("?order_by=status", ["kiosk-1", "kiosk-2", "kiosk-3", "kiosk-4", "kiosk-5"]),
+        ("?order_by=status&order=desc", ["kiosk-5", "kiosk-4", "kiosk-3", "kiosk-2", "kiosk-1"]),
+    ],
+)
 def test_ordering_with_name_tie_break(fleet: Emulator, query: str, expected: list[str]) -> None:
     assert names(list_keys(fleet, query)) == expected
 
 
-@pytest.mark.parametrize(("query", "expected", "count"), [
-    ("?kind=test", ["kiosk-1", "kiosk-5"], 2),
-    ("?kind=live", ["kiosk-3", "kiosk-2", "kiosk-4"], 3),
-    ("?kind=test&kind=live", ["kiosk-3", "kiosk-1", "kiosk-2", "kiosk-5", "kiosk-4"], 5),
-    ("?status=disabled", ["kiosk-1", "kiosk-2"], 2),
-    ("?status=enabled&status=disabled&order_by=name&limit=2", ["kiosk-1", "kiosk-2"], 5),
-    ("?kind=live&status=enabled", ["kiosk-3", "kiosk-4"], 2),
-    ("?kind=live&status=enabled&offset=1", ["kiosk-4"], 2),
-    ("?kind=test&status=enabled&order_by=name&order=desc", ["kiosk-5"], 1),
-])
+@pytest.mark.parametrize(
+    ("query", "expected", "count"),
+    [
+        ("?kind=test", ["kiosk-1", "kiosk-5"], 2),
+        ("?kind=live", ["kiosk-3", "kiosk-2", "kiosk-4"], 3),
+        ("?kind=test&kind=live", ["kiosk-3", "kiosk-1", "kiosk-2", "kiosk-5", "kiosk-4"], 5),
+        ("?status=disabled", ["kiosk-1", "kiosk-2"], 2),
+        ("?status=enabled&status=disabled&order_by=name&limit=2", ["kiosk-1", "kiosk-2"], 5),
+        ("?kind=live&status=enabled", ["kiosk-3", "kiosk-4"], 2),
+        ("?kind=live&status=enabled&offset=1", ["kiosk-4"], 2),
+        ("?kind=test&status=enabled&order_by=name&order=desc", ["kiosk-5"], 1),
+    ],
+)
 def test_filters_and_count(fleet: Emulator, query: str, expected: list[str], count: int) -> None:
     response = list_keys(fleet, query)
     assert names(response) == expected and response.json()["count"] == count
@@ -100,14 +112,40 @@ def test_limit(fleet: Emulator, limit: str, size: int) -> None:
     assert len(names(list_keys(fleet, f"?limit={limit}"))) == size
 
 
-@pytest.mark.parametrize("query", [
-    "?limit=0", "?limit=101", "?limit=-1", "?limit=abc", "?limit=", "?limit=1.5", "?limit=+5", "?limit=%205", "?limit=1&limit=2",
-    "?offset=-1", "?offset=x", "?offset=", "?offset=1&offset=2",
-    "?order_by=created", "?order_by=", "?order_by=NAME", "?order_by=name&order_by=kind",
-    "?order=up", "?order=", "?order=ASC", "?order=asc&order=desc",
-    "?kind=prod", "?kind=", "?kind=test&kind=test", "?status=on", "?status=enabled&status=enabled",
-    "?page=2", "?name=abc", "?Limit=5",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?limit=0",
+        "?limit=101",
+        "?limit=-1",
+        "?limit=abc",
+        "?limit=",
+        "?limit=1.5",
+        "?limit=+5",
+        "?limit=%205",
+        "?limit=1&limit=2",
+        "?offset=-1",
+        "?offset=x",
+        "?offset=",
+        "?offset=1&offset=2",
+        "?order_by=created",
+        "?order_by=",
+        "?order_by=NAME",
+        "?order_by=name&order_by=kind",
+        "?order=up",
+        "?order=",
+        "?order=ASC",
+        "?order=asc&order=desc",
+        "?kind=prod",
+        "?kind=",
+        "?kind=test&kind=test",
+        "?status=on",
+        "?status=enabled&status=enabled",
+        "?page=2",
+        "?name=abc",
+        "?Limit=5",
+    ],
+)
 def test_bad_query(fleet: Emulator, query: str) -> None:
     response = list_keys(fleet, query)
     body = response.json()

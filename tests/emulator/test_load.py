@@ -1,4 +1,8 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator: concurrency guarantees, keep-alive and the server's own handling time."""
+
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
@@ -16,8 +20,13 @@ def test_concurrent_creates_of_one_name(emulator: Emulator) -> None:
 
     def create(_index: int) -> int:
         barrier.wait()
-        return requests.put(emulator.base_url + "/api_keys/race", json={"kind": "test", "status": "enabled"},
-                            headers={"Authorization": f"Bearer {token}"}, verify=emulator.ca_path, timeout=20).status_code
+        return requests.put(
+            emulator.base_url + "/api_keys/race",
+            json={"kind": "test", "status": "enabled"},
+            headers={"Authorization": f"Bearer {token}"},
+            verify=emulator.ca_path,
+            timeout=20,
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = sorted(pool.map(create, range(20)))
@@ -29,8 +38,13 @@ def test_concurrent_creates_of_many_names(emulator: Emulator) -> None:
     token = emulator.issue_token()
 
     def create(index: int) -> int:
-        return requests.put(f"{emulator.base_url}/api_keys/pos-{index:03d}", json={"kind": "live", "status": "enabled"},
-                            headers={"Authorization": f"Bearer {token}"}, verify=emulator.ca_path, timeout=20).status_code
+        return requests.put(
+            f"{emulator.base_url}/api_keys/pos-{index:03d}",
+            json={"kind": "live", "status": "enabled"},
+            headers={"Authorization": f"Bearer {token}"},
+            verify=emulator.ca_path,
+            timeout=20,
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert set(pool.map(create, range(100))) == {200}

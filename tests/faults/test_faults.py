@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Faults survived: every retryable fault kind on every method the modules send, faults that outlast the retry
 budget, and the lost answer to a create (the one fault that cannot be retried away)."""
 
@@ -51,8 +54,7 @@ def test_each_fault_kind_on_every_method_is_retried_and_the_key_converges(ansibl
         # The faulted attempt and a repeat that got through (a delayed attempt is logged when its delay ends, so after it).
         assert [entry["fault"] for entry in attempts].count(FAULTS[kind]) == 1, attempts
         assert any(entry["fault"] is None and entry["status"] in (200, 404) for entry in attempts), attempts
-    report(SURVIVED, kind,
-           f"retried, task ok, key converged, created once; {len(emulator.requests())} requests for 2 tasks")
+    report(SURVIVED, kind, f"retried, task ok, key converged, created once; {len(emulator.requests())} requests for 2 tasks")
 
 
 @pytest.mark.parametrize("kind", list(FAULTS))
@@ -94,8 +96,7 @@ def test_retry_deadline_ends_the_retrying_before_the_retries_are_spent(ansible, 
     attempts = emulator.requests("GET", f"/api_keys/{KEY}")
     # Six attempts would be the whole retry budget; the deadline stopped it earlier.
     assert len(attempts) < 6 and len(emulator.pending_faults()) == 6 - len(attempts)
-    report(OUTLASTING, "429 beyond retry_deadline",
-           f"task fails after {len(attempts)} of 6 attempts: {result['msg']}")
+    report(OUTLASTING, "429 beyond retry_deadline", f"task fails after {len(attempts)} of 6 attempts: {result['msg']}")
 
 
 def test_lost_answer_to_the_create_fails_saying_the_secret_was_not_received(ansible, emulator):
@@ -112,8 +113,7 @@ def test_lost_answer_to_the_create_fails_saying_the_secret_was_not_received(ansi
     assert emulator.create_count(KEY) == 1
     puts = emulator.requests("PUT")
     assert [entry["fault"] for entry in puts] == [{"lose_response": True}, None] and puts[1]["status"] == 409
-    report(SURVIVED, "lost answer to PUT (single key)",
-           "cannot be survived: task fails, key created once, api_key returned; " + message[:60])
+    report(SURVIVED, "lost answer to PUT (single key)", "cannot be survived: task fails, key created once, api_key returned; " + message[:60])
 
 
 def test_lost_answer_then_an_expired_token_still_says_the_secret_was_not_received(ansible, emulator):
@@ -126,7 +126,10 @@ def test_lost_answer_then_an_expired_token_still_says_the_secret_was_not_receive
     assert "was created, but its secret was not received" in run.task("create")["msg"]
     assert run.task("create")["changed"] is True and emulator.create_count(KEY) == 1
     assert [(entry["method"], entry["status"]) for entry in emulator.requests() if entry["method"] in ("PUT", "POST")][-3:] == [
-        ("PUT", 401), ("POST", 200), ("PUT", 409)]
+        ("PUT", 401),
+        ("POST", 200),
+        ("PUT", 409),
+    ]
     report(SURVIVED, "lost answer to PUT, then 401 on its repeat", "task fails saying the secret was not received; created once")
 
 
@@ -145,8 +148,7 @@ def test_lost_answer_with_no_retry_left_still_says_the_secret_was_not_received(a
 def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
     emulator.inject("PUT", "/api_keys/fleet-a", [{"lose_response": True}])
 
-    run = ansible.playbook([{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]}}],
-                           module_defaults=FAST)
+    run = ansible.playbook([{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]}}], module_defaults=FAST)
 
     assert run.status("fleet") == "failed" and run.task("fleet")["changed"] is True
     result = run.task("fleet")
@@ -185,5 +187,8 @@ def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tm
         assert isinstance(result["fleet"][0]["secret"], str) and not secrets_file.exists()
     assert sorted(emulator.keys()) == ["fleet-a", "fleet-b"]
     assert emulator.create_count("fleet-a") == emulator.create_count("fleet-b") == 1
-    report(SURVIVED, f"lost answer to PUT (fleet, {'secrets_file' if to_file else 'fleet'})",
-           "task fails at that key; keys done before kept with their secrets; fleet-c not attempted")
+    report(
+        SURVIVED,
+        f"lost answer to PUT (fleet, {'secrets_file' if to_file else 'fleet'})",
+        "task fails at that key; keys done before kept with their secrets; fleet-c not attempted",
+    )

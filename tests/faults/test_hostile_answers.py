@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Hostile answers and surroundings (issue 13): a ~/.netrc that would replace the token, malformed Retry-After headers,
 answers that trickle in, numeric options that are no numbers, a CA bundle variable that names no file, a dead proxy,
 answers that break the contract, and fleets of bad names. Each ends in a clear failure or a named warning, never a
@@ -54,13 +57,20 @@ def test_a_netrc_entry_never_replaces_the_bearer_token(ansible, emulator, tmp_pa
     env = {"NETRC": str(netrc)} if where == "NETRC" else {"HOME": str(home)}
     token = ansible.secret(emulator.issue_token())
 
-    run = ansible.playbook([
-        create(),
-        {"name": "list", INFO: {}},
-        {"name": "list with a given token", INFO: {}, "module_defaults": {GROUP: {
-            "base_url": emulator.base_url, "ca_path": emulator.ca_path, "access_token": token}}},
-        {"name": "login", TOKEN: {}, "no_log": True},
-    ], env=env, shows=(KEY,))
+    run = ansible.playbook(
+        [
+            create(),
+            {"name": "list", INFO: {}},
+            {
+                "name": "list with a given token",
+                INFO: {},
+                "module_defaults": {GROUP: {"base_url": emulator.base_url, "ca_path": emulator.ca_path, "access_token": token}},
+            },
+            {"name": "login", TOKEN: {}, "no_log": True},
+        ],
+        env=env,
+        shows=(KEY,),
+    )
 
     assert run.rc == 0, run.output[-3000:]
     assert run.status("create") == "changed" and [key["name"] for key in run.task("list")["api_keys"]] == [KEY]
@@ -181,7 +191,13 @@ def test_a_create_whose_answer_was_lost_then_met_malformed_retry_afters_is_looke
     assert f"API key '{KEY}' was created, but its secret was not received" in result["msg"]
     assert "the request ended in HTTP 429" in result["msg"] and "request header" not in result["msg"]
     assert [(method, status) for method, path, status in statuses(emulator) if path == f"/api_keys/{KEY}"] == [
-        ("GET", 404), ("PUT", 200), ("PUT", 429), ("PUT", 429), ("PUT", 429), ("GET", 200)]
+        ("GET", 404),
+        ("PUT", 200),
+        ("PUT", 429),
+        ("PUT", 429),
+        ("PUT", 429),
+        ("GET", 200),
+    ]
 
 
 def test_a_create_after_a_500_then_malformed_retry_afters_is_looked_up(ansible, emulator):
@@ -280,8 +296,10 @@ BAD_OPTIONS = {
     "retries 101": ({"retries": 101}, ["retries must be 0 to 100, got 101"]),
     "retries 100000": ({"retries": 100000}, ["retries must be 0 to 100, got 100000"]),
     "retries -1": ({"retries": -1}, ["retries must be 0 to 100, got -1"]),
-    "access_token not ASCII": ({"access_token": NOT_ASCII_TOKEN, "api_key": None, "api_secret": None},
-                               ["access_token must be ASCII: it goes in an HTTP header"]),
+    "access_token not ASCII": (
+        {"access_token": NOT_ASCII_TOKEN, "api_key": None, "api_secret": None},
+        ["access_token must be ASCII: it goes in an HTTP header"],
+    ),
     "base_url port out of range": ({"base_url": "https://127.0.0.1:99999/api/v0"}, ["base_url has no valid port", "99999"]),
     "base_url port not a number": ({"base_url": "https://127.0.0.1:api/v0"}, ["base_url has no valid port"]),
     "all at once": ({"timeout": "nan", "retries": 101, "retry_deadline": "inf"}, ["timeout must", "retries must", "retry_deadline must"]),
@@ -293,8 +311,9 @@ def test_numeric_options_that_are_no_finite_number_in_range_fail_before_any_requ
     tasks = []
     for case, (connection, _fragments) in BAD_OPTIONS.items():
         settings = {**ansible.connection, **connection}
-        tasks.append({"name": case, INFO: {}, "ignore_errors": True,
-                      "module_defaults": {GROUP: {name: value for name, value in settings.items() if value is not None}}})
+        tasks.append(
+            {"name": case, INFO: {}, "ignore_errors": True, "module_defaults": {GROUP: {name: value for name, value in settings.items() if value is not None}}}
+        )
 
     run = ansible.playbook(tasks)
 
@@ -315,9 +334,12 @@ def test_a_ca_bundle_variable_that_names_no_file_is_named_before_any_request(ans
     env = {"REQUESTS_CA_BUNDLE": "", variable: "/nonexistent/bundle.pem"}
     without_ca_path = {"base_url": emulator.base_url, "api_key": emulator.api_key, "api_secret": emulator.api_secret}
 
-    run = ansible.playbook([{"name": "login", TOKEN: {}, "ignore_errors": True},
-                            {"name": "with ca_path", TOKEN: {"ca_path": emulator.ca_path}, "no_log": True}],
-                           connection=False, module_defaults=without_ca_path, env=env)
+    run = ansible.playbook(
+        [{"name": "login", TOKEN: {}, "ignore_errors": True}, {"name": "with ca_path", TOKEN: {"ca_path": emulator.ca_path}, "no_log": True}],
+        connection=False,
+        module_defaults=without_ca_path,
+        env=env,
+    )
 
     message = run.task("login")["msg"]
     assert run.status("login") == "failed"
@@ -357,8 +379,11 @@ def test_a_dead_proxy_is_named_with_its_variable_never_its_credentials(ansible, 
 CREATED_WITHOUT_SECRET = {"name": KEY, "kind": "test", "status": "enabled", "metadata": {}, "_type": "API_KEY"}
 
 
-@pytest.mark.parametrize("body", [CREATED_WITHOUT_SECRET, {**CREATED_WITHOUT_SECRET, "secret": 4711}, {**CREATED_WITHOUT_SECRET, "secret": ""}],
-                         ids=["no secret", "a number", "empty"])
+@pytest.mark.parametrize(
+    "body",
+    [CREATED_WITHOUT_SECRET, {**CREATED_WITHOUT_SECRET, "secret": 4711}, {**CREATED_WITHOUT_SECRET, "secret": ""}],
+    ids=["no secret", "a number", "empty"],
+)
 def test_a_create_answered_without_a_string_secret_says_the_secret_was_not_received(ansible, emulator, body):
     emulator.inject("PUT", f"/api_keys/{KEY}", [{"body": body}])
 
@@ -383,16 +408,14 @@ def test_a_create_answered_with_no_object_is_looked_up_and_reported_as_created(a
     assert run.status("create") == "failed" and result["changed"] is True
     assert f"API key '{KEY}' was created, but its secret was not received" in result["msg"]
     assert "the request ended in a malformed answer" in result["msg"] and "Unexpected error" not in result["msg"]
-    assert [(method, status) for method, path, status in statuses(emulator) if path == f"/api_keys/{KEY}"] == [
-        ("GET", 404), ("PUT", 200), ("GET", 200)]
+    assert [(method, status) for method, path, status in statuses(emulator) if path == f"/api_keys/{KEY}"] == [("GET", 404), ("PUT", 200), ("GET", 200)]
 
 
 def test_a_fleet_counts_a_key_created_without_a_secret_as_created(ansible, emulator):
     emulator.inject("PUT", "/api_keys/hostile-b", [{"body": {**CREATED_WITHOUT_SECRET, "name": "hostile-b"}}])
     args = {"kind": "test", "api_keys": [{"name": "hostile-a"}, {"name": "hostile-b"}, {"name": "hostile-c"}]}
 
-    run = ansible.playbook([{"name": "fleet", MODULE: args, "register": "fleet", "no_log": True, "ignore_errors": True}],
-                           module_defaults=FAST, keep=("fleet",))
+    run = ansible.playbook([{"name": "fleet", MODULE: args, "register": "fleet", "no_log": True, "ignore_errors": True}], module_defaults=FAST, keep=("fleet",))
 
     result = run.kept("fleet")
     assert run.status("fleet") == "failed" and result["changed"] is True
@@ -428,8 +451,9 @@ def test_a_key_read_that_is_no_object_is_a_clear_failure(ansible, emulator):
     emulator.seed_keys([{"name": KEY, "kind": "test", "status": "enabled"}])
     emulator.inject("GET", f"/api_keys/{KEY}", [{"body": ["not", "a", "key"]}, {"body": "a string"}])
 
-    run = ansible.playbook([{"name": "info", INFO: {"name": KEY}, "ignore_errors": True},
-                            {"name": "disable", MODULE: {"name": KEY, "state": "disabled"}, "ignore_errors": True}])
+    run = ansible.playbook(
+        [{"name": "info", INFO: {"name": KEY}, "ignore_errors": True}, {"name": "disable", MODULE: {"name": KEY, "state": "disabled"}, "ignore_errors": True}]
+    )
 
     for name in ("info", "disable"):
         assert run.status(name) == "failed"
@@ -448,10 +472,12 @@ def test_a_server_that_ignores_offset_stops_the_paging(ansible, emulator):
     # Every listing request is answered with the first page: info twice, then the fleet's listing twice.
     emulator.inject("GET", "/api_keys", [{"body": page}] * 4)
 
-    run = ansible.playbook([
-        {"name": "info", INFO: {"order_by": "name"}, "ignore_errors": True},
-        {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "page-new-1"}, {"name": "page-new-2"}]}, "ignore_errors": True},
-    ])
+    run = ansible.playbook(
+        [
+            {"name": "info", INFO: {"order_by": "name"}, "ignore_errors": True},
+            {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "page-new-1"}, {"name": "page-new-2"}]}, "ignore_errors": True},
+        ]
+    )
 
     for name in ("info", "fleet"):
         message = run.task(name)["msg"]

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A create whose answer was lost is looked up whatever the last answer was: a key found then is reported as created,
 its secret lost, for one key and for a fleet; a create that no attempt can have carried out is not looked up."""
 
@@ -12,8 +15,7 @@ FAST = {"retries": 2, "retry_deadline": 20, "timeout": 1}
 LOST = "lost answer to a create, then error answers to the end"
 
 
-@pytest.mark.parametrize("final", [{"status": 503}, {"status": 429}, {"status": 500}, {"status": 502, "html": True}],
-                         ids=["503", "429", "500", "502 HTML"])
+@pytest.mark.parametrize("final", [{"status": 503}, {"status": 429}, {"status": 500}, {"status": 502, "html": True}], ids=["503", "429", "500", "502 HTML"])
 def test_a_create_that_landed_then_met_errors_to_the_end_is_reported_as_created(ansible, emulator, final):
     # The first PUT is carried out, its answer lost; each retry is then turned away.
     emulator.inject("PUT", "/api_keys/lost-key", [{"lose_response": True}, final, final])
@@ -28,7 +30,11 @@ def test_a_create_that_landed_then_met_errors_to_the_end_is_reported_as_created(
     assert emulator.create_count("lost-key") == 1
     # Three PUTs (the lost one and two retries), then the look-up.
     assert [(entry["method"], entry["status"]) for entry in emulator.requests() if entry["path"] == "/api_keys/lost-key"][-4:] == [
-        ("PUT", 200), ("PUT", final["status"]), ("PUT", final["status"]), ("GET", 200)]  # the lost answer is logged as sent
+        ("PUT", 200),
+        ("PUT", final["status"]),
+        ("PUT", final["status"]),
+        ("GET", 200),
+    ]  # the lost answer is logged as sent
     report(LOST, f"single key, last answer HTTP {final['status']}", "task fails with changed true, names the key as created, its secret lost")
 
 
@@ -36,8 +42,7 @@ def test_a_fleet_counts_such_a_key_as_created(ansible, emulator):
     emulator.inject("PUT", "/api_keys/lost-b", [{"lose_response": True}, {"status": 503}, {"status": 503}])
     args = {"kind": "test", "api_keys": [{"name": "lost-a"}, {"name": "lost-b"}, {"name": "lost-c"}]}
 
-    run = ansible.playbook([{"name": "fleet", MODULE: args, "register": "fleet", "no_log": True, "ignore_errors": True}],
-                           module_defaults=FAST, keep=("fleet",))
+    run = ansible.playbook([{"name": "fleet", MODULE: args, "register": "fleet", "no_log": True, "ignore_errors": True}], module_defaults=FAST, keep=("fleet",))
 
     result = run.kept("fleet")
     assert run.status("fleet") == "failed" and result["changed"] is True

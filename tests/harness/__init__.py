@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The integration harness: real ``ansible-playbook`` and ``ansible`` runs of the collection from this checkout,
 against the HTTPS emulator, each run's whole output scanned for every secret given to a module or minted by the API.
 
@@ -14,15 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.collection_path import collections_root
+from harness.run_report import SCAN, report  # noqa: F401  # pylint: disable=unused-import  # report: for the tests
+from harness.secret_scan import LEAK_SUFFIX, leak_windows, leaked_inputs, leaked_minted, traceback_count  # noqa: F401  # pylint: disable=unused-import
 
 try:  # ansible-core 2.22 and later mask registered secrets in every display and callback
     import ansible.module_utils.secrets  # noqa: F401  # pylint: disable=unused-import
+
     MASKS_SECRETS = True
 except ImportError:
     MASKS_SECRETS = False
 MASK = "$REDACTED$"
-from harness.run_report import SCAN, report  # noqa: F401  # pylint: disable=unused-import  # report: for the tests
-from harness.secret_scan import LEAK_SUFFIX, leak_windows, leaked_inputs, leaked_minted, traceback_count  # noqa: F401  # pylint: disable=unused-import
 
 HERE = Path(__file__).resolve().parent
 PYTHON = os.environ.get("FISKALY_TEST_PYTHON", sys.executable)
@@ -71,8 +75,12 @@ class Ansible:
 
     @property
     def connection(self) -> dict:
-        return {"base_url": self.emulator.base_url, "ca_path": str(self.emulator.ca_path),
-                "api_key": self.emulator.api_key, "api_secret": self.emulator.api_secret}
+        return {
+            "base_url": self.emulator.base_url,
+            "ca_path": str(self.emulator.ca_path),
+            "api_key": self.emulator.api_key,
+            "api_secret": self.emulator.api_secret,
+        }
 
     def secret(self, value: str) -> str:
         """Declare a value that must never appear in any output; returns it."""
@@ -81,18 +89,20 @@ class Ansible:
 
     def env(self, extra: dict | None = None) -> dict:
         env = {name: value for name, value in os.environ.items() if not name.startswith(("FISKALY_", "ANSIBLE_"))}
-        env.update({
-            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-            "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
-            "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
-            "ANSIBLE_CALLBACKS_ENABLED": "result_log",
-            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",  # ad hoc `ansible` loads no callback plugin without it
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "ANSIBLE_LOCAL_TEMP": str(self.workdir / "ansible-tmp"),
-            "ANSIBLE_HOME": str(self.workdir / "ansible-home"),
-            "ANSIBLE_PYTHON_INTERPRETER": PYTHON,
-        })
+        env.update(
+            {
+                "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+                "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
+                "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
+                "ANSIBLE_CALLBACKS_ENABLED": "result_log",
+                "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",  # ad hoc `ansible` loads no callback plugin without it
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_RETRY_FILES_ENABLED": "0",
+                "ANSIBLE_LOCAL_TEMP": str(self.workdir / "ansible-tmp"),
+                "ANSIBLE_HOME": str(self.workdir / "ansible-home"),
+                "ANSIBLE_PYTHON_INTERPRETER": PYTHON,
+            }
+        )
         env.update(extra or {})
         return env
 
@@ -105,9 +115,16 @@ class Ansible:
         ``"tokens"`` for the access and refresh tokens minted during the run. Every other minted secret, and
         every input secret, fails the run's scan wherever it shows.
         """
-        tasks = tasks + [{"name": f"keep {variable}", "no_log": True, "diff": False, "check_mode": False, "ansible.builtin.copy": {
-            "content": f"{{{{ {variable} | to_json }}}}", "dest": str(self.workdir / f"kept-{variable}.json"), "mode": "0600"}}
-            for variable in keep]
+        tasks = tasks + [
+            {
+                "name": f"keep {variable}",
+                "no_log": True,
+                "diff": False,
+                "check_mode": False,
+                "ansible.builtin.copy": {"content": f"{{{{ {variable} | to_json }}}}", "dest": str(self.workdir / f"kept-{variable}.json"), "mode": "0600"},
+            }
+            for variable in keep
+        ]
         run = self._run(self.playbook_command(tasks, **options), env, shows)
         run.kept_dir = self.workdir
         return run
@@ -117,16 +134,40 @@ class Ansible:
         command = self.playbook_command(tasks, **options)
         log = self.workdir / f"results-{self.runs}-spawned.jsonl"
         minted_before = len(self.emulator.minted_secrets())
-        process = subprocess.Popen(command, env=self.env({**(env or {}), **self._log_env(log)}), cwd=self.workdir,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            env=self.env({**(env or {}), **self._log_env(log)}),
+            cwd=self.workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         return Spawned(self, process, command, log, minted_before)
 
-    def playbook_command(self, tasks: list, *, module_defaults: dict | None = None, connection: bool = True, check: bool = False,
-                         diff: bool = False, verbosity: int = 4, hosts: str = "localhost", inventory: str = "localhost,",
-                         forks: int | None = None, play_vars: dict | None = None) -> list[str]:
+    def playbook_command(
+        self,
+        tasks: list,
+        *,
+        module_defaults: dict | None = None,
+        connection: bool = True,
+        check: bool = False,
+        diff: bool = False,
+        verbosity: int = 4,
+        hosts: str = "localhost",
+        inventory: str = "localhost,",
+        forks: int | None = None,
+        play_vars: dict | None = None,
+    ) -> list[str]:
         defaults = {**(self.connection if connection else {}), **(module_defaults or {})}
-        play = {"name": "test", "hosts": hosts, "gather_facts": False, "tasks": tasks,
-                "module_defaults": {GROUP: defaults} if defaults else {}, "vars": play_vars or {}}
+        play = {
+            "name": "test",
+            "hosts": hosts,
+            "gather_facts": False,
+            "tasks": tasks,
+            "module_defaults": {GROUP: defaults} if defaults else {},
+            "vars": play_vars or {},
+        }
         self.runs += 1
         path = self.workdir / f"playbook-{self.runs}.yml"
         path.write_text(json.dumps([play], indent=2))  # JSON is YAML
@@ -135,8 +176,9 @@ class Ansible:
         command += [f"--forks={forks}"] if forks else []
         return command
 
-    def adhoc(self, module: str, args: dict | None = None, *, check: bool = False, diff: bool = False,
-              verbosity: int = 4, env: dict | None = None, shows: tuple = ()) -> Run:
+    def adhoc(
+        self, module: str, args: dict | None = None, *, check: bool = False, diff: bool = False, verbosity: int = 4, env: dict | None = None, shows: tuple = ()
+    ) -> Run:
         command = [str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local", "-m", f"fiskaly.management.{module}"]
         command += ["-a", json.dumps(args)] if args else []
         command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
@@ -146,8 +188,9 @@ class Ansible:
         log = self.workdir / f"results-{self.runs}-{len(command)}.jsonl"
         log.unlink(missing_ok=True)
         minted_before = len(self.emulator.minted_secrets())
-        completed = subprocess.run(command, env=self.env({**(env or {}), **self._log_env(log)}), cwd=self.workdir,
-                                   capture_output=True, text=True, timeout=600, check=False)
+        completed = subprocess.run(
+            command, env=self.env({**(env or {}), **self._log_env(log)}), cwd=self.workdir, capture_output=True, text=True, timeout=600, check=False
+        )
         results = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         run = Run(command, completed.returncode, completed.stdout, completed.stderr, results)
         self._scan(run, recorded_by(log), minted_before, shows)
@@ -173,8 +216,11 @@ class Ansible:
         leaked = leaked_inputs(seen, self.secrets)
         SCAN["secrets_found"] += len(leaked)
         minted = self.emulator.minted_secrets()
-        shown = [secret for secret in minted[minted_before:]
-                 if (secret.kind == "key_secret" and secret.owner in shows) or (secret.kind != "key_secret" and "tokens" in shows)]
+        shown = [
+            secret
+            for secret in minted[minted_before:]
+            if (secret.kind == "key_secret" and secret.owner in shows) or (secret.kind != "key_secret" and "tokens" in shows)
+        ]
         minted_leaked = [f"{secret.kind} of {secret.owner}" for secret in leaked_minted(seen, [secret for secret in minted if secret not in shown])]
         SCAN["minted_checked"] += len(minted)
         SCAN["minted_found"] += len(minted_leaked)

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Where Ansible finds this checkout as the collection ``fiskaly.management``.
 
 ``tools/stage-collection.sh`` is the one place that stages it; this only asks it, or takes the root that the
@@ -16,7 +19,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 STAGE = CHECKOUT / "tools" / "stage-collection.sh"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def collections_root() -> Path:
     """A directory that holds ``ansible_collections/fiskaly/management`` pointing at this checkout."""
     for entry in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):

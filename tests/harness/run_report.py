@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Figures the suite reports after a run: the secret and traceback scan of every ansible run, and
 tables of observed outcomes (how each fault kind ended, say). Under pytest-xdist each worker keeps
 its own; tests/conftest.py folds them together in the controller and prints them."""
@@ -28,10 +31,12 @@ def write(terminalreporter) -> None:
     if SCAN["runs"]:
         terminalreporter.write_line(
             f"secret and traceback scan: {SCAN['runs']} ansible runs, {SCAN['bytes']} bytes of output at -vvvv, "
-            f"input secrets found: {SCAN['secrets_found']}, tracebacks seen: {SCAN['tracebacks']}")
+            f"input secrets found: {SCAN['secrets_found']}, tracebacks seen: {SCAN['tracebacks']}"
+        )
         terminalreporter.write_line(
             f"minted secrets found in output: {SCAN['minted_found']} ({SCAN['runs']} runs, {SCAN['bytes']} bytes scanned, "
-            f"{SCAN['minted_checked']} checks of a minted secret against a run)")
+            f"{SCAN['minted_checked']} checks of a minted secret against a run)"
+        )
     for table, rows in REPORT.items():
         terminalreporter.write_sep("-", table)
         width = max(len(row) for row in rows)

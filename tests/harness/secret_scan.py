@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The secret and traceback scan: the rules by which any output of the collection counts as leaking a secret.
 
 Used by the harness for every ansible run of the pytest suite, and, as a command, by tools/integration.sh for the
@@ -41,8 +44,7 @@ def leaked_inputs(seen: str, secrets: Iterable[str]) -> list[str]:
 def leaked_minted(seen: str, minted: Iterable) -> list:
     """The minted secrets (objects with kind, owner and value) of which a leak window shows; a JWT by its end only,
     since every token shares its beginning."""
-    return [secret for secret in minted
-            if any(window in seen for window in leak_windows(secret.value, jwt=secret.kind == "access_token"))]
+    return [secret for secret in minted if any(window in seen for window in leak_windows(secret.value, jwt=secret.kind == "access_token"))]
 
 
 def traceback_count(seen: str) -> int:
@@ -64,14 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     details = json.loads(args.json.read_text(encoding="utf-8"))
     inputs = {details["api_secret"], details["readonly_api_secret"], *args.input_secret}
-    minted = [_Minted(entry["kind"], entry["owner"], entry["value"])
-              for entry in json.loads(args.minted.read_text(encoding="utf-8"))["minted"]]
+    minted = [_Minted(entry["kind"], entry["owner"], entry["value"]) for entry in json.loads(args.minted.read_text(encoding="utf-8"))["minted"]]
     seen = "".join(path.read_text(encoding="utf-8", errors="replace") for path in [*args.output, *args.events] if path.exists())
     inputs_found = leaked_inputs(seen, inputs)
     minted_found = leaked_minted(seen, minted)
     tracebacks = traceback_count(seen)
-    print(f"minted secrets found in target output: {len(minted_found)} ({len(seen)} bytes scanned, {len(minted)} minted secrets "
-          f"checked; input secrets found: {len(inputs_found)} of {len(inputs)}; tracebacks seen: {tracebacks})")
+    print(
+        f"minted secrets found in target output: {len(minted_found)} ({len(seen)} bytes scanned, {len(minted)} minted secrets "
+        f"checked; input secrets found: {len(inputs_found)} of {len(inputs)}; tracebacks seen: {tracebacks})"
+    )
     for secret in minted_found:
         print(f"  minted: {secret.kind} of {secret.owner}")
     if inputs_found:

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Twenty forks create the same key at the same moment: one creates it, the others adopt it."""
 
 from __future__ import annotations
@@ -44,8 +47,7 @@ def reads_held_until_every_fork_asked(emulator, monkeypatch):
 def test_twenty_forks_creating_one_key_create_it_once_and_all_succeed(ansible, emulator, reads_held_until_every_fork_asked):
     task = {"name": "create", MODULE: {"name": "shared-key", "kind": "live", "state": "enabled"}}
 
-    run = ansible.playbook([task], hosts="all", inventory=",".join(HOSTS) + ",", forks=FORKS,
-                           play_vars={"ansible_connection": "local"}, shows=("shared-key",))
+    run = ansible.playbook([task], hosts="all", inventory=",".join(HOSTS) + ",", forks=FORKS, play_vars={"ansible_connection": "local"}, shows=("shared-key",))
 
     assert run.rc == 0, run.output[-3000:]
     statuses = {host: run.status("create", host) for host in HOSTS}
@@ -65,8 +67,7 @@ def test_twenty_forks_disabling_one_key_all_succeed_and_it_ends_disabled(ansible
     emulator.seed_keys([{"name": "shared-off", "kind": "test", "status": "enabled"}])
     task = {"name": "disable", MODULE: {"name": "shared-off", "state": "disabled"}}
 
-    run = ansible.playbook([task], hosts="all", inventory=",".join(HOSTS) + ",", forks=FORKS,
-                           play_vars={"ansible_connection": "local"})
+    run = ansible.playbook([task], hosts="all", inventory=",".join(HOSTS) + ",", forks=FORKS, play_vars={"ansible_connection": "local"})
 
     assert run.rc == 0, run.output[-3000:]
     assert all(run.status("disable", host) in ("changed", "ok") for host in HOSTS)

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The FISKALY_* environment variables where a secret is among them, and ad hoc runs: what an ansible-test target cannot
 hold. The task keyword ``environment:`` puts every variable on the EXEC line that ansible-core prints at -vvv, no_log or
 not, so a target would print FISKALY_API_SECRET or FISKALY_ACCESS_TOKEN; here they are the environment of the
@@ -12,8 +15,12 @@ from harness import module_task
 
 
 def fiskaly_env(emulator, **extra: str) -> dict:
-    env = {"FISKALY_BASE_URL": emulator.base_url, "FISKALY_CA_PATH": emulator.ca_path,
-           "FISKALY_API_KEY": emulator.api_key, "FISKALY_API_SECRET": emulator.api_secret}
+    env = {
+        "FISKALY_BASE_URL": emulator.base_url,
+        "FISKALY_CA_PATH": emulator.ca_path,
+        "FISKALY_API_KEY": emulator.api_key,
+        "FISKALY_API_SECRET": emulator.api_secret,
+    }
     return {**env, **extra}
 
 
@@ -22,9 +29,16 @@ ADHOC = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1"}
 
 
 def test_environment_variables_alone_configure_a_playbook(ansible, emulator):
-    run = ansible.playbook([module_task("token", "fiskaly_token"), module_task("create", "fiskaly_api_key", {"name": "pos-env-01", "kind": "test"}),
-                            module_task("list", "fiskaly_api_key_info")], connection=False, env=fiskaly_env(emulator),
-                           shows=("tokens", "pos-env-01"))
+    run = ansible.playbook(
+        [
+            module_task("token", "fiskaly_token"),
+            module_task("create", "fiskaly_api_key", {"name": "pos-env-01", "kind": "test"}),
+            module_task("list", "fiskaly_api_key_info"),
+        ],
+        connection=False,
+        env=fiskaly_env(emulator),
+        shows=("tokens", "pos-env-01"),
+    )
     assert run.rc == 0, run.output
     assert run.task("token")["access_token"]
     assert run.task("create")["changed"] is True
@@ -34,11 +48,14 @@ def test_environment_variables_alone_configure_a_playbook(ansible, emulator):
     assert len(emulator.requests("POST", "/auth")) == 3
 
 
-@pytest.mark.parametrize(("module", "args"), [
-    ("fiskaly_token", {}),
-    ("fiskaly_api_key", {"name": "pos-adhoc-01", "kind": "test", "state": "disabled"}),
-    ("fiskaly_api_key_info", {"order_by": "name"}),
-])
+@pytest.mark.parametrize(
+    ("module", "args"),
+    [
+        ("fiskaly_token", {}),
+        ("fiskaly_api_key", {"name": "pos-adhoc-01", "kind": "test", "state": "disabled"}),
+        ("fiskaly_api_key_info", {"order_by": "name"}),
+    ],
+)
 def test_environment_variables_alone_configure_an_adhoc_run(ansible, emulator, module, args):
     emulator.seed_keys([{"name": "pos-adhoc-00", "kind": "live", "status": "enabled"}])
     # Ad hoc, the screen is the only place a result goes: it shows the new key's secret and the tokens.

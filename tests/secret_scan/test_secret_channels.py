@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every documented way to receive a secret, at -vvvv with --diff (and --diff at default verbosity): the secret reaches
 the user where the docs say, and no output shows it. The harness scans each run (stdout, stderr, every callback event)
 for every secret the emulator minted; these tests add that the secret is really received, so nothing is lost."""
@@ -32,10 +35,14 @@ def test_one_key_with_no_log_hands_its_secret_to_the_play_only(ansible, emulator
 def test_a_fleet_with_no_log_hands_over_every_secret_when_it_succeeds_and_when_it_fails_part_way(ansible, emulator):
     emulator.inject("PUT", "/api_keys/chan-f3", [{"status": 400}])
     tasks = [
-        {"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "chan-f1"}, {"name": "chan-f2"}]},
-         "register": "fleet", "no_log": True},
-        {"name": "failing fleet", MODULE: {"kind": "live", "api_keys": [{"name": name} for name in ("chan-f4", "chan-f5", "chan-f3")]},
-         "register": "failing", "no_log": True, "ignore_errors": True},
+        {"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "chan-f1"}, {"name": "chan-f2"}]}, "register": "fleet", "no_log": True},
+        {
+            "name": "failing fleet",
+            MODULE: {"kind": "live", "api_keys": [{"name": name} for name in ("chan-f4", "chan-f5", "chan-f3")]},
+            "register": "failing",
+            "no_log": True,
+            "ignore_errors": True,
+        },
     ]
 
     run = ansible.playbook(tasks, diff=True, keep=("fleet", "failing"))
@@ -74,9 +81,11 @@ def test_the_role_hands_the_secrets_to_its_fact(ansible, emulator, tmp_path):
     secrets_dir = tmp_path / "secrets"
     secrets_dir.mkdir(mode=0o700)
     tasks = [
-        {"name": "declare", "ansible.builtin.include_role": {"name": ROLE},
-         "vars": {"api_keys_list": [{"name": "chan-r1", "kind": "live"}, {"name": "chan-r2", "kind": "test"}],
-                  "api_keys_secrets_dir": str(secrets_dir)}},
+        {
+            "name": "declare",
+            "ansible.builtin.include_role": {"name": ROLE},
+            "vars": {"api_keys_list": [{"name": "chan-r1", "kind": "live"}, {"name": "chan-r2", "kind": "test"}], "api_keys_secrets_dir": str(secrets_dir)},
+        },
         {"name": "hand over", "ansible.builtin.set_fact": {"handed_over": "{{ api_keys_created_secrets }}"}, "no_log": True},
     ]
 
@@ -89,8 +98,7 @@ def test_the_role_hands_the_secrets_to_its_fact(ansible, emulator, tmp_path):
 
 
 def test_a_token_from_fiskaly_token_with_no_log_serves_a_later_task(ansible, emulator, tmp_path):
-    with_token = {"group/fiskaly.management.fiskaly": {"base_url": emulator.base_url, "ca_path": emulator.ca_path,
-                                                       "access_token": "{{ login.access_token }}"}}
+    with_token = {"group/fiskaly.management.fiskaly": {"base_url": emulator.base_url, "ca_path": emulator.ca_path, "access_token": "{{ login.access_token }}"}}
     block = [
         {"name": "create", MODULE: {"name": "chan-token", "kind": "test", "secret_file": str(tmp_path / "s")}},
         {"name": "read", INFO: {"name": "chan-token"}},
@@ -111,8 +119,7 @@ def test_a_token_from_fiskaly_token_with_no_log_serves_a_later_task(ansible, emu
 
 def test_an_adhoc_create_shows_the_new_secret_on_screen_on_every_core(ansible, emulator):
     # Ad hoc, the screen is the only copy: masking it there (ansible-core 2.22) would lose the secret for good.
-    run = ansible.adhoc("fiskaly_api_key", {"name": "chan-adhoc", "kind": "test", **ansible.connection}, verbosity=0,
-                        shows=("chan-adhoc",))
+    run = ansible.adhoc("fiskaly_api_key", {"name": "chan-adhoc", "kind": "test", **ansible.connection}, verbosity=0, shows=("chan-adhoc",))
 
     assert run.rc == 0, run.output[-3000:]
     assert minted_key_secrets(emulator)["chan-adhoc"] in run.stdout
@@ -127,8 +134,7 @@ def test_a_registered_result_without_no_log_is_masked_from_ansible_core_2_22_on(
     ]
 
     # Older cores show what a task without no_log returns: declared, so the scan checks 2.22's masking alone.
-    run = ansible.playbook(tasks, diff=True, keep=("one", "fleet", "login"),
-                           shows=() if MASKS_SECRETS else ("chan-reg", "chan-reg-a", "chan-reg-b", "tokens"))
+    run = ansible.playbook(tasks, diff=True, keep=("one", "fleet", "login"), shows=() if MASKS_SECRETS else ("chan-reg", "chan-reg-a", "chan-reg-b", "tokens"))
 
     minted = minted_key_secrets(emulator)
     assert run.kept("one")["secret"] == minted["chan-reg"]
@@ -147,8 +153,7 @@ def test_a_registered_result_whose_task_fails_is_never_masked_its_output_being_t
     # keys created before the failure (ansible-core 2.22) would lose them. So a failed result is shown as on every core.
     emulator.inject("PUT", "/api_keys/chan-fail-b", [{"status": 400}])
     emulator.inject("PUT", "/api_keys/chan-loop-b", [{"status": 400}])
-    fleet = [{"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "chan-fail-a"}, {"name": "chan-fail-b"}]},
-              "register": "fleet"}]
+    fleet = [{"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "chan-fail-a"}, {"name": "chan-fail-b"}]}, "register": "fleet"}]
     loop = [{"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["chan-loop-a", "chan-loop-b"], "register": "keys"}]
 
     failed_fleet = ansible.playbook(fleet, verbosity=0, shows=("chan-fail-a",))  # the FAILED line, at the default verbosity

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """No secret leaked or lost: input secrets never reach any output (the harness scans every run at -vvvv), a created
 key's secret shows only in its own task's result, and secret files are written once, 0600, and never overwritten."""
 
@@ -22,8 +25,9 @@ BAD_INPUTS = "bad inputs tried (each refused with a message, no traceback)"
 
 def refresh_token_of(emulator) -> str:
     """A refresh token obtained outside Ansible, so that it is an input of the run and no output of it."""
-    answer = requests.post(f"{emulator.base_url}/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret},
-                           verify=emulator.ca_path, timeout=10)
+    answer = requests.post(
+        f"{emulator.base_url}/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}, verify=emulator.ca_path, timeout=10
+    )
     answer.raise_for_status()
     return answer.json()["refresh_token"]
 
@@ -62,14 +66,12 @@ def test_input_secrets_stay_out_of_results_diffs_warnings_and_errors_at_vvvv(ans
         report(BAD_INPUTS, name, run.task(name)["msg"])
     for secret in (access_token, refresh_token, wrong_secret, garbage_token, unknown_refresh, emulator.api_secret):
         assert secret not in run.output
-    report("secrets", "input api_secret, access_token, refresh_token (7 tasks, -vvvv, diff)",
-           "absent from output, results, diffs, warnings, errors")
+    report("secrets", "input api_secret, access_token, refresh_token (7 tasks, -vvvv, diff)", "absent from output, results, diffs, warnings, errors")
 
 
 def test_secret_from_the_environment_stays_out_of_a_failure(ansible, emulator):
     wrong_secret = ansible.secret("env-wrong-secret-8b1f0d")
-    env = {"FISKALY_API_KEY": emulator.api_key, "FISKALY_API_SECRET": wrong_secret, "FISKALY_BASE_URL": emulator.base_url,
-           "FISKALY_CA_PATH": emulator.ca_path}
+    env = {"FISKALY_API_KEY": emulator.api_key, "FISKALY_API_SECRET": wrong_secret, "FISKALY_BASE_URL": emulator.base_url, "FISKALY_CA_PATH": emulator.ca_path}
 
     run = ansible.playbook([{"name": "login", TOKEN: {}}], connection=False, env=env)
 
@@ -182,7 +184,7 @@ def test_an_empty_secret_file_or_secrets_file_is_refused_before_any_request(ansi
 
     for name, option in (("one", "secret_file"), ("fleet", "secrets_file")):
         assert run.status(name) == "failed" and f"{option} must not be empty" in run.task(name)["msg"]
-        report(BAD_INPUTS, f"{option}: \"\"", run.task(name)["msg"])
+        report(BAD_INPUTS, f'{option}: ""', run.task(name)["msg"])
     assert emulator.requests() == [] and emulator.keys() == {}
 
 
@@ -194,10 +196,8 @@ def test_secret_file_paths_the_os_would_refuse_fail_before_the_key_is_created_in
         "missing/..": str(keys / "missing" / ".." / "pos.secret"),
         "pseudo file system": "/sys/fiskaly-pos.secret",  # os.access() calls it writable, yet it refuses new files
     }
-    tasks = [{"name": case, MODULE: {"name": "odd-path", "kind": "test", "secret_file": path}, "ignore_errors": True}
-             for case, path in cases.items()]
-    tasks.append({"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "odd-a"}], "secrets_file": cases["missing/.."]},
-                  "ignore_errors": True})
+    tasks = [{"name": case, MODULE: {"name": "odd-path", "kind": "test", "secret_file": path}, "ignore_errors": True} for case, path in cases.items()]
+    tasks.append({"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "odd-a"}], "secrets_file": cases["missing/.."]}, "ignore_errors": True})
 
     for check in (True, False):
         run = ansible.playbook(tasks, check=check)
@@ -229,8 +229,11 @@ def full_disk(tmp_path):
 def test_a_secret_that_a_full_disk_refuses_goes_to_a_named_fallback_file(ansible, emulator, tmp_path, full_disk):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    task = {"name": "create", MODULE: {"name": "full-one", "kind": "test", "secret_file": str(full_disk / "pos.secret")},
-            "environment": {"TMPDIR": str(elsewhere)}}
+    task = {
+        "name": "create",
+        MODULE: {"name": "full-one", "kind": "test", "secret_file": str(full_disk / "pos.secret")},
+        "environment": {"TMPDIR": str(elsewhere)},
+    }
 
     run = ansible.playbook([task], verbosity=0)
 

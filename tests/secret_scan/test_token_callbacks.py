@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What fiskaly_token's results look like to the callbacks, which a playbook cannot see (it sees its registered
 variables only). The rest of fiskaly_token's behaviour is the ansible-test target tests/integration/targets/fiskaly_token."""
 
@@ -13,13 +16,22 @@ def assert_tokens_masked_where_the_core_masks(shown: dict, kept: dict) -> None:
 
 
 def test_callbacks_get_tokens_masked_where_the_core_masks_and_censored_under_no_log(ansible, emulator):
-    run = ansible.playbook([
-        module_task("login", "fiskaly_token", register="login"),
-        # Only the refresh token: no key pair to fall back on.
-        module_task("refresh", "fiskaly_token", {"refresh_token": "{{ login.refresh_token }}"}, register="refreshed", module_defaults={
-            GROUP: {"base_url": emulator.base_url, "ca_path": emulator.ca_path}}),
-        module_task("login with no_log", "fiskaly_token", no_log=True),
-    ], keep=("login", "refreshed"), shows=("tokens",))
+    run = ansible.playbook(
+        [
+            module_task("login", "fiskaly_token", register="login"),
+            # Only the refresh token: no key pair to fall back on.
+            module_task(
+                "refresh",
+                "fiskaly_token",
+                {"refresh_token": "{{ login.refresh_token }}"},
+                register="refreshed",
+                module_defaults={GROUP: {"base_url": emulator.base_url, "ca_path": emulator.ca_path}},
+            ),
+            module_task("login with no_log", "fiskaly_token", no_log=True),
+        ],
+        keep=("login", "refreshed"),
+        shows=("tokens",),
+    )
     assert run.rc == 0, run.output
     assert_tokens_masked_where_the_core_masks(run.task("login"), run.kept("login"))
     assert_tokens_masked_where_the_core_masks(run.task("refresh"), run.kept("refreshed"))

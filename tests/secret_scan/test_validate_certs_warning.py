@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """validate_certs false: a warning the user sees once, on the screen, and none of urllib3's. A playbook cannot read
 its own output, so this stays here; expiring tokens, transport failures and ca_path are the ansible-test targets
 tests/integration/targets/fiskaly_token and connection_options."""

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A fleet run stopped by a signal (a cancelled CI job, Ctrl-C) keeps the secrets of the keys it created."""
 
 from __future__ import annotations
@@ -48,15 +51,23 @@ def test_a_fleet_stopped_by_a_signal_writes_the_secrets_of_the_keys_it_created(a
     assert stat.S_IMODE(os.stat(secrets_file).st_mode) == 0o600
     assert "stop-d" not in emulator.keys()
     assert len(faulted_requests(emulator, 1, limit=DELAY + 10)) == 1  # the delayed PUT is over before the next test
-    report("stopped by a signal", f"fleet stopped by {signal.Signals(signum).name} during a create",
-           "the create in flight finished; secrets of all keys created written to secrets_file (0600); no later key attempted")
+    report(
+        "stopped by a signal",
+        f"fleet stopped by {signal.Signals(signum).name} during a create",
+        "the create in flight finished; secrets of all keys created written to secrets_file (0600); no later key attempted",
+    )
 
 
 def test_the_role_names_its_secrets_file_before_a_signal_stops_the_run_and_the_secrets_are_there(ansible, emulator, tmp_path):
     names = ["stop-r1", "stop-r2", "stop-r3"]
     emulator.inject("PUT", "/api_keys/stop-r3", [{"delay": DELAY}])
-    tasks = [{"name": "declare", "ansible.builtin.include_role": {"name": "fiskaly.management.api_keys"},
-              "vars": {"api_keys_list": [{"name": name, "kind": "test"} for name in names], "api_keys_secrets_dir": str(tmp_path)}}]
+    tasks = [
+        {
+            "name": "declare",
+            "ansible.builtin.include_role": {"name": "fiskaly.management.api_keys"},
+            "vars": {"api_keys_list": [{"name": name, "kind": "test"} for name in names], "api_keys_secrets_dir": str(tmp_path)},
+        }
+    ]
 
     spawned = ansible.spawn(tasks, verbosity=0)
     wait_for(lambda: len(emulator.requests("PUT")) == 2)
@@ -73,5 +84,8 @@ def test_the_role_names_its_secrets_file_before_a_signal_stops_the_run_and_the_s
     minted = {secret.owner: secret.value for secret in emulator.minted_secrets() if secret.kind == "key_secret"}
     assert json.loads(path.read_text()) == {name: minted[name] for name in names}  # stop-r3's create in flight finished
     assert len(faulted_requests(emulator, 1, limit=DELAY + 10)) == 1
-    report("stopped by a signal", "role stopped by SIGTERM during a write",
-           "its output named the secrets file before the module ran; the secrets of the keys created are there")
+    report(
+        "stopped by a signal",
+        "role stopped by SIGTERM during a write",
+        "its output named the secrets file before the module ran; the secrets of the keys created are there",
+    )

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test-only callback: appends every host event that a callback receives (task results, loop items,
 retries, diffs), as Ansible hands them over (no_log already applied), to the JSON-lines file named by
 FISKALY_RESULT_LOG. This is what AWX stores as job events, so the secret scan reads it too."""
@@ -37,8 +40,7 @@ class CallbackModule(CallbackBase):
     CALLBACK_NEEDS_ENABLED = False
 
     def _record(self, result, status: str, event: str = "result") -> None:
-        entry = {"host": result._host.get_name(), "task": result._task.get_name(), "status": status, "event": event,
-                 "result": result._result}
+        entry = {"host": result._host.get_name(), "task": result._task.get_name(), "status": status, "event": event, "result": result._result}
         with open(self.get_option("log"), "a", encoding="utf-8") as log:
             log.write(json.dumps(entry, cls=AnsibleJSONEncoder) + "\n")
 

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What a plan decides for one key, given what exists: pure decisions, no I/O."""
 
 from __future__ import annotations
@@ -37,8 +40,7 @@ def test_a_missing_key_is_created_with_the_wanted_status(state, status):
 
 def test_creating_needs_a_kind():
     assert Plan(DesiredKey("pos-1"), None).errors() == ["API key 'pos-1' does not exist, and kind is required to create it"]
-    assert Plan(DesiredKey("pos-1", option="api_keys[4]"), None).errors() == [
-        "API key 'pos-1' (api_keys[4]) does not exist, and kind is required to create it"]
+    assert Plan(DesiredKey("pos-1", option="api_keys[4]"), None).errors() == ["API key 'pos-1' (api_keys[4]) does not exist, and kind is required to create it"]
 
 
 def test_kind_drift_names_the_field_and_both_values():

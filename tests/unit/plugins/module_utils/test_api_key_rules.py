@@ -1,11 +1,14 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The local rules: each broken rule gives a message that names the option and the rule."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import desired_key_errors, metadata_errors, name_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey
+from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import desired_key_errors, metadata_errors, name_errors
 
 
 @pytest.mark.parametrize("name", ["abc", "pos-berlin-01", "a" * 30, "0-0"])

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Unit tests of the HTTP client, with the Session's transport replaced by scripted answers."""
 
 from __future__ import annotations
@@ -107,16 +110,16 @@ def test_verify_and_timeout_go_with_every_request():
 
 
 def test_an_expired_token_from_the_key_pair_is_renewed_once():
-    transport = Transport(answer(200, TOKEN), answer(401, {"message": "expired"}), answer(200, {**TOKEN, "access_token": "tok-2"}),
-                          answer(200, KEY))
+    transport = Transport(answer(200, TOKEN), answer(401, {"message": "expired"}), answer(200, {**TOKEN, "access_token": "tok-2"}), answer(200, KEY))
     assert make_client(transport).get_api_key("pos-1") == KEY
     assert transport.paths() == ["POST /auth", "GET /api_keys/pos-1", "POST /auth", "GET /api_keys/pos-1"]
     assert sent_authorization(transport.calls[3]) == "Bearer tok-2"
 
 
 def test_a_second_401_after_login_again_fails():
-    transport = Transport(answer(200, TOKEN), answer(401, {"code": "E_X", "message": "no"}), answer(200, TOKEN),
-                          answer(401, {"code": "E_X", "message": "still no"}))
+    transport = Transport(
+        answer(200, TOKEN), answer(401, {"code": "E_X", "message": "no"}), answer(200, TOKEN), answer(401, {"code": "E_X", "message": "still no"})
+    )
     with pytest.raises(ApiError, match="HTTP 401 E_X: still no"):
         make_client(transport).get_api_key("pos-1")
 
@@ -124,7 +127,7 @@ def test_a_second_401_after_login_again_fails():
 def test_an_expired_given_token_without_key_pair_says_so():
     transport = Transport(answer(401, {"status_code": 401, "code": "E_TOKEN_EXPIRED", "message": "token expired"}))
     client = make_client(transport, api_key=None, api_secret=None, access_token=jwt(time.time() - 60))
-    with pytest.raises(FiskalyError, match="access_token given has expired .*no api_key and api_secret") as raised:
+    with pytest.raises(FiskalyError, match=r"access_token given has expired .*no api_key and api_secret") as raised:
         client.get_api_key("pos-1")
     assert raised.value.result["failure"]["status"] == 401
     assert transport.paths() == ["GET /api_keys/pos-1"]
@@ -203,8 +206,7 @@ def test_a_409_to_a_put_says_whether_an_earlier_attempt_may_have_created_the_key
 
 def test_a_lost_create_answer_is_remembered_across_a_login_again():
     # PUT created the key, its answer was lost; the repeat met an expired token; after the login the PUT got 409.
-    transport = Transport(answer(200, TOKEN), answer(401, {"message": "expired"}, history=(attempt(error=DROPPED),)),
-                          answer(200, TOKEN), answer(409, CONFLICT))
+    transport = Transport(answer(200, TOKEN), answer(401, {"message": "expired"}, history=(attempt(error=DROPPED),)), answer(200, TOKEN), answer(409, CONFLICT))
     with pytest.raises(CreateConflict) as raised:
         make_client(transport).create_api_key("pos-1", "test", "enabled", None)
     assert raised.value.may_have_reached_api is True
@@ -212,8 +214,9 @@ def test_a_lost_create_answer_is_remembered_across_a_login_again():
 
 
 def test_an_invalid_header_never_shows_its_value():
-    error = requests.exceptions.InvalidHeader("Invalid leading whitespace, reserved character(s), or return character(s) in header value: "
-                                              "'Bearer secret-token\\n'")
+    error = requests.exceptions.InvalidHeader(
+        "Invalid leading whitespace, reserved character(s), or return character(s) in header value: 'Bearer secret-token\\n'"
+    )
     with pytest.raises(TransportError) as raised:
         make_client(Transport(answer(200, TOKEN), error)).get_api_key("pos-1")
     assert raised.value.kind == "invalid request header"
@@ -254,8 +257,9 @@ def test_a_dropped_connection_is_told_in_words_not_as_a_python_tuple():
     error = requests.exceptions.ConnectionError(MaxRetryError(None, "/auth", cause))
     with pytest.raises(TransportError) as raised:
         make_client(Transport(error)).authenticate()
-    assert str(raised.value) == ("Retrieving a token with api_key and api_secret failed: connection closed by the server: "
-                                 "Remote end closed connection without response")
+    assert str(raised.value) == (
+        "Retrieving a token with api_key and api_secret failed: connection closed by the server: Remote end closed connection without response"
+    )
 
 
 def page(names, count):
@@ -393,7 +397,7 @@ def test_a_transport_failure_through_a_proxy_says_which(monkeypatch):
 
 def test_a_tls_failure_names_the_variable_its_authorities_came_from(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    with pytest.raises(TransportError, match="from the environment variable REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt; set ca_path"):
+    with pytest.raises(TransportError, match=r"from the environment variable REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt; set ca_path"):
         make_client(Transport(requests.exceptions.SSLError("certificate verify failed"))).authenticate()
 
 
@@ -421,7 +425,7 @@ NOT_AN_OBJECT = [[KEY], "pos-1", 7, None, True]
 def test_a_key_answer_that_is_no_object_is_a_clear_failure(body):
     for method in ("get_api_key", "set_api_key_status"):
         client = make_client(Transport(answer(200, TOKEN), answer(200, body)))
-        with pytest.raises(MalformedAnswer, match="malformed answer: HTTP 200 with .* where the contract has an API key object") as raised:
+        with pytest.raises(MalformedAnswer, match=r"malformed answer: HTTP 200 with .* where the contract has an API key object") as raised:
             getattr(client, method)("pos-1", *(("disabled",) if method == "set_api_key_status" else ()))
         assert raised.value.result["failure"]["status"] == 200
 
@@ -447,22 +451,25 @@ def test_a_create_answer_with_another_2xx_status_is_taken_as_a_create():
 
 @pytest.mark.parametrize("token", ["tök€n", "tok en", "tok\r\nX: 1", ""])
 def test_a_login_answer_with_a_token_that_cannot_be_sent_is_a_clear_failure(token):
-    with pytest.raises(MalformedAnswer, match="POST /auth|Authorization header") as raised:
+    with pytest.raises(MalformedAnswer, match=r"POST /auth|Authorization header") as raised:
         make_client(Transport(answer(200, {**TOKEN, "access_token": token}))).authenticate()
     assert (token not in str(raised.value)) or not token
 
 
-@pytest.mark.parametrize(("body", "fragment"), [
-    ([], "with a JSON list for the page at offset 0, where the contract has a list object"),
-    ("keys", "with a JSON string for the page at offset 0"),
-    ({"data": {"a": 1}, "count": 1}, "without a 'data' list (it has a JSON object)"),
-    ({"data": [], "count": -1}, "without a 'count' of 0 or more (it has -1)"),
-    ({"data": [], "count": "3"}, "without a 'count' of 0 or more (it has a JSON string)"),
-    ({"data": [], "count": True}, "without a 'count' of 0 or more (it has a JSON boolean)"),
-    ({"data": []}, "without a 'count' of 0 or more (it has none)"),
-    ({"data": [KEY, 7], "count": 2}, "item 1 of 'data' is a JSON number, where the contract has an API key object"),
-    ({"data": [{"kind": "test"}], "count": 1}, "item 0 of 'data' is an object without a 'name' string"),
-])
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ([], "with a JSON list for the page at offset 0, where the contract has a list object"),
+        ("keys", "with a JSON string for the page at offset 0"),
+        ({"data": {"a": 1}, "count": 1}, "without a 'data' list (it has a JSON object)"),
+        ({"data": [], "count": -1}, "without a 'count' of 0 or more (it has -1)"),
+        ({"data": [], "count": "3"}, "without a 'count' of 0 or more (it has a JSON string)"),
+        ({"data": [], "count": True}, "without a 'count' of 0 or more (it has a JSON boolean)"),
+        ({"data": []}, "without a 'count' of 0 or more (it has none)"),
+        ({"data": [KEY, 7], "count": 2}, "item 1 of 'data' is a JSON number, where the contract has an API key object"),
+        ({"data": [{"kind": "test"}], "count": 1}, "item 0 of 'data' is an object without a 'name' string"),
+    ],
+)
 def test_a_list_answer_that_breaks_the_contract_is_a_clear_failure(body, fragment):
     with pytest.raises(MalformedAnswer) as raised:
         list(make_client(Transport(answer(200, TOKEN), answer(200, body))).list_api_key_pages())
@@ -498,7 +505,7 @@ def test_deeply_nested_json_is_not_an_unexpected_error():
 
 
 def test_an_expiry_claim_beyond_any_calendar_is_no_unexpected_error():
-    client = make_client(Transport(answer(401, {"message": "no"})), api_key=None, api_secret=None, access_token=jwt(-10 ** 20))
+    client = make_client(Transport(answer(401, {"message": "no"})), api_key=None, api_secret=None, access_token=jwt(-(10**20)))
     with pytest.raises(FiskalyError, match="has expired"):
         client.get_api_key("pos-1")
 

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Unit tests of the local checks of issue 13: numeric options finite and in range, an access_token for a header, the
 environment that requests reads (CA bundle, proxies), and messages that stay short whatever the input."""
 
@@ -6,34 +9,51 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import name_errors
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
 from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import credential_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import (
-    base_url_errors, connection_errors, environment_errors, shown_base_url,
+    base_url_errors,
+    connection_errors,
+    environment_errors,
+    shown_base_url,
 )
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
 
-PARAMS = {"api_key": "key", "api_secret": "s3cret", "access_token": None, "refresh_token": None, "ca_path": None, "validate_certs": True,
-          "base_url": "https://api.test/api/v0", "timeout": 30.0, "retries": 5, "retry_deadline": 60.0}
+PARAMS = {
+    "api_key": "key",
+    "api_secret": "s3cret",
+    "access_token": None,
+    "refresh_token": None,
+    "ca_path": None,
+    "validate_certs": True,
+    "base_url": "https://api.test/api/v0",
+    "timeout": 30.0,
+    "retries": 5,
+    "retry_deadline": 60.0,
+}
 
 
-@pytest.mark.parametrize(("option", "value", "rule"), [
-    ("timeout", float("inf"), "timeout must be a number of seconds greater than 0 and at most 3600, got inf"),
-    ("timeout", float("nan"), "timeout must be a number of seconds greater than 0 and at most 3600, got nan"),
-    ("timeout", 0.0, "timeout must be a number of seconds greater than 0"),
-    ("timeout", 3600.5, "at most 3600, got 3600.5"),
-    ("retry_deadline", float("nan"), "retry_deadline must be a number of seconds from 0 to 86400, got nan"),
-    ("retry_deadline", float("-inf"), "retry_deadline must be a number of seconds from 0 to 86400, got -inf"),
-    ("retry_deadline", 86401.0, "got 86401.0"),
-    ("retries", 101, "retries must be 0 to 100, got 101"),
-    ("retries", -1, "retries must be 0 to 100, got -1"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "rule"),
+    [
+        ("timeout", float("inf"), "timeout must be a number of seconds greater than 0 and at most 3600, got inf"),
+        ("timeout", float("nan"), "timeout must be a number of seconds greater than 0 and at most 3600, got nan"),
+        ("timeout", 0.0, "timeout must be a number of seconds greater than 0"),
+        ("timeout", 3600.5, "at most 3600, got 3600.5"),
+        ("retry_deadline", float("nan"), "retry_deadline must be a number of seconds from 0 to 86400, got nan"),
+        ("retry_deadline", float("-inf"), "retry_deadline must be a number of seconds from 0 to 86400, got -inf"),
+        ("retry_deadline", 86401.0, "got 86401.0"),
+        ("retries", 101, "retries must be 0 to 100, got 101"),
+        ("retries", -1, "retries must be 0 to 100, got -1"),
+    ],
+)
 def test_numeric_options_must_be_finite_and_in_range(option, value, rule):
     errors = connection_errors({**PARAMS, option: value})
     assert len(errors) == 1 and rule in errors[0]
 
 
-@pytest.mark.parametrize(("option", "value"), [("timeout", 3600.0), ("timeout", 0.001), ("retry_deadline", 0.0), ("retry_deadline", 86400.0),
-                                               ("retries", 0), ("retries", 100)])
+@pytest.mark.parametrize(
+    ("option", "value"), [("timeout", 3600.0), ("timeout", 0.001), ("retry_deadline", 0.0), ("retry_deadline", 86400.0), ("retries", 0), ("retries", 100)]
+)
 def test_the_bounds_themselves_are_in_range(option, value):
     assert connection_errors({**PARAMS, option: value}) == []
 
@@ -65,9 +85,15 @@ def test_a_ca_bundle_variable_that_names_no_file_is_named(monkeypatch, variable)
     assert environment_errors({**PARAMS, "validate_certs": False}) == []
 
 
-@pytest.mark.parametrize(("proxy", "problem"), [("http://user:pass-4716@", "it names no host"), ("http://[bad", "it is not a valid URL"),
-                                                ("ftp://user:pass-4716@proxy.test:21", "its scheme is 'ftp'"),
-                                                ("http://proxy.test:99999", "it is not a valid URL")])
+@pytest.mark.parametrize(
+    ("proxy", "problem"),
+    [
+        ("http://user:pass-4716@", "it names no host"),
+        ("http://[bad", "it is not a valid URL"),
+        ("ftp://user:pass-4716@proxy.test:21", "its scheme is 'ftp'"),
+        ("http://proxy.test:99999", "it is not a valid URL"),
+    ],
+)
 def test_a_proxy_that_requests_cannot_use_is_named_never_shown(monkeypatch, proxy, problem):
     for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
@@ -96,10 +122,13 @@ def test_a_long_value_is_quoted_by_its_beginning_and_length():
     assert name_errors("name", "Bad") == ["name must match ^[a-z0-9-]{3,30}$ (3 to 30 lowercase letters, digits or hyphens), got 'Bad'"]
 
 
-@pytest.mark.parametrize(("url", "shown"), [
-    ("https://127.0.0.1:9/api/v0?token=query-token-4717", "https://127.0.0.1:9/api/v0?..."),
-    ("https://user:pass-4717@api.test:9/api/v0#frag", "https://...@api.test:9/api/v0?..."),
-    ("https://api.test/api/v0", "https://api.test/api/v0"),
-])
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://127.0.0.1:9/api/v0?token=query-token-4717", "https://127.0.0.1:9/api/v0?..."),
+        ("https://user:pass-4717@api.test:9/api/v0#frag", "https://...@api.test:9/api/v0?..."),
+        ("https://api.test/api/v0", "https://api.test/api/v0"),
+    ],
+)
 def test_base_url_is_shown_without_what_may_hold_a_credential(url, shown):
     assert shown_base_url(url) == shown

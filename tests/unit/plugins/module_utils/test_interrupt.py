@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Stopping signals become an exception where the module is, except in its last step, writing secrets and its result."""
 
 from __future__ import annotations

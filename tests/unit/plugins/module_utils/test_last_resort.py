@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Where no file can take a new key's secret, the run fails with the secret in its result: failures are shown at
 every verbosity, so the secret is never lost silently."""
 
@@ -30,7 +33,7 @@ def test_one_key_fails_with_its_secret_in_the_result(monkeypatch):
     monkeypatch.setattr(api_key_tasks, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
     monkeypatch.setattr(api_key_tasks.Reconciler, "apply", lambda self, plan: created("last-one"))
 
-    with pytest.raises(FiskalyError, match="nor could any fallback file. As a last resort the secrets are in this task's result") as failed:
+    with pytest.raises(FiskalyError, match=r"nor could any fallback file. As a last resort the secrets are in this task's result") as failed:
         api_key_tasks.manage_one(None, DesiredKey("last-one", kind="test"), check_mode=False, diff=False, secret_file="/nowhere/x")
 
     assert failed.value.result["secret"] == "secret-of-last-one" and failed.value.result["changed"] is True

@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Unit tests of the retry policy that the client mounts on its Session."""
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def test_backoff_grows_with_jitter_and_stays_within_the_deadline():
         policy = policy.increment("GET", "/x", response=response(503))
     waits = {policy.get_backoff_time() for _sample in range(50)}
     assert len(waits) > 1, "jitter makes waits differ"
-    assert all(0 <= wait <= 0.5 * 2 ** 3 for wait in waits)
+    assert all(0 <= wait <= 0.5 * 2**3 for wait in waits)
 
 
 def test_attempts_are_bounded():

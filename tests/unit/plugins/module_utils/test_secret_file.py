@@ -1,3 +1,6 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The secret file: reserved (created exclusively, 0600) before the key is, refused wherever the OS would refuse it,
 filled once, and never a secret thrown away or left in an unnamed file when writing fails after all."""
 
@@ -42,18 +45,18 @@ def test_refuses_an_existing_file_a_dangling_link_and_a_missing_directory(tmp_pa
     existing.write_text("x")
     dangling = tmp_path / "dangling"
     dangling.symlink_to(tmp_path / "nowhere")
-    with pytest.raises(InvalidInput, match="secret_file .*existing already exists, and a secret file is never overwritten"):
+    with pytest.raises(InvalidInput, match=r"secret_file .*existing already exists, and a secret file is never overwritten"):
         reserve("secret_file", str(existing))
     with pytest.raises(InvalidInput, match="already exists"):
         reserve("secret_file", str(dangling))
-    with pytest.raises(InvalidInput, match="the directory .*missing does not exist"):
+    with pytest.raises(InvalidInput, match=r"the directory .*missing does not exist"):
         reserve("secrets_file", str(tmp_path / "missing" / "file"))
     assert existing.read_text() == "x" and not (tmp_path / "nowhere").exists()
 
 
 def test_refuses_paths_the_os_will_not_open_though_a_look_at_the_directory_passes(tmp_path):
     # "missing/.." looks like tmp_path to os.path.abspath(); the OS walks through "missing" and fails.
-    with pytest.raises(InvalidInput, match="missing/.. does not exist"):
+    with pytest.raises(InvalidInput, match=r"missing/.. does not exist"):
         reserve("secret_file", str(tmp_path / "missing" / ".." / "pos.secret"))
     # sysfs: os.access() calls the directory writable, yet no file can be created there.
     if os.path.isdir("/sys/kernel"):
@@ -62,10 +65,17 @@ def test_refuses_paths_the_os_will_not_open_though_a_look_at_the_directory_passe
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("", "must not be empty"), ("  ", "must not be empty"), ("/tmp/keys/", "names a directory"), ("/tmp/keys/.", "names a directory"),
-    ("/tmp/missing/..", "names a directory"), ("pos.secret\n", "must not contain line breaks"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("", "must not be empty"),
+        ("  ", "must not be empty"),
+        ("/tmp/keys/", "names a directory"),
+        ("/tmp/keys/.", "names a directory"),
+        ("/tmp/missing/..", "names a directory"),
+        ("pos.secret\n", "must not contain line breaks"),
+    ],
+)
 def test_paths_that_cannot_name_a_new_file_are_refused_before_any_request(path, message):
     errors = path_errors("secret_file", path)
     assert len(errors) == 1 and message in errors[0] and errors[0].startswith("secret_file ")
