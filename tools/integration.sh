@@ -89,7 +89,7 @@ main() {
     # shellcheck disable=SC2064  # expand now: $work is local
     trap "rm -rf '$work'" EXIT
   fi
-  dest=$(collection_copy "$work")
+  dest="$("$root/tools/stage-collection.sh" --copy "$work")/ansible_collections/fiskaly/management"
   mkdir -p "$work/emulator"
   json="$work/emulator/fiskaly-emulator.json"
   log="$work/ansible-test.log"

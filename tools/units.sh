@@ -37,7 +37,7 @@ main() {
   work=$(mktemp -d "${TMPDIR:-/tmp}/fiskaly-units-$core.XXXXXX")
   # shellcheck disable=SC2064  # expand now: $work is local
   trap "rm -rf '$work'" EXIT
-  dest=$(collection_copy "$work")
+  dest="$("$root/tools/stage-collection.sh" --copy "$work")/ansible_collections/fiskaly/management"
   find "$dest/tests" -mindepth 1 -maxdepth 1 ! -name unit ! -name config.yml -exec rm -rf {} +
 
   "$root/tools/ansible-test-offline.sh" "$venv/bin/python" >/dev/null

@@ -76,7 +76,7 @@ def base_url_errors(base_url: str) -> list[str]:
     if any(character.isspace() or not character.isprintable() for character in base_url):
         return [say.base_url_unprintable(shown)]
     try:
-        _ = parts.port  # raises on a port that is no number or out of range
+        parts.port  # noqa: B018  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
     except ValueError:
         return [say.base_url_bad_port(shown)]
     errors = []

@@ -66,7 +66,7 @@ def proxy_url_error(proxy: str) -> str | None:
     """Why requests cannot use this proxy URL, or None."""
     try:
         parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
-        _ = parts.port  # raises on a port that is no number or out of range
+        parts.port  # noqa: B018  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
     except ValueError:
         return say.PROXY_NOT_A_URL
     if not parts.hostname:
