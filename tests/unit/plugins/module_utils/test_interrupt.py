@@ -12,8 +12,20 @@ import pytest
 
 from ansible_collections.fiskaly.management.plugins.module_utils._signals import Interrupted, finishing, held_back, raise_held, stopping_signals_raise
 
+STOPPING = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+
+@pytest.fixture(autouse=True)
+def default_dispositions():
+    """Each test starts from the default handlers: a shell that starts a job in the background without job control
+    hands it SIGINT ignored, and an ignored signal is left ignored on purpose (the test with SIG_IGN below)."""
+    previous = {signum: signal.signal(signum, signal.SIG_DFL) for signum in STOPPING}
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.parametrize("signum", STOPPING)
 def test_a_stopping_signal_raises_interrupted_and_the_handler_is_restored_after(signum):
     before = signal.getsignal(signum)
     with pytest.raises(Interrupted, match=f"interrupted by {signal.Signals(signum).name}"):
