@@ -72,36 +72,36 @@ matrix_field() {
   cut -d' ' -f"$2" <<<"$row"
 }
 
-# find_python_version VERSION [CANDIDATE...]: print sys.executable of the first candidate
-# that runs and is exactly Python VERSION (MAJOR.MINOR). pyenv shims exist for versions that
-# are not installed; running them is the test. Default candidates: pythonVERSION, python3.
-find_python_version() {
-  local want=$1 cand
+# find_python_where CONDITION [CANDIDATE...]: print sys.executable of the first candidate that
+# runs, has venv, and for which the Python expression CONDITION (on sys) is true. pyenv shims
+# exist for versions that are not installed; running them is the test.
+find_python_where() {
+  local condition=$1 cand
   shift
-  [[ $# -gt 0 ]] || set -- "python$want" python3
   for cand in "$@"; do
     [[ -n "$cand" ]] || continue
     # sys.executable: the real interpreter, not the shim that started it.
-    if "$cand" -c "import sys, venv; assert '%d.%d' % sys.version_info[:2] == '$want'; print(sys.executable)" \
-      2>/dev/null; then
+    if "$cand" -c "import sys, venv; assert $condition; print(sys.executable)" 2>/dev/null; then
       return 0
     fi
   done
   return 1
 }
 
+# find_python_version VERSION [CANDIDATE...]: the first candidate that is exactly Python VERSION
+# (MAJOR.MINOR). Default candidates: pythonVERSION, python3.
+find_python_version() {
+  local want=$1
+  shift
+  [[ $# -gt 0 ]] || set -- "python$want" python3
+  find_python_where "'%d.%d' % sys.version_info[:2] == '$want'" "$@"
+}
+
 # find_python_min MIN [CANDIDATE...]: the first candidate that runs and is at least MIN.
 find_python_min() {
-  local min=$1 cand
+  local min=$1
   shift
-  for cand in "$@"; do
-    [[ -n "$cand" ]] || continue
-    if "$cand" -c "import sys, venv; assert sys.version_info[:2] >= tuple(map(int, '$min'.split('.'))); print(sys.executable)" \
-      2>/dev/null; then
-      return 0
-    fi
-  done
-  return 1
+  find_python_where "sys.version_info[:2] >= tuple(map(int, '$min'.split('.')))" "$@"
 }
 
 # The newest Python on PATH, 3.10 at least (ansible-core 2.16's floor): python3.15 ...

@@ -18,16 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .emulator import (
-    DEFAULT_ACCESS_TOKEN_TTL,
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
-    DEFAULT_READONLY_API_KEY,
-    DEFAULT_READONLY_API_SECRET,
-    DEFAULT_REFRESH_TOKEN_TTL,
-    Emulator,
-    is_loopback,
-)
+from . import emulator as defaults  # its DEFAULT_* values, by qualified name
+from .emulator import Emulator, is_loopback
 
 
 def _decimal(text: str) -> int:
@@ -60,12 +52,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=_port, default=8443, help="port, 0 for any free one (default: %(default)s)")
     parser.add_argument("--tls-dir", help="directory for ca.pem (default: a temporary directory removed on exit)")
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="full-rights api_key (default: %(default)s)")
-    parser.add_argument("--api-secret", default=DEFAULT_API_SECRET, help="full-rights api_secret (default: %(default)s)")
-    parser.add_argument("--readonly-api-key", default=DEFAULT_READONLY_API_KEY, help="read-only api_key (default: %(default)s)")
-    parser.add_argument("--readonly-api-secret", default=DEFAULT_READONLY_API_SECRET, help="read-only api_secret (default: %(default)s)")
-    parser.add_argument("--access-token-ttl", type=_positive_int, default=DEFAULT_ACCESS_TOKEN_TTL, help="seconds (default: %(default)s)")
-    parser.add_argument("--refresh-token-ttl", type=_positive_int, default=DEFAULT_REFRESH_TOKEN_TTL, help="seconds (default: %(default)s)")
+    parser.add_argument("--api-key", default=defaults.DEFAULT_API_KEY, help="full-rights api_key (default: %(default)s)")
+    parser.add_argument("--api-secret", default=defaults.DEFAULT_API_SECRET, help="full-rights api_secret (default: %(default)s)")
+    parser.add_argument("--readonly-api-key", default=defaults.DEFAULT_READONLY_API_KEY, help="read-only api_key (default: %(default)s)")
+    parser.add_argument("--readonly-api-secret", default=defaults.DEFAULT_READONLY_API_SECRET, help="read-only api_secret (default: %(default)s)")
+    parser.add_argument("--access-token-ttl", type=_positive_int, default=defaults.DEFAULT_ACCESS_TOKEN_TTL, help="seconds (default: %(default)s)")
+    parser.add_argument("--refresh-token-ttl", type=_positive_int, default=defaults.DEFAULT_REFRESH_TOKEN_TTL, help="seconds (default: %(default)s)")
     parser.add_argument("--env-file", help="write shell export lines here once listening (removed on exit)")
     parser.add_argument("--json-file", help="write base_url, ca_path, the credentials and the pid here as JSON once listening (removed on exit)")
     parser.add_argument(

@@ -78,6 +78,22 @@ class CallbackModule(CallbackBase):
                 json.dump([{"name": t["name"], "seconds": t["end"] - t["start"]} for t in self._tasks], handle)
 '''
 
+# The two ways to declare the fleet (role.yml, module.yml) differ only in the play's name and the task's action.
+FLEET_PLAY = """
+          hosts: localhost
+          gather_facts: false
+          module_defaults:
+            group/fiskaly.management.fiskaly: "{{ connection }}"
+          tasks:
+            - name: Declare the fleet"""
+
+
+def fleet_playbook(name: str, action: str) -> str:
+    """A playbook whose one play, called name, declares the fleet in one task: action, its YAML lines."""
+    return f"""
+        - name: {name}{FLEET_PLAY}{action}"""
+
+
 PLAYBOOKS = {
     "empty.yml": """
         - name: Empty playbook
@@ -95,32 +111,24 @@ PLAYBOOKS = {
             - name: Ping
               ansible.builtin.ping:
     """,
-    "role.yml": """
-        - name: Fleet through the role
-          hosts: localhost
-          gather_facts: false
-          module_defaults:
-            group/fiskaly.management.fiskaly: "{{ connection }}"
-          tasks:
-            - name: Declare the fleet
+    "role.yml": fleet_playbook(
+        "Fleet through the role",
+        """
               ansible.builtin.include_role:
                 name: fiskaly.management.api_keys
               vars:
                 api_keys_list: "{{ fleet }}"
                 api_keys_secrets_dir: "{{ secrets_dir }}"
     """,
-    "module.yml": """
-        - name: Fleet through one module task
-          hosts: localhost
-          gather_facts: false
-          module_defaults:
-            group/fiskaly.management.fiskaly: "{{ connection }}"
-          tasks:
-            - name: Declare the fleet
+    ),
+    "module.yml": fleet_playbook(
+        "Fleet through one module task",
+        """
               fiskaly.management.fiskaly_api_key:
                 api_keys: "{{ fleet }}"
                 secrets_file: "{{ secrets_dir }}/module-{{ lookup('ansible.builtin.password', '/dev/null', length=16, chars=['digits']) }}.json"
     """,
+    ),
     "uri_loop.yml": """
         - name: Fleet read with ansible.builtin.uri, one GET per key
           hosts: localhost

@@ -199,14 +199,18 @@ def test_cli_json_file_says_how_to_reach_it_and_goes_away_on_exit(tmp_path: Path
     assert process.returncode == 0 and not json_file.exists()
 
 
+def assert_left_alone(launch: list[subprocess.Popen[str]], option: str, path: Path, content: str, kind: str) -> None:
+    """Given option and a path that holds content not written by an emulator, the CLI exits 2 and leaves the file as it was."""
+    path.write_text(content, encoding="utf-8")
+    process = start(launch, "--port", "0", option, str(path))
+    stderr = process.communicate(timeout=20)[1]
+    assert process.returncode == 2 and f"{option} {path} exists and is not {kind} that an emulator wrote" in stderr
+    assert path.read_text(encoding="utf-8") == content and "Traceback" not in stderr
+
+
 @pytest.mark.parametrize("content", ['{"base_url": "https://fiskaly.example/api/v0"}', "not json", ""], ids=["foreign JSON", "text", "empty"])
 def test_cli_never_replaces_a_json_file_it_did_not_write(tmp_path: Path, launch: list[subprocess.Popen[str]], content: str) -> None:
-    json_file = tmp_path / "emulator.json"
-    json_file.write_text(content, encoding="utf-8")
-    process = start(launch, "--port", "0", "--json-file", str(json_file))
-    stderr = process.communicate(timeout=20)[1]
-    assert process.returncode == 2 and f"--json-file {json_file} exists and is not a JSON file that an emulator wrote" in stderr
-    assert json_file.read_text(encoding="utf-8") == content and "Traceback" not in stderr
+    assert_left_alone(launch, "--json-file", tmp_path / "emulator.json", content, "a JSON file")
 
 
 def test_cli_idle_exit_stops_after_that_long_without_a_connection(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
@@ -233,12 +237,7 @@ def test_cli_idle_exit_stops_after_that_long_without_a_connection(tmp_path: Path
     ids=["a project's .env", "empty", "hand-written FISKALY_* exports", "marker, exports and more"],
 )
 def test_cli_never_replaces_a_file_it_did_not_write(tmp_path: Path, launch: list[subprocess.Popen[str]], content: str) -> None:
-    env_file = tmp_path / ".env"
-    env_file.write_text(content, encoding="utf-8")
-    process = start(launch, "--port", "0", "--env-file", str(env_file))
-    stderr = process.communicate(timeout=20)[1]
-    assert process.returncode == 2 and f"--env-file {env_file} exists and is not an env file that an emulator wrote" in stderr
-    assert env_file.read_text(encoding="utf-8") == content and "Traceback" not in stderr
+    assert_left_alone(launch, "--env-file", tmp_path / ".env", content, "an env file")
 
 
 def test_cli_env_file_in_a_missing_directory_is_a_plain_error(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:

@@ -10,6 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from wire import call
 
 from fiskaly_emulator import Emulator
 
@@ -20,13 +21,7 @@ def test_concurrent_creates_of_one_name(emulator: Emulator) -> None:
 
     def create(_index: int) -> int:
         barrier.wait()
-        return requests.put(
-            emulator.base_url + "/api_keys/race",
-            json={"kind": "test", "status": "enabled"},
-            headers={"Authorization": f"Bearer {token}"},
-            verify=emulator.ca_path,
-            timeout=20,
-        ).status_code
+        return call(emulator, "PUT", "/api_keys/race", token, json={"kind": "test", "status": "enabled"}, timeout=20).status_code
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = sorted(pool.map(create, range(20)))
@@ -38,13 +33,7 @@ def test_concurrent_creates_of_many_names(emulator: Emulator) -> None:
     token = emulator.issue_token()
 
     def create(index: int) -> int:
-        return requests.put(
-            f"{emulator.base_url}/api_keys/pos-{index:03d}",
-            json={"kind": "live", "status": "enabled"},
-            headers={"Authorization": f"Bearer {token}"},
-            verify=emulator.ca_path,
-            timeout=20,
-        ).status_code
+        return call(emulator, "PUT", f"/api_keys/pos-{index:03d}", token, json={"kind": "live", "status": "enabled"}, timeout=20).status_code
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert set(pool.map(create, range(100))) == {200}

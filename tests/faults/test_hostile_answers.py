@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from harness import faulted_requests, report, writes
+from harness import faulted_requests, fleet_of_three, report, writes
 
 MODULE = "fiskaly.management.fiskaly_api_key"
 INFO = "fiskaly.management.fiskaly_api_key_info"
@@ -379,12 +379,8 @@ def test_a_dead_proxy_is_named_with_its_variable_never_its_credentials(ansible, 
 CREATED_WITHOUT_SECRET = {"name": KEY, "kind": "test", "status": "enabled", "metadata": {}, "_type": "API_KEY"}
 
 
-@pytest.mark.parametrize(
-    "body",
-    [CREATED_WITHOUT_SECRET, {**CREATED_WITHOUT_SECRET, "secret": 4711}, {**CREATED_WITHOUT_SECRET, "secret": ""}],
-    ids=["no secret", "a number", "empty"],
-)
-def test_a_create_answered_without_a_string_secret_says_the_secret_was_not_received(ansible, emulator, body):
+def create_answered_with(ansible, emulator, body) -> dict:
+    """Create KEY with its PUT answered 200 with body: the task fails, changed, naming the key as created without its secret."""
     emulator.inject("PUT", f"/api_keys/{KEY}", [{"body": body}])
 
     run = ansible.playbook([create()], module_defaults=FAST)
@@ -392,6 +388,16 @@ def test_a_create_answered_without_a_string_secret_says_the_secret_was_not_recei
     result = run.task("create")
     assert run.status("create") == "failed" and result["changed"] is True
     assert f"API key '{KEY}' was created, but its secret was not received" in result["msg"]
+    return result
+
+
+@pytest.mark.parametrize(
+    "body",
+    [CREATED_WITHOUT_SECRET, {**CREATED_WITHOUT_SECRET, "secret": 4711}, {**CREATED_WITHOUT_SECRET, "secret": ""}],
+    ids=["no secret", "a number", "empty"],
+)
+def test_a_create_answered_without_a_string_secret_says_the_secret_was_not_received(ansible, emulator, body):
+    result = create_answered_with(ansible, emulator, body)
     assert "holds no 'secret' string" in result["msg"]
     assert result["api_key"]["name"] == KEY and "secret" not in result["api_key"] and "secret" not in result
     assert emulator.create_count(KEY) == 1
@@ -400,28 +406,15 @@ def test_a_create_answered_without_a_string_secret_says_the_secret_was_not_recei
 
 @pytest.mark.parametrize("body", [[1, 2], "created", None], ids=["list", "string", "null"])
 def test_a_create_answered_with_no_object_is_looked_up_and_reported_as_created(ansible, emulator, body):
-    emulator.inject("PUT", f"/api_keys/{KEY}", [{"body": body}])
-
-    run = ansible.playbook([create()], module_defaults=FAST)
-
-    result = run.task("create")
-    assert run.status("create") == "failed" and result["changed"] is True
-    assert f"API key '{KEY}' was created, but its secret was not received" in result["msg"]
+    result = create_answered_with(ansible, emulator, body)
     assert "the request ended in a malformed answer" in result["msg"] and "Unexpected error" not in result["msg"]
     assert [(method, status) for method, path, status in statuses(emulator) if path == f"/api_keys/{KEY}"] == [("GET", 404), ("PUT", 200), ("GET", 200)]
 
 
 def test_a_fleet_counts_a_key_created_without_a_secret_as_created(ansible, emulator):
     emulator.inject("PUT", "/api_keys/hostile-b", [{"body": {**CREATED_WITHOUT_SECRET, "name": "hostile-b"}}])
-    args = {"kind": "test", "api_keys": [{"name": "hostile-a"}, {"name": "hostile-b"}, {"name": "hostile-c"}]}
 
-    run = ansible.playbook([{"name": "fleet", MODULE: args, "register": "fleet", "no_log": True, "ignore_errors": True}], module_defaults=FAST, keep=("fleet",))
-
-    result = run.kept("fleet")
-    assert run.status("fleet") == "failed" and result["changed"] is True
-    assert "API key 'hostile-b' was created, but its secret was not received" in result["msg"]
-    assert result["summary"] == {"created": 2, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 1}
-    assert [(item["name"], item["changed"]) for item in result["fleet"]] == [("hostile-a", True), ("hostile-b", True), ("hostile-c", False)]
+    fleet_of_three(ansible, ("hostile-a", "hostile-b", "hostile-c"), FAST)
 
 
 LIST_FAULTS = {

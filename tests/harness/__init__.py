@@ -258,6 +258,24 @@ def module_task(name: str, module: str, args: dict | None = None, **keywords) ->
     return {"name": name, f"fiskaly.management.{module}": args or {}, **keywords}
 
 
+def fleet_of_three(ansible, names: tuple[str, str, str], module_defaults: dict) -> dict:
+    """Declare a fleet of three test keys with fiskaly_api_key, whose second create an injected fault spoils.
+
+    Asserts what such a run always shows: the task fails, changed, the second key named as created without its
+    secret, the first counted as created and the third not attempted. Returns the registered result."""
+    args = {"kind": "test", "api_keys": [{"name": name} for name in names]}
+    task = {"name": "fleet", "fiskaly.management.fiskaly_api_key": args, "register": "fleet", "no_log": True, "ignore_errors": True}
+
+    run = ansible.playbook([task], module_defaults=module_defaults, keep=("fleet",))
+
+    result = run.kept("fleet")
+    assert run.status("fleet") == "failed" and result["changed"] is True
+    assert f"API key '{names[1]}' was created, but its secret was not received" in result["msg"]
+    assert result["summary"] == {"created": 2, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 1}
+    assert [(item["name"], item["changed"]) for item in result["fleet"]] == [(names[0], True), (names[1], True), (names[2], False)]
+    return result
+
+
 def recorded_by(log: Path) -> str:
     """The callback's record of every host event of a run, and Ansible's own log of it."""
     return "".join(path.read_text() for path in (log, log.with_suffix(".ansible.log")) if path.exists())

@@ -39,43 +39,29 @@ class CallbackModule(CallbackBase):
     # sets ANSIBLE_CALLBACKS_ENABLED itself, so a callbacks_enabled setting would not reach its playbooks.
     CALLBACK_NEEDS_ENABLED = False
 
-    def _record(self, result, status: str, event: str = "result") -> None:
+    def _record(self, result, status: str | None, event: str = "result") -> None:
+        """Append one host event; a status of None is "changed" or "ok", as the result says."""
+        status = status or ("changed" if result._result.get("changed") else "ok")
         entry = {"host": result._host.get_name(), "task": result._task.get_name(), "status": status, "event": event, "result": result._result}
         with open(self.get_option("log"), "a", encoding="utf-8") as log:
             log.write(json.dumps(entry, cls=AnsibleJSONEncoder) + "\n")
 
-    def v2_runner_on_ok(self, result):
-        self._record(result, "changed" if result._result.get("changed") else "ok")
+    def _recorder(status: str | None, event: str = "result"):  # pylint: disable=no-self-argument  # builds the methods below
+        def record(self, result, *_args, **_kwargs):  # v2_runner_on_failed also gets ignore_errors
+            self._record(result, status, event)
 
-    def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._record(result, "failed")
+        return record
 
-    def v2_runner_on_skipped(self, result):
-        self._record(result, "skipped")
-
-    def v2_runner_on_unreachable(self, result):
-        self._record(result, "unreachable")
-
-    def v2_runner_item_on_ok(self, result):
-        self._record(result, "changed" if result._result.get("changed") else "ok", "item")
-
-    def v2_runner_item_on_failed(self, result):
-        self._record(result, "failed", "item")
-
-    def v2_runner_item_on_skipped(self, result):
-        self._record(result, "skipped", "item")
-
-    def v2_runner_retry(self, result):
-        self._record(result, "retry", "retry")
-
-    def v2_on_file_diff(self, result):
-        self._record(result, "diff", "diff")
-
-    def v2_runner_on_async_poll(self, result):
-        self._record(result, "async poll", "async")
-
-    def v2_runner_on_async_ok(self, result):
-        self._record(result, "ok", "async")
-
-    def v2_runner_on_async_failed(self, result):
-        self._record(result, "failed", "async")
+    v2_runner_on_ok = _recorder(None)
+    v2_runner_on_failed = _recorder("failed")
+    v2_runner_on_skipped = _recorder("skipped")
+    v2_runner_on_unreachable = _recorder("unreachable")
+    v2_runner_item_on_ok = _recorder(None, "item")
+    v2_runner_item_on_failed = _recorder("failed", "item")
+    v2_runner_item_on_skipped = _recorder("skipped", "item")
+    v2_runner_retry = _recorder("retry", "retry")
+    v2_on_file_diff = _recorder("diff", "diff")
+    v2_runner_on_async_poll = _recorder("async poll", "async")
+    v2_runner_on_async_ok = _recorder("ok", "async")
+    v2_runner_on_async_failed = _recorder("failed", "async")
+    del _recorder

@@ -72,10 +72,13 @@ class Transport:
         return [f"{call.method} {call.url.removeprefix(BASE)}" for call in self.calls]
 
 
+def new_client(**kwargs) -> FiskalyClient:
+    """A client of BASE with a test key pair unless kwargs name other credentials."""
+    return FiskalyClient(BASE, **{"api_key": "key", "api_secret": "s3cret", **kwargs})
+
+
 def make_client(transport: Transport, **kwargs) -> FiskalyClient:
-    kwargs.setdefault("api_key", "key")
-    kwargs.setdefault("api_secret", "s3cret")
-    client = FiskalyClient(BASE, **kwargs)
+    client = new_client(**kwargs)
     client._session.request = transport  # pylint: disable=protected-access
     return client
 
@@ -340,9 +343,7 @@ class Wire:
 
 
 def wired_client(wire: Wire, **kwargs) -> FiskalyClient:
-    kwargs.setdefault("api_key", "key")
-    kwargs.setdefault("api_secret", "s3cret")
-    client = FiskalyClient(BASE, **kwargs)
+    client = new_client(**kwargs)
     client._adapter.send = wire  # pylint: disable=protected-access
     return client
 
