@@ -267,7 +267,7 @@ stage_molecule() {
   [[ $ran -gt 0 ]] || skip "no scenario with molecule.yml under extensions/molecule"
 }
 
-# The generated reference must match the plugins' docs, and antsibull-docs' lint must pass.
+# The reference must build from the plugins' docs, and antsibull-docs' lint must pass.
 stage_docs_lint() {
   compgen -G "$ROOT/plugins/modules/*.py" >/dev/null || skip "no modules in plugins/modules"
   "$ROOT/tools/docs.sh" check
@@ -299,8 +299,6 @@ stage_ee_create() {
   grep -q 'requests' "$stage/context/_build/requirements.txt"
 }
 
-# Build the collection tarball, check it carries no caches or test output, install it
-# into an empty path and smoke-test the installed copy.
 # The benchmark's quick run, so that it keeps working: it prints figures and fails only when the
 # collection misbehaves (a wrong request count, say), never on a time.
 stage_benchmark() {
@@ -308,6 +306,8 @@ stage_benchmark() {
   FISKALY_BENCHMARK=quick PYTEST_ARGS=-s run_pytest "$NEWEST_GA" tests/benchmark
 }
 
+# Build the collection tarball, check it carries no caches or test output, install it
+# into an empty path and smoke-test the installed copy.
 stage_package() {
   local out="$WORK/build" inst="$WORK/installed" tarball bad
   tools_env
@@ -318,7 +318,7 @@ stage_package() {
   [[ -f "$tarball" ]] || { echo "no tarball built" >&2; return 1; }
   tar -tzf "$tarball" >"$WORK/tarball.txt"
   echo "$(wc -l <"$WORK/tarball.txt") entries in $(basename "$tarball")"
-  bad=$(grep -E '(^|/)(\.venv|__pycache__|\.pytest_cache|\.hypothesis|\.ansible|\.cache)(/|$)|(^|/)tests/output(/|$)|\.pyc$' \
+  bad=$(grep -E '(^|/)(\.venv|__pycache__|\.pytest_cache|\.hypothesis|\.ruff_cache|\.ansible|\.cache)(/|$)|(^|/)tests/output(/|$)|\.pyc$' \
     "$WORK/tarball.txt" || true)
   if [[ -n "$bad" ]]; then
     echo "tarball holds files that must not ship:" >&2

@@ -24,7 +24,8 @@ trap cleanup EXIT
 for f in emulator/pyproject.toml emulator/fiskaly_emulator/cli.py tools/stage-collection.sh tools/ansible-test-offline.sh; do
   [[ -f "$installed/$f" ]] || { echo "FAILED: the installed collection has no $f" >&2; exit 1; }
 done
-for f in tools/run-tests.sh tools/venv.sh tools/sanity.sh tests/benchmark; do
+for f in tools/run-tests.sh tools/venv.sh tools/sanity.sh tools/units.sh tools/integration.sh tools/docs.sh \
+  tools/run-example.sh tools/smoke-installed.sh tools/check_support_range.py tools/matrix.tsv tests/benchmark .ruff_cache; do
   [[ ! -e "$installed/$f" ]] || { echo "FAILED: the installed collection carries $f, development tooling" >&2; exit 1; }
 done
 [[ "$(bash "$installed/tools/stage-collection.sh")" == "$collections" ]] || {

@@ -16,7 +16,8 @@
 #                "NAME PATH" for each venv.
 # As a library:  source tools/venv.sh; venv_ensure core-2.21   # sets VENV_DIR
 #                also: repo_root, matrix_rows, matrix_lines, matrix_field, find_python_version,
-#                venv_ensure_many (staging the checkout as the collection: tools/stage-collection.sh)
+#                find_python_min, venv_ensure_many. Staging the checkout as the collection is
+#                tools/stage-collection.sh, not this file.
 #
 # Interpreters are looked up on PATH, never at a fixed path: python3.13, python3.12, ... and
 # python3. A line needs exactly its controller Python (column 2 of tools/matrix.tsv); set

@@ -28,6 +28,7 @@ except ImportError as import_error:  # reported by the module through missing_re
     REQUESTS_IMPORT_ERROR = import_error
 
 from . import _errors as say
+from . import _transport_kinds as kinds
 from ._attempt_clock import AttemptClock
 from ._environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error, scrubbed
 from ._errors import ApiError, CreateConflict, FiskalyError, MalformedAnswer, TransportError, excerpt
@@ -221,7 +222,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         kind = transport_kind(error, self._proxy is not None)
         proxy = self._proxy[2] if self._proxy else None
         detail = scrubbed(transport_detail(error), proxy)
-        if kind == "proxy failure":
+        if kind == kinds.PROXY_FAILURE:
             where = say.proxy_named(self._proxy[1], self._proxy[0]) if self._proxy else say.SOME_PROXY
             if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)) and proxy:
                 # Never urllib3's words here: they may quote the proxy's URL, credentials and all.
@@ -231,7 +232,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
                 detail = say.proxy_did_not_reach(where, detail)
         elif self._proxy:
             detail += say.through_proxy(self._proxy[1], self._proxy[0])
-        if kind == "TLS failure":
+        if kind == kinds.TLS_FAILURE:
             detail += self._ca_note()
         return TransportError(action, kind, detail)
 

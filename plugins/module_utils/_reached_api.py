@@ -10,6 +10,8 @@ reconciler ask ``may_have_reached_api`` before they report a plain failure.
 
 from __future__ import annotations
 
+from ._transport_kinds import NEVER_SENT
+
 try:
     from urllib3.exceptions import ProtocolError, ReadTimeoutError
 except ImportError:  # requests (and with it urllib3) missing: the client reports it via missing_required_lib
@@ -18,9 +20,6 @@ except ImportError:  # requests (and with it urllib3) missing: the client report
 # Answers after which the server may have carried the request out all the same: an error inside the
 # API or behind a gateway. 429 and 503 say the request was turned away, so it was not.
 MAYBE_PROCESSED_STATUSES = frozenset((500, 502, 504))
-
-# Kinds of transport failure after which the request cannot have reached the API.
-NEVER_SENT = frozenset(("connection refused", "DNS failure", "TLS failure", "invalid request header", "proxy failure", "invalid URL"))
 
 
 def may_have_reached_api(*, history=(), status: int | None = None, transport_kind: str | None = None) -> bool:

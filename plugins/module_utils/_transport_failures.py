@@ -17,6 +17,7 @@ except ImportError:  # reported by the module through missing_required_lib
     pass
 
 from . import _errors as say
+from . import _transport_kinds as kinds
 from ._attempt_clock import AttemptTimeout
 
 
@@ -36,32 +37,32 @@ def transport_kind(error: Exception, proxy: bool = False) -> str:
     """Name a failure that got no usable HTTP answer the way a user searches for it; ``proxy``: whether one applies."""
     chain = list(_chain(error))
     if isinstance(error, (requests.exceptions.ProxyError, requests.exceptions.InvalidProxyURL)):
-        return "proxy failure"
+        return kinds.PROXY_FAILURE
     if proxy and isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)):
-        return "proxy failure"  # base_url was checked before any request: what cannot be parsed or spoken is the proxy's
+        return kinds.PROXY_FAILURE  # base_url was checked before any request: what cannot be parsed or spoken is the proxy's
     if any(isinstance(cause, AnswerHeaderError) for cause in chain) or isinstance(error, requests.exceptions.ContentDecodingError):
-        return "malformed answer"  # a header or the encoding of the answer, not of the request
+        return kinds.MALFORMED_ANSWER  # a header or the encoding of the answer, not of the request
     if isinstance(error, requests.exceptions.SSLError) or "CA certificate bundle" in str(error):
-        return "TLS failure"
+        return kinds.TLS_FAILURE
     if isinstance(error, requests.exceptions.InvalidHeader):
-        return "invalid request header"
+        return kinds.INVALID_REQUEST_HEADER
     if isinstance(error, requests.exceptions.InvalidURL):
-        return "invalid URL"
+        return kinds.INVALID_URL
     text = repr(error)
     # A read timeout that used up the retries comes as a ConnectionError wrapping urllib3's ReadTimeoutError.
     if isinstance(error, requests.exceptions.Timeout) or "TimeoutError(" in text or any(isinstance(cause, AttemptTimeout) for cause in chain):
-        return "timeout"
+        return kinds.TIMEOUT
     if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text or "nodename nor servname" in text:
-        return "DNS failure"
+        return kinds.DNS_FAILURE
     if "Connection refused" in text or "ConnectionRefused" in text:
-        return "connection refused"
+        return kinds.CONNECTION_REFUSED
     if "RemoteDisconnected" in text or "Connection aborted" in text or "ProtocolError" in text:
-        return "connection closed by the server"
-    return "connection error"
+        return kinds.CONNECTION_CLOSED
+    return kinds.CONNECTION_ERROR
 
 
 def transport_detail(error: Exception) -> str:
-    if isinstance(error, requests.exceptions.InvalidHeader) and transport_kind(error) == "invalid request header":
+    if isinstance(error, requests.exceptions.InvalidHeader) and transport_kind(error) == kinds.INVALID_REQUEST_HEADER:
         return say.BAD_REQUEST_HEADER
     over_time = next((cause for cause in _chain(error) if isinstance(cause, AttemptTimeout)), None)
     if over_time is not None:

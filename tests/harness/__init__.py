@@ -1,7 +1,7 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The integration harness: real ``ansible-playbook`` and ``ansible`` runs of the collection from this checkout,
+"""The pytest harness: real ``ansible-playbook`` and ``ansible`` runs of the collection from this checkout,
 against the HTTPS emulator, each run's whole output scanned for every secret given to a module or minted by the API.
 
 Tests import from here, never from a ``conftest.py``: pytest loads each conftest under the same module name."""
