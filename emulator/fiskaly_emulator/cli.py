@@ -12,13 +12,13 @@ import re
 import shlex
 import signal
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from . import emulator as defaults  # its DEFAULT_* values, by qualified name
+from .atomic import write_atomically
 from .emulator import Emulator, is_loopback
 
 
@@ -96,24 +96,16 @@ def export_lines(emulator: Emulator) -> list[str]:
 
 def write_env_file(path: Path, lines: list[str]) -> None:
     """Write the export lines so that a waiting script never sees a partial file."""
-    _write_atomically(path, "\n".join([ENV_FILE_MARKER, *lines]) + "\n")
+    write_atomically(path, ("\n".join([ENV_FILE_MARKER, *lines]) + "\n").encode(), SECRET_FILE_MODE)
 
 
 def write_json_file(path: Path, details: dict[str, Any]) -> None:
     """Write the connection details so that a waiting script never sees a partial file."""
-    _write_atomically(path, json.dumps(details, indent=2) + "\n")
+    write_atomically(path, (json.dumps(details, indent=2) + "\n").encode(), SECRET_FILE_MODE)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)  # mkstemp made it 0600: it holds a secret
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
+# Both output files hold the api_secret.
+SECRET_FILE_MODE = 0o600
 
 # The first line of every --env-file: only a file that starts with it is ever replaced. Export lines alone
 # would not do: a hand-written file of real credentials looks the same.

@@ -5,30 +5,17 @@
 
 from __future__ import annotations
 
-import os
 import ssl
-import tempfile
 from pathlib import Path
 
 import trustme
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from .atomic import write_atomically
+
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 ORGANIZATION = "fiskaly Management API emulator"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # Another process may wait for the file to appear; it must never see half of it.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def written_by_an_emulator(path: Path) -> bool:
@@ -52,7 +39,7 @@ def make_server_context(tls_dir: Path, host: str) -> tuple[ssl.SSLContext, Path]
     ca = trustme.CA(organization_name=ORGANIZATION)
     names = list(LOOPBACK_NAMES) + ([host] if host not in LOOPBACK_NAMES else [])
     cert = ca.issue_cert(*names)
-    _write_atomically(ca_path, ca.cert_pem.bytes())
+    write_atomically(ca_path, ca.cert_pem.bytes(), 0o644)  # a CA certificate is public
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     cert.configure_cert(context)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from . import _transport_kinds as kinds
 from ._reached_api import may_have_reached_api
 
 EXCERPT_LENGTH = 120
@@ -85,7 +86,7 @@ class MalformedAnswer(TransportError):
     """
 
     def __init__(self, action: str, status: int, detail: str):
-        super().__init__(action, "malformed answer", f"HTTP {status} {detail}")
+        super().__init__(action, kinds.MALFORMED_ANSWER, f"HTTP {status} {detail}")
         self.result["failure"]["status"] = status
 
 
