@@ -26,7 +26,7 @@
 #     units-LINE     ansible-test units (tests/unit) with that line's ansible-core
 #     integration-LINE  ansible-test integration (tests/integration/targets) against the
 #                    emulator, and the secret scan of its output
-#     pytest-LINE    what a playbook cannot express (PYTEST_DIRS: faults, signals, races, the
+#     pytest-LINE    what a playbook cannot express (PYTEST_DIRS: faults, signals, concurrency, races, the
 #                    convergence property, the secret scan) with that line's ansible-core
 #     emulator       tests/emulator, once (they do not depend on ansible-core)
 #   PYTEST_ARGS   pytest arguments (word-split; default "-n 2"), e.g. PYTEST_ARGS="-n 2 -k token"
@@ -60,7 +60,7 @@ mapfile -t LINES < <(matrix_lines)
 NEWEST_GA=$(matrix_rows | awk '$4 == "-" { l = $1 } END { print l }')
 PER_LINE_STAGES=(sanity units integration pytest)
 # The pytest suites, each a folder named for what it holds.
-PYTEST_DIRS=(tests/faults tests/signals tests/races tests/convergence tests/secret_scan)
+PYTEST_DIRS=(tests/faults tests/signals tests/concurrency tests/races tests/convergence tests/secret_scan)
 ALL_STAGES=" setup support-range workflow-lint style"
 for stage in "${PER_LINE_STAGES[@]}"; do
   for line in "${LINES[@]}"; do ALL_STAGES+=" $stage-$line"; done

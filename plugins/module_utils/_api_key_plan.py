@@ -96,7 +96,7 @@ def read_current(client: FiskalyClient, names: list[str]) -> dict[str, dict]:
 
     One name costs one GET. More are looked for in a listing by name, 100 a page, until every
     name is found or the pages still to read outnumber the names still missing; those are then
-    read one GET each.
+    read one GET each. The client sends both pages and GETs several at a time.
     """
     wanted = set(names)
     found: dict[str, dict] = {}
@@ -110,10 +110,8 @@ def read_current(client: FiskalyClient, names: list[str]) -> dict[str, dict]:
                 break
         else:
             return found  # the whole account was listed: what is missing does not exist
-    for name in sorted(wanted - found.keys()):
-        key = client.get_api_key(name)
-        if key is not None:
-            found[name] = key
+    missing = sorted(wanted - found.keys())
+    found.update((name, key) for name, key in zip(missing, client.get_api_keys(missing)) if key is not None)
     return found
 
 

@@ -9,7 +9,7 @@ import json
 
 from . import _errors as say
 from ._api_key_plan import DesiredKey, Plan, plan_keys
-from ._api_key_writes import Outcome, Reconciler
+from ._api_key_writes import FleetProgress, Reconciler
 from ._errors import FiskalyError, InvalidInput
 from ._secret_file import Reservation, path_errors, reserve
 from ._signals import Interrupted, finishing
@@ -46,7 +46,7 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
 
 
 def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool, secrets_file: str | None = None) -> dict:
-    """Reconcile many keys in one run: one login, one listing, one write per change."""
+    """Reconcile many keys in one run: one login, one listing, one write per change, several at a time."""
     refuse_bad_paths("secrets_file", secrets_file)
     plans = plan_keys(client, keys)
     creates = any(plan.action == "create" for plan in plans)
@@ -59,20 +59,31 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
     except (Exception, Interrupted) as error:  # pylint: disable=broad-exception-caught
         # Keep what was done, and above all the secrets of keys already created, whatever stopped the run.
         with finishing():
-            pending = plans[len(reconciler.done) :]
-            failure = as_failure(error, pending[0] if pending else None, check_mode)
-            done = _fleet_result(reconciler.done, diff, reservation, pending, failure)
-        kept = sum(outcome.secret is not None for outcome in reconciler.done)
+            progress = reconciler.progress
+            failure = _stopped_by(error, plans, progress, check_mode)
+            done = _fleet_result(plans, progress, diff, reservation)
+        others = len(progress.failures) - (1 if failure in progress.failures.values() else 0)
+        if others > 0:
+            failure.args = (say.other_failures(failure, others),)
         if "secrets_file" in done:
-            failure.args = (say.secrets_kept_in(failure, kept, done["secrets_file"]),)
+            failure.args = (say.secrets_kept_in(failure, progress.secrets_kept(), done["secrets_file"]),)
         elif "secrets_file_error" in done:
             failure.args = (f"{failure}. {say.last_resort(done['secrets_file_error'], 'fleet[].secret')}",)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
         raise failure from None
     with finishing():
-        result = _fleet_result(reconciler.done, diff, reservation)
+        result = _fleet_result(plans, reconciler.progress, diff, reservation)
     _fail_on_last_resort(result, "secrets_file_error")
     return result
+
+
+def _stopped_by(error: BaseException, plans: list[Plan], progress: FleetProgress, check_mode: bool) -> FiskalyError:
+    """The failure that ends the run: the first failed write, or what stopped it otherwise (a signal, the secrets file)."""
+    if isinstance(error, Interrupted) and progress.writing is not None:
+        # Cut short while it wrote one key, one at a time: that key's entry says so.
+        progress.failures[progress.writing] = interrupted_failure(error, plans[progress.writing], check_mode)
+        return progress.failures[progress.writing]
+    return as_failure(error, None, check_mode)
 
 
 def refuse_bad_paths(option: str, path: str | None) -> None:
@@ -96,21 +107,21 @@ def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool)
     return FiskalyError(say.interrupted_writing(error, plan.desired.name, plan.action == "create"))
 
 
-def _fleet_result(
-    outcomes: list[Outcome], diff: bool, reservation: Reservation | None, pending: list[Plan] | None = None, failure: FiskalyError | None = None
-) -> dict:
-    """A result per declared key: those done, and after a failure the one that failed and those not attempted."""
-    entries = [outcome.result() for outcome in outcomes]
+def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reservation: Reservation | None) -> dict:
+    """A result per declared key, in the order declared: done, failed, or (after a failure) not attempted."""
+    entries = []
     summary = dict.fromkeys(SUMMARY_FIELDS, 0)
-    for outcome in outcomes:
-        summary[COUNTED_AS.get(outcome.plan.action, "unchanged")] += 1
-    if failure is not None and pending:
-        entries.append(_failed_entry(pending[0], failure))
-        summary["failed"] += 1
-        summary["created"] += entries[-1]["changed"] and pending[0].action == "create"  # created, its secret lost
-        for plan in pending[1:]:
+    for index, plan in enumerate(plans):
+        if index in progress.outcomes:
+            entries.append(progress.outcomes[index].result())
+            summary[COUNTED_AS.get(plan.action, "unchanged")] += 1
+        elif index in progress.failures:
+            entries.append(_failed_entry(plan, progress.failures[index]))
+            summary["failed"] += 1
+            summary["created"] += entries[-1]["changed"] and plan.action == "create"  # created, its secret lost
+        else:
             entries.append({"name": plan.desired.name, "changed": False, "action": plan.action, "attempted": False})
-        summary["not_attempted"] = len(pending) - 1
+            summary["not_attempted"] += 1
     # Not "results": ansible-core 2.19 and 2.20 take that key for loop results and show its items under no_log.
     result = {"changed": any(item["changed"] for item in entries), "fleet": entries, "summary": summary}
     secrets = {item["name"]: item["secret"] for item in entries if "secret" in item}
@@ -127,7 +138,7 @@ def _fleet_result(
     elif reservation is not None:
         reservation.release()
     if diff:
-        result["diff"] = [outcome.plan.diff() for outcome in outcomes if outcome.plan.changed]
+        result["diff"] = [progress.outcomes[index].plan.diff() for index in sorted(progress.outcomes) if progress.outcomes[index].plan.changed]
     return result
 
 

@@ -9,13 +9,15 @@ exists then was created, its one-time secret lost, and the run says so rather th
 
 from __future__ import annotations
 
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from . import _errors as say
 from ._api_key_plan import Plan, without_secret
 from ._client import FiskalyClient
 from ._errors import ApiError, CreateConflict, FiskalyError, InvalidInput, TransportError
-from ._signals import held_back, raise_held
+from ._signals import Interrupted, finishing, held_back, raise_held
 from ._wire import API
 
 
@@ -33,25 +35,95 @@ class Outcome:
 
 
 @dataclass
+class FleetProgress:
+    """Where the writes of a fleet stand: each plan's outcome or failure, by its place in the declaration."""
+
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    failures: dict[int, FiskalyError] = field(default_factory=dict)  # in the order they came
+    writing: int | None = None  # the plan being written one at a time, which a signal may cut short
+
+    def first_failure(self) -> FiskalyError | None:
+        return next(iter(self.failures.values()), None)
+
+    def secrets_kept(self) -> int:
+        return sum(outcome.secret is not None for outcome in self.outcomes.values())
+
+
+@dataclass
 class Reconciler:
     client: FiskalyClient
     check_mode: bool
-    done: list[Outcome] = field(default_factory=list)
+    progress: FleetProgress = field(default_factory=FleetProgress)
 
-    def apply_all(self, plans: list[Plan]) -> list[Outcome]:
-        for plan in plans:
-            self.done.append(self.apply(plan))
+    def apply_all(self, plans: list[Plan]) -> FleetProgress:
+        """Carry the plans out in the order declared, as many writes at a time as the client may send; raise the first failure.
+
+        After a failure no write starts and those under way finish, so ``progress`` holds every outcome, and every
+        secret, that came. With one request at a time (and in check mode, which writes nothing) each write waits for the one before.
+        """
+        workers = 1 if self.check_mode else self.client.concurrency.ceiling
+        if workers <= 1:
+            self._apply_one_by_one(plans)
+        else:
+            self._apply_concurrently(plans, workers)
+        failure = self.progress.first_failure()
+        if failure is not None:
+            raise failure
+        return self.progress
+
+    def _apply_one_by_one(self, plans: list[Plan]) -> None:
+        for index, plan in enumerate(plans):
+            self.progress.writing = index
+            failure = self._settle(index, self.apply, plan)
+            self.progress.writing = None
+            if failure:
+                return
             raise_held()  # a signal that came during this create: the outcome, and its secret, are kept now
-        return self.done
 
-    def apply(self, plan: Plan) -> Outcome:
+    def _apply_concurrently(self, plans: list[Plan], workers: int) -> None:
+        # Signals reach the main thread only, which waits here: the writes under way never see one.
+        running: dict = {}
+        upcoming = 0
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fiskaly") as pool:
+            try:
+                while True:
+                    while upcoming < len(plans) and len(running) < workers and not self.progress.failures:
+                        if plans[upcoming].changed:
+                            running[pool.submit(self.apply, plans[upcoming], False)] = upcoming
+                        else:
+                            self.progress.outcomes[upcoming] = self.apply(plans[upcoming])  # nothing to send
+                        upcoming += 1
+                    if not running:
+                        return
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        self._settle(running.pop(future), future.result)
+            except Interrupted:
+                with finishing():  # no new write; those under way finish, and their secrets are kept
+                    wait(running)
+                    for future, index in running.items():
+                        self._settle(index, future.result)
+                raise
+
+    def _settle(self, index: int, outcome_of, *args) -> bool:
+        """Record what ``outcome_of(*args)`` gives for the plan at ``index``: its outcome, or its failure (True)."""
+        try:
+            self.progress.outcomes[index] = outcome_of(*args)
+        except FiskalyError as failure:
+            self.progress.failures[index] = failure
+        except Exception as error:  # pylint: disable=broad-exception-caught  # reported like any failure, no traceback
+            self.progress.failures[index] = FiskalyError.unexpected(error)
+        return index in self.progress.failures
+
+    def apply(self, plan: Plan, hold_signals: bool = True) -> Outcome:
+        """Carry one plan out; ``hold_signals`` where it runs on the main thread, which a signal may interrupt."""
         if self.check_mode or plan.action == "none":
             return Outcome(plan, plan.predicted())
         if plan.action != "create":
             return Outcome(plan, self.client.set_api_key_status(plan.desired.name, plan.predicted()["status"]))
         desired = plan.desired
         try:
-            with held_back():
+            with held_back() if hold_signals else nullcontext():
                 created = self.client.create_api_key(desired.name, desired.kind, desired.status_to_create, desired.metadata)
         except CreateConflict as conflict:
             existing = self.client.get_api_key(desired.name)
@@ -63,7 +135,7 @@ class Reconciler:
             replan = Plan(desired, existing)
             if replan.errors():
                 raise InvalidInput("; ".join(replan.errors())) from None
-            return self.apply(replan)
+            return self.apply(replan, hold_signals)
         except (TransportError, ApiError) as failure:
             # No good answer in the end, yet an attempt may have reached the API and created the key (its answer lost,
             # then 5xx or 429 to the last retry). Look, so as not to report a plain failure that a rerun would then

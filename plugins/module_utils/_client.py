@@ -7,18 +7,23 @@ It owns the requests Session of a module run, authentication (key pair to token,
 token, re-authenticating once when a token it obtained expires), retries, paging, the checks of
 every answer against the contract, and the turning of every failure into a ``FiskalyError`` with a
 message fit for the user.
+
+It may be used from several threads at once: up to ``max_concurrent_requests`` requests are in flight
+(fewer while the API answers 429, see ``_adaptive_concurrency``), and threads whose token expired log in
+again once, together.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
+from contextlib import closing
 from dataclasses import dataclass
 
 try:
     import requests
-    from requests.adapters import HTTPAdapter
     from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError
 
     HAS_REQUESTS = True
@@ -29,11 +34,14 @@ except ImportError as import_error:  # reported by the module through missing_re
 
 from . import _errors as say
 from . import _transport_kinds as kinds
+from ._adaptive_concurrency import AdaptiveConcurrency
 from ._attempt_clock import AttemptClock
 from ._environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error, scrubbed
 from ._errors import ApiError, CreateConflict, FiskalyError, MalformedAnswer, TransportError, excerpt
+from ._in_order import results_in_order
+from ._per_thread_retries import PerThreadRetryAdapter
 from ._reached_api import may_have_reached_api
-from ._retry import build_retry
+from ._retry import RATE_LIMITED, build_retry
 from ._transport_failures import broken_body, transport_detail, transport_kind
 from ._wire import API, Request
 
@@ -93,7 +101,11 @@ def _shape(value: object) -> str:
 
 
 class FiskalyClient:  # pylint: disable=too-many-instance-attributes
-    """One Session, one token, for the run of one module; ``api`` is the wire table of the API version it speaks."""
+    """One Session, one token, for the run of one module; ``api`` is the wire table of the API version it speaks.
+
+    ``max_concurrent_requests`` is how many requests the listing's pages and a fleet's reads and writes may have in
+    flight at once; 1 sends every request after the one before.
+    """
 
     def __init__(
         self,
@@ -107,6 +119,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         retries: int = 5,
         retry_deadline: float = 60.0,
         user_agent: str = "fiskaly.management",
+        max_concurrent_requests: int = 1,
         api=API,
     ):
         self.base_url = base_url.rstrip("/")
@@ -118,8 +131,11 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         self._timeout = timeout
         self._retries = retries
         self._retry_deadline = retry_deadline
+        self.concurrency = AdaptiveConcurrency(max_concurrent_requests)
+        self._login = threading.Lock()  # one login at a time: threads whose token expired together share the next one
         self._session = requests.Session()
-        self._adapter = HTTPAdapter()
+        # A connection per request in flight, each kept for the next request (requests keeps 10 by default).
+        self._adapter = PerThreadRetryAdapter(pool_maxsize=max(10, self.concurrency.ceiling))
         self._session.mount("https://", self._adapter)
         self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
         self._proxy = proxy_from_environment(self.base_url + "/")
@@ -155,9 +171,16 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         return token
 
     def _bearer(self) -> str:
-        if self._token is None:
-            self._token = self.authenticate()[self.api.ACCESS_TOKEN]
-        return self._token
+        with self._login:
+            if self._token is None:
+                self._token = self.authenticate()[self.api.ACCESS_TOKEN]
+            return self._token
+
+    def _forget(self, token: str | None) -> None:
+        """The API rejected ``token``: the next request logs in again, unless another thread already did."""
+        with self._login:
+            if self._token == token:
+                self._token = None
 
     def _rejected_token(self, action: str, answer: Answer) -> FiskalyError:
         """A 401 to a given access_token that no key pair can replace."""
@@ -168,12 +191,19 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
 
     # -- requests ------------------------------------------------------------------------
 
-    def _send(self, request: Request, action: str) -> Answer:
-        credentials = BearerAuth(self._bearer() if request.auth else None)
+    def _send(self, request: Request, action: str, token: str | None) -> Answer:
+        with self.concurrency.slot() as slot:
+            answer = self._send_in_slot(request, action, token, slot)
+        if answer.status != RATE_LIMITED:
+            self.concurrency.answered()
+        return answer
+
+    def _send_in_slot(self, request: Request, action: str, token: str | None, slot) -> Answer:
+        credentials = BearerAuth(token)
         method, url = request.method, self.base_url + request.path
         clock = AttemptClock(self._timeout)
-        # A fresh policy per request, so that its time budget starts now.
-        policy = build_retry(self._retries, self._retry_deadline, clock)
+        # A fresh policy per request, so that its time budget starts now (and not while it waited for its slot).
+        policy = build_retry(self._retries, self._retry_deadline, clock, slot)
         while True:
             self._adapter.max_retries = policy
             broken = None
@@ -245,14 +275,15 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
 
     def _call(self, request: Request, action: str) -> Answer:
         """The answer of a request whose status says success; any other raises."""
-        answer = self._send(request, action)
+        token = self._bearer() if request.auth else None
+        answer = self._send(request, action, token)
         if answer.status == self.api.UNAUTHORIZED and request.auth:
             if not self._key_pair:
                 raise self._rejected_token(action, answer)
             # The token expired mid-run (they live minutes): log in again, once, and repeat.
-            self._token = None
+            self._forget(token)
             earlier = answer.may_have_reached_api
-            answer = self._send(request, action)
+            answer = self._send(request, action, self._bearer())
             answer.may_have_reached_api |= earlier
         if 200 <= answer.status < 300:
             if answer.body is NOT_JSON:
@@ -303,32 +334,54 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         action = say.action_set_status(name, status)
         return self._key_object(action, self._call(self.api.set_key_status(name, status), action))
 
+    def get_api_keys(self, names: list[str]) -> list[dict | None]:
+        """Each key, or None where it does not exist, in the order of ``names``; read concurrently."""
+        return list(results_in_order(self.get_api_key, [(name,) for name in names], self.concurrency.ceiling))
+
     def list_api_key_pages(self, *, kind=None, status=None, order_by=None, order=None, offset: int = 0, limit=None):
         """Yield ``(keys, count)`` page by page, a page of ``api.PAGE_SIZE`` keys at most, ``limit`` keys in all, each key once.
 
+        The first page comes alone; the pages its ``count`` announces are then read concurrently, and taken in order.
         Fails on a page that breaks the contract, and on a page of keys all returned before (a server that ignores
         ``offset`` would otherwise give the first page again and again).
         """
         fetched = 0
         seen: set[str] = set()
-        while limit is None or fetched < limit:
-            size = self.api.PAGE_SIZE if limit is None else min(self.api.PAGE_SIZE, limit - fetched)
-            at = offset + fetched
-            request = self.api.list_keys(kind=kind, status=status, order_by=order_by, order=order, limit=size, offset=at)
-            keys, count = self._page(self._call(request, say.ACTION_LIST), at)
-            keys = keys[:size]  # a server that ignores limit
-            new = []
-            for key in keys:
-                if key[self.api.KEY_NAME] not in seen:  # a key that moved across pages while they were read
-                    seen.add(key[self.api.KEY_NAME])
-                    new.append(key)
-            if keys and not new:
-                raise MalformedAnswer(say.ACTION_LIST, 200, say.only_earlier_keys(at))
-            yield new, count
-            fetched += len(keys)
-            # Stop on a short page, whatever count says (the contract asks for both).
-            if len(keys) < size or offset + fetched >= count:
+        filters = {"kind": kind, "status": status, "order_by": order_by, "order": order}
+        with closing(self._pages(filters, offset, limit)) as pages:
+            for at, size, page, count in pages:
+                keys = page[:size]  # a server that ignores limit
+                new = []
+                for key in keys:
+                    if key[self.api.KEY_NAME] not in seen:  # a key that moved across pages while they were read
+                        seen.add(key[self.api.KEY_NAME])
+                        new.append(key)
+                if keys and not new:
+                    raise MalformedAnswer(say.ACTION_LIST, 200, say.only_earlier_keys(at))
+                yield new, count
+                fetched += len(keys)
+                # Stop on a short page, whatever count says (the contract asks for both).
+                if len(keys) < size or offset + fetched >= count or (limit is not None and fetched >= limit):
+                    return
+
+    def _pages(self, filters: dict, offset: int, limit: int | None):
+        """``(at, size, keys, count)`` of each page from ``offset`` on, taking every page for full, until none is announced."""
+        end = None if limit is None else offset + limit
+        at, count = offset, None
+        while end is None or at < end:
+            # The first page alone: its count tells how many follow.
+            starts = [at] if count is None else range(at, count if end is None else min(count, end), self.api.PAGE_SIZE)
+            plan = [(start, self.api.PAGE_SIZE if end is None else min(self.api.PAGE_SIZE, end - start)) for start in starts]
+            if not plan:
                 return
+            with closing(results_in_order(self._read_page, [(filters, *page) for page in plan], self.concurrency.ceiling)) as pages:
+                for (start, size), (keys, count) in zip(plan, pages):
+                    yield start, size, keys, count
+            at = plan[-1][0] + plan[-1][1]
+
+    def _read_page(self, filters: dict, at: int, size: int) -> tuple[list, int]:
+        request = self.api.list_keys(**filters, limit=size, offset=at)
+        return self._page(self._call(request, say.ACTION_LIST), at)
 
     def _page(self, answer: Answer, at: int) -> tuple[list, int]:
         """The keys and the count of a list object, checked against the contract."""

@@ -27,12 +27,14 @@ CONNECTION_OPTIONS = {
     "timeout": {"type": "float", "default": 30.0},
     "retries": {"type": "int", "default": 5},
     "retry_deadline": {"type": "float", "default": 60.0},
+    "max_concurrent_requests": {"type": "int", "default": 10},
 }
 
 # The ranges of the numeric options, as the connection doc fragment states them.
 MAX_TIMEOUT = 3600
 MAX_RETRIES = 100
 MAX_RETRY_DEADLINE = 86400
+MAX_CONCURRENT_REQUESTS = 100
 
 
 def connection_errors(params: dict) -> list[str]:
@@ -48,6 +50,8 @@ def connection_errors(params: dict) -> list[str]:
         errors.append(say.retries_out_of_range(MAX_RETRIES, params["retries"]))
     if not (math.isfinite(params["retry_deadline"]) and 0 <= params["retry_deadline"] <= MAX_RETRY_DEADLINE):
         errors.append(say.retry_deadline_out_of_range(MAX_RETRY_DEADLINE, params["retry_deadline"]))
+    if not 1 <= params["max_concurrent_requests"] <= MAX_CONCURRENT_REQUESTS:
+        errors.append(say.concurrency_out_of_range(MAX_CONCURRENT_REQUESTS, params["max_concurrent_requests"]))
     return errors
 
 

@@ -142,6 +142,10 @@ def retries_out_of_range(maximum: int, value) -> str:
     return f"retries must be 0 to {maximum}, got {value}"
 
 
+def concurrency_out_of_range(maximum: int, value) -> str:
+    return f"max_concurrent_requests must be 1 to {maximum}, got {value}"
+
+
 def retry_deadline_out_of_range(maximum: int, value) -> str:
     return f"retry_deadline must be a number of seconds from 0 to {maximum}, got {value}"
 
@@ -408,6 +412,10 @@ def interrupted(error: BaseException) -> str:
 def interrupted_writing(error: BaseException, name: str, creating: bool) -> str:
     doubt = (": the key may have been created all the same, its secret lost. Look it up before you run again, and disable it if it exists") if creating else ""
     return f"The module was {error} while it wrote API key '{name}'{doubt}"
+
+
+def other_failures(failure: FiskalyError, others: int) -> str:
+    return f"{failure}. {others} more {'write' if others == 1 else 'writes'} under way at the time failed too, each named in fleet[].error"
 
 
 def secrets_kept_in(failure: FiskalyError, kept: int, path: str) -> str:

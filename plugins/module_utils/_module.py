@@ -63,6 +63,7 @@ def client_for(module: AnsibleModule) -> FiskalyClient:
         timeout=params["timeout"],
         retries=params["retries"],
         retry_deadline=params["retry_deadline"],
+        max_concurrent_requests=params["max_concurrent_requests"],
         user_agent=USER_AGENT,
     )
 

@@ -5,8 +5,11 @@
 
 urllib3's ``Retry`` mounted on the requests adapter does the retrying; this subclass only adds
 what it lacks on urllib3 1.26 and 2.x: a cap on ``Retry-After`` (and a malformed one taken for none),
-jitter, a bound on the total time one request may spend retrying, and the restart of the ``AttemptClock``
-(``_attempt_clock``) with each attempt.
+jitter, a bound on the total time one request may spend retrying, the restart of the ``AttemptClock``
+(``_attempt_clock``) with each attempt, and the report of each 429 to the client's ``AdaptiveConcurrency``
+(``_adaptive_concurrency``): a 429 that came while several requests were in flight lowers their number and
+costs the request none of its retries, so that a run that would succeed sent one request at a time never
+fails for having sent more.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ try:
 except ImportError:  # requests (and with it urllib3) missing: the client reports it via missing_required_lib
     Retry = object
 
+from ._adaptive_concurrency import Slot
 from ._attempt_clock import AttemptClock
 
 # 429: rate limited (the contract says it carries Retry-After).
 # 500, 502, 503, 504: transient server or gateway faults, "the same request may succeed later".
-RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+RATE_LIMITED = 429
+RETRY_STATUSES = frozenset((RATE_LIMITED, 500, 502, 503, 504))
 
 # What resolvers say of a name that does not exist (glibc, macOS); "Temporary failure" is retried.
 PERMANENT_DNS_FAILURES = ("Name or service not known", "nodename nor servname provided")
@@ -36,16 +41,18 @@ RETRY_AFTER_CAP = 30.0
 class DeadlineRetry(Retry):
     """A urllib3 Retry with jitter, a capped Retry-After, a total time budget, and an attempt clock restarted per attempt."""
 
-    def __init__(self, *args, deadline: float = 60.0, started: float | None = None, clock: AttemptClock | None = None, **kwargs):
+    def __init__(self, *args, deadline: float = 60.0, started: float | None = None, clock: AttemptClock | None = None, slot: Slot | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.deadline = deadline
         self.started = time.monotonic() if started is None else started
         self.clock = clock
+        self.slot = slot
 
     def new(self, **kw):
         kw.setdefault("deadline", self.deadline)
         kw.setdefault("started", self.started)
         kw.setdefault("clock", self.clock)
+        kw.setdefault("slot", self.slot)
         return super().new(**kw)
 
     def sleep(self, response=None):
@@ -82,15 +89,20 @@ class DeadlineRetry(Retry):
         if error is not None and any(text in str(error) for text in PERMANENT_DNS_FAILURES):
             # The resolver said the name does not exist: asking again cannot help, unlike a resolver timeout.
             raise MaxRetryError(_pool, url, error)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        policy = self
+        if response is not None and response.status == RATE_LIMITED and self.slot is not None:
+            if self.slot.rate_limited(self.get_retry_after(response)) and isinstance(self.total, int) and isinstance(self.status, int):
+                policy = self.new(total=self.total + 1, status=self.status + 1)  # this attempt is on the concurrency, not the request
+        return super(DeadlineRetry, policy).increment(method, url, response, error, _pool, _stacktrace)
 
     def is_exhausted(self) -> bool:
         # Out of time counts as out of attempts, so urllib3 raises or returns the last answer.
         return super().is_exhausted() or (bool(self.history) and self.remaining() <= 0)
 
 
-def build_retry(retries: int, deadline: float, clock: AttemptClock | None = None) -> DeadlineRetry:
-    """The policy for one request: ``retries`` further attempts within ``deadline`` seconds, each restarting ``clock``."""
+def build_retry(retries: int, deadline: float, clock: AttemptClock | None = None, slot: Slot | None = None) -> DeadlineRetry:
+    """The policy for one request: ``retries`` further attempts within ``deadline`` seconds, each restarting ``clock``,
+    each 429 reported to the ``slot`` the request holds."""
     return DeadlineRetry(
         total=retries,
         connect=retries,
@@ -107,4 +119,5 @@ def build_retry(retries: int, deadline: float, clock: AttemptClock | None = None
         raise_on_status=False,
         deadline=deadline,
         clock=clock,
+        slot=slot,
     )

@@ -253,6 +253,14 @@ class Spawned:
         return run
 
 
+def wait_for(condition, limit: float = 60.0) -> None:
+    """Wait until ``condition()`` holds; fail the test after ``limit`` seconds."""
+    stop = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < stop, "timed out"
+        time.sleep(0.05)
+
+
 def module_task(name: str, module: str, args: dict | None = None, **keywords) -> dict:
     """A play's task that calls one of this collection's modules by its short name."""
     return {"name": name, f"fiskaly.management.{module}": args or {}, **keywords}

@@ -14,17 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import faulted_requests, report
+from harness import faulted_requests, report, wait_for
 
 MODULE = "fiskaly.management.fiskaly_api_key"
 DELAY = 6.0  # long enough to stop the run while the third PUT waits for its answer
-
-
-def wait_for(condition, limit: float = 60.0) -> None:
-    stop = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < stop, "timed out"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -32,7 +25,8 @@ def test_a_fleet_stopped_by_a_signal_writes_the_secrets_of_the_keys_it_created(a
     names = ["stop-a", "stop-b", "stop-c", "stop-d"]
     secrets_file = tmp_path / "secrets.json"
     emulator.inject("PUT", "/api_keys/stop-c", [{"delay": DELAY}])
-    args = {"kind": "live", "api_keys": [{"name": name} for name in names], "secrets_file": str(secrets_file)}
+    # One write at a time: the create in flight is the last one (tests/concurrency has the same with several in flight).
+    args = {"kind": "live", "api_keys": [{"name": name} for name in names], "secrets_file": str(secrets_file), "max_concurrent_requests": 1}
 
     spawned = ansible.spawn([{"name": "fleet", MODULE: args}], verbosity=1)
     wait_for(lambda: len(emulator.requests("PUT")) == 2)

@@ -317,7 +317,9 @@ def test_token_expiry_reads_the_exp_claim_or_none():
 def test_each_request_gets_a_fresh_retry_budget(monkeypatch):
     budgets = []
     real = client_module.build_retry
-    monkeypatch.setattr(client_module, "build_retry", lambda retries, deadline, clock: budgets.append((retries, deadline)) or real(retries, deadline, clock))
+    monkeypatch.setattr(
+        client_module, "build_retry", lambda retries, deadline, clock, slot: budgets.append((retries, deadline)) or real(retries, deadline, clock, slot)
+    )
     transport = Transport(answer(200, TOKEN), answer(200, KEY))
     make_client(transport, retries=3, retry_deadline=9).get_api_key("pos-1")
     assert budgets == [(3, 9), (3, 9)]

@@ -29,6 +29,7 @@ PARAMS = {
     "timeout": 30.0,
     "retries": 5,
     "retry_deadline": 60.0,
+    "max_concurrent_requests": 10,
 }
 
 

@@ -46,8 +46,8 @@ def test_a_fleet_fails_with_every_secret_in_its_entries(monkeypatch):
     monkeypatch.setattr(api_key_tasks, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
 
     def apply_all(self, plans):
-        self.done.extend(outcomes)
-        return self.done
+        self.progress.outcomes.update(enumerate(outcomes))
+        return self.progress
 
     monkeypatch.setattr(api_key_tasks.Reconciler, "apply_all", apply_all)
 
