@@ -26,10 +26,24 @@ def emulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulat
 
 
 @pytest.fixture
-def emulator(emulator_server: Emulator) -> Iterator[Emulator]:  # pylint: disable=redefined-outer-name
-    """The session emulator, reset to an empty state for this test."""
+def emulator(request: pytest.FixtureRequest, emulator_server: Emulator) -> Iterator[Emulator]:  # pylint: disable=redefined-outer-name
+    """The session emulator, reset to an empty state for this test.
+
+    Indirect parametrization sets its network for the test, with the keyword arguments of
+    Emulator.set_network(); a reset after the test restores the defaults:
+
+        @pytest.mark.parametrize("emulator", [{"latency": 0.05, "rate_limit": 100}], indirect=True)
+    """
     emulator_server.reset()
-    yield emulator_server
+    network = getattr(request, "param", None)
+    if network is None:
+        yield emulator_server
+        return
+    emulator_server.set_network(**network)
+    try:
+        yield emulator_server
+    finally:
+        emulator_server.reset()
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ class AdminApi:  # pylint: disable=too-few-public-methods
             "expire-tokens": {"POST": self._expire_tokens},
             "stats": {"GET": self._stats},
             "minted": {"GET": self._minted},
+            "network": {"GET": self._network, "POST": self._set_network},
         }
         methods = routes.get(path[len(PREFIX) :])
         if methods is None:
@@ -106,6 +107,15 @@ class AdminApi:  # pylint: disable=too-few-public-methods
         if not start.isascii() or not start.isdigit():
             raise ValueError("since must be a non-negative integer, the count of an earlier answer")
         return self.emulator.minted.as_json(int(start))
+
+    def _network(self, _query: dict[str, list[str]], _body: bytes) -> Any:
+        return self.emulator.network_settings()
+
+    def _set_network(self, _query: dict[str, list[str]], body: bytes) -> Any:
+        options = _json(body, None)
+        if not isinstance(options, dict) or not options or set(options) - {"latency", "rate_limit"}:
+            raise ValueError('network takes an object with "latency" (seconds, 0 to 60) and/or "rate_limit" (requests per second, or null for no limit)')
+        return self.emulator.set_network(**options)
 
     def _stats(self, _query: dict[str, list[str]], _body: bytes) -> Any:
         return self.emulator.stats()

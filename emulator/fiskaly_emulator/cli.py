@@ -20,6 +20,7 @@ from typing import Any
 from . import emulator as defaults  # its DEFAULT_* values, by qualified name
 from .atomic import write_atomically
 from .emulator import Emulator, is_loopback
+from .network import MAX_LATENCY, MAX_RATE_LIMIT
 
 
 def _decimal(text: str) -> int:
@@ -33,6 +34,23 @@ def _positive_int(text: str) -> int:
     value = _decimal(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def _latency(text: str) -> float:
+    """Decimal seconds such as 0.05: float() would also take "nan", "inf" and "1e3"."""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", text):
+        raise argparse.ArgumentTypeError("must be a number of seconds such as 0.05")
+    value = float(text)
+    if value > MAX_LATENCY:
+        raise argparse.ArgumentTypeError(f"must be 0..{MAX_LATENCY:g}")
+    return value
+
+
+def _rate_limit(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_RATE_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be 1..{MAX_RATE_LIMIT}")
     return value
 
 
@@ -64,6 +82,19 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--idle-exit", type=_positive_int, metavar="SECONDS", help="stop after SECONDS without a connection (for an emulator started in the background)"
     )
     parser.add_argument("--seed", help="JSON file with a list of {name, kind, status, metadata?} keys to create at start")
+    parser.add_argument(
+        "--latency",
+        type=_latency,
+        default=0.0,
+        metavar="SECONDS",
+        help=f"add SECONDS (0..{MAX_LATENCY:g}) to every API answer, errors and 429s included, not to the admin API (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        metavar="N",
+        help="allow N API requests per second (a token bucket of N); more are answered 429 with Retry-After (default: no limit)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print one line per API request (method, path, status) to stderr")
     return parser
 
@@ -179,6 +210,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
             readonly_api_key=args.readonly_api_key,
             readonly_api_secret=args.readonly_api_secret,
             verbose=args.verbose,
+            latency=args.latency,
+            rate_limit=args.rate_limit,
         )
         seed = _load_seed(args.seed) if args.seed else None
         emulator.start()

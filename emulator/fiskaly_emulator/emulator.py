@@ -19,6 +19,7 @@ from .api import Credential, ManagementApi
 from .faults import FaultQueue
 from .journal import Journal
 from .minted import MintedSecret, MintedSecrets
+from .network import UNCHANGED, Network, check_latency, check_rate_limit
 from .server import API_PREFIX, EmulatorHTTPServer
 from .store import KeyStore
 from .tls import make_server_context
@@ -59,6 +60,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         readonly_api_key: str = DEFAULT_READONLY_API_KEY,
         readonly_api_secret: str = DEFAULT_READONLY_API_SECRET,
         verbose: bool = False,
+        latency: float = 0.0,
+        rate_limit: int | None = None,
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"refusing to listen on non-loopback host {host!r}: the admin API has no authentication")
@@ -78,6 +81,9 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         self.tokens = TokenService(*self._default_ttls, minted=self.minted)
         self.faults = FaultQueue()
         self.journal = Journal()
+        # What reset() goes back to.
+        self._default_network = (check_latency(latency), check_rate_limit(rate_limit))
+        self.network = Network(*self._default_network)
         self.api = ManagementApi(
             self.keystore,
             self.tokens,
@@ -168,13 +174,30 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
     # State
 
     def reset(self, access_token_ttl: int | None = None, refresh_token_ttl: int | None = None) -> None:
-        """Drop keys, tokens, the request log, faults and counters; None restores a lifetime given to the constructor."""
+        """Drop keys, tokens, the request log, faults and counters; None restores a lifetime given to the constructor.
+
+        The latency and the rate limit go back to the constructor's, with a full token bucket.
+        """
         access = check_ttl(access_token_ttl, "access_token_ttl") if access_token_ttl is not None else self._default_ttls[0]
         refresh = check_ttl(refresh_token_ttl, "refresh_token_ttl") if refresh_token_ttl is not None else self._default_ttls[1]
         self.keystore.reset()
         self.tokens.reset(access, refresh)
         self.faults.clear()
         self.journal.reset()
+        self.network.configure(*self._default_network)
+
+    def set_network(self, *, latency: float = UNCHANGED, rate_limit: int | None = UNCHANGED) -> dict[str, Any]:
+        """Change the latency (seconds added to every API answer) and the rate limit (requests per second; None: no limit).
+
+        An argument left out stays as it is; a rate limit given (even the same one) starts with a full bucket.
+        Raise ValueError on a bad value, changing nothing. Return the settings now in force.
+        """
+        self.network.configure(latency, rate_limit)
+        return self.network.settings()
+
+    def network_settings(self) -> dict[str, Any]:
+        """Return {"latency": seconds, "rate_limit": requests per second or None}."""
+        return self.network.settings()
 
     def seed_keys(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Create keys without the wire (not logged, not counted); all or nothing; raise ValueError on a bad record."""
@@ -205,7 +228,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         return self.journal.clear()
 
     def stats(self) -> dict[str, Any]:
-        """Return counters: requests, handler_seconds, faults, creates and create_counts."""
+        """Return counters: requests, handler_seconds (without the latency), faults, rate_limited, creates and create_counts."""
         stats = self.journal.stats()
         counts = self.keystore.create_counts()
         stats["creates"] = sum(counts.values())

@@ -82,3 +82,13 @@ def key_not_found(name: str) -> ApiError:
 def key_exists(name: str) -> ApiError:
     """A 409 for a key name that is taken."""
     return ApiError(409, "E_API_KEY_EXISTS", f"API key '{name}' already exists")
+
+
+def rate_limited(rate_limit: int, retry_after: int) -> ApiError:
+    """A 429 of the emulator's rate limit; Retry-After in whole seconds."""
+    return ApiError(
+        429,
+        "E_RATE_LIMITED",
+        f"rate limit of {rate_limit} requests per second exceeded; retry after {retry_after} s",
+        {"Retry-After": str(retry_after)},
+    )

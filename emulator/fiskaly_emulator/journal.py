@@ -1,12 +1,17 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The request log (never bodies or headers) and the server's own time spent handling requests."""
+"""The request log (never bodies or headers) and the server's own time spent handling requests.
+
+Every entry has "started" (the request line was read) and "finished" (the answer was written), both
+time.monotonic() values, so that a benchmark can take the span from its first request to its last.
+"""
 
 from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -23,6 +28,7 @@ class Journal:
         self._requests = 0
         self._faults = 0
         self._seconds = 0.0
+        self._rate_limited = 0
 
     def reset(self) -> None:
         """Clear the log and the counters."""
@@ -31,20 +37,39 @@ class Journal:
             self._requests = 0
             self._faults = 0
             self._seconds = 0.0
+            self._rate_limited = 0
 
-    def record(self, method: str, path: str, query: dict[str, list[str]], status: int | None, fault: dict[str, Any] | None) -> None:
-        """Log one API request; called before the answer is sent so a client never sees an answer that is not logged yet."""
-        entry = {"method": method, "path": path, "query": query, "status": status, "fault": fault}
+    def record(  # pylint: disable=too-many-arguments
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        status: int | None,
+        fault: dict[str, Any] | None,
+        *,
+        started: float,
+        rate_limited: bool = False,
+    ) -> dict[str, Any]:
+        """Log one API request and return its entry for finish().
+
+        Called before the answer is sent so a client never sees an answer that is not logged yet; "finished"
+        holds the time of logging until finish() replaces it by the time the answer was written.
+        """
+        entry = {"method": method, "path": path, "query": query, "status": status, "fault": fault, "started": started, "finished": time.monotonic()}
         with self._lock:
             self._entries.append(entry)
             self._requests += 1
             if fault is not None:
                 self._faults += 1
+            if rate_limited:
+                self._rate_limited += 1
+        return entry
 
-    def add_time(self, seconds: float) -> None:
-        """Account handler time of one request."""
+    def finish(self, entry: dict[str, Any], handler_seconds: float) -> None:
+        """Stamp when the answer of a logged request was written, and account the handler time it took."""
         with self._lock:
-            self._seconds += seconds
+            entry["finished"] = time.monotonic()
+            self._seconds += handler_seconds
 
     def entries(self, method: str | None = None, path_prefix: str | None = None) -> list[dict[str, Any]]:
         """Return logged requests, optionally only one method and paths under a prefix."""
@@ -66,4 +91,4 @@ class Journal:
     def stats(self) -> dict[str, Any]:
         """Return the counters."""
         with self._lock:
-            return {"requests": self._requests, "handler_seconds": self._seconds, "faults": self._faults}
+            return {"requests": self._requests, "handler_seconds": self._seconds, "faults": self._faults, "rate_limited": self._rate_limited}

@@ -17,8 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from .admin import PREFIX as ADMIN_PREFIX
 from .api import Request
-from .errors import ApiError, generic_code, reason
+from .errors import ApiError, generic_code, rate_limited, reason
 from .faults import Fault
+from .network import Admission
 from .reply import Reply, error_reply, html_reply, json_reply, status_reply
 
 if TYPE_CHECKING:
@@ -73,10 +74,12 @@ class RequestHandler(BaseHTTPRequestHandler):
     timeout = IDLE_TIMEOUT
     server: EmulatorHTTPServer
     _started = 0.0
+    _arrived = 0.0
 
     def parse_request(self) -> bool:
-        """Start the handler clock once the request line is read."""
+        """Start the handler clock once the request line is read: its arrival, for the rate limit and the request log."""
         self._started = time.perf_counter()
+        self._arrived = time.monotonic()
         return super().parse_request()
 
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
@@ -96,27 +99,48 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         query = parse_qs(url.query, keep_blank_values=True)
+        inside = url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/")
+        # The token goes at arrival, before the body is read: a gateway counts requests as they come in.
+        admission = self.server.emulator.network.admit() if inside else None
         try:
             body = self._read_body()
         except ApiError as exc:
             self.close_connection = True
+            if admission is not None:
+                time.sleep(admission.latency)
             self._write(error_reply(exc))
             return
         if url.path.startswith(ADMIN_PREFIX):
             self._write(self._run(lambda: self.server.emulator.admin.handle(self.command, url.path, query, body)))
             return
-        inside = url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/")
         path = url.path[len(API_PREFIX) :] if inside else url.path
-        fault = self.server.emulator.faults.take(self.command, path) if inside else None
-        self._answer_api(Request(self.command, path, query, self.headers.get("Authorization"), body) if inside else None, path, query, fault)
+        # A rate-limited request never reaches the API, so it consumes no fault either.
+        admitted = admission is None or admission.retry_after is None
+        fault = self.server.emulator.faults.take(self.command, path) if inside and admitted else None
+        request = Request(self.command, path, query, self.headers.get("Authorization"), body) if inside else None
+        self._answer_api(request, path, query, fault, admission)
 
-    def _answer_api(self, request: Request | None, path: str, query: dict[str, list[str]], fault: Fault | None) -> None:
+    def _answer_api(  # pylint: disable=too-many-arguments,too-many-branches
+        self, request: Request | None, path: str, query: dict[str, list[str]], fault: Fault | None, admission: Admission | None
+    ) -> None:
         emulator = self.server.emulator
+        # The latency first, for every answer alike (a 429 too: it travels the same network); the handler time leaves it out.
+        latency = admission.latency if admission is not None else 0.0
+        if latency:
+            time.sleep(latency)
+        if admission is not None and admission.retry_after is not None:
+            reply = error_reply(rate_limited(admission.rate_limit or 0, admission.retry_after))
+            entry = emulator.journal.record(self.command, path, query, reply.status, None, started=self._arrived, rate_limited=True)
+            if emulator.verbose:
+                print(f"{self.command} {path} {reply.status} (rate limited)", file=sys.stderr, flush=True)
+            self._write_and_finish(reply, entry, latency)
+            return
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.drop:
-            emulator.journal.record(self.command, path, query, None, fault.as_dict())
+            entry = emulator.journal.record(self.command, path, query, None, fault.as_dict(), started=self._arrived)
             self.close_connection = True  # no answer at all: the handler loop closes the connection
+            emulator.journal.finish(entry, time.perf_counter() - self._started - latency)
             return
         if fault is not None and fault.status is not None:
             reply = self._fault_reply(fault)
@@ -127,17 +151,24 @@ class RequestHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.has_body and fault.status is None:
             # Carried out as usual, answered with the given body: a server that breaks the contract after doing the work.
             reply = json_reply(reply.status, fault.body, reply.headers)
-        emulator.journal.record(self.command, path, query, reply.status, fault.as_dict() if fault is not None else None)
+        entry = emulator.journal.record(self.command, path, query, reply.status, fault.as_dict() if fault is not None else None, started=self._arrived)
         if emulator.verbose:
             print(f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""), file=sys.stderr, flush=True)
         if fault is not None and fault.lose_response:
             self.close_connection = True  # no answer at all: the handler loop closes the connection
+            emulator.journal.finish(entry, time.perf_counter() - self._started - latency)
         elif fault is not None and fault.trickle:
             self.close_connection = True  # a client that gave up mid-answer leaves nothing to keep alive
-            self._write(reply, fault)
+            self._write_and_finish(reply, entry, latency, fault)
         else:
-            self._write(reply)
-        emulator.journal.add_time(time.perf_counter() - self._started)
+            self._write_and_finish(reply, entry, latency)
+
+    def _write_and_finish(self, reply: Reply, entry: dict[str, Any], latency: float, trickle: Fault | None = None) -> None:
+        try:
+            self._write(reply, trickle)
+        finally:
+            # Also when the client went away mid-answer: the entry then says when the server gave up.
+            self.server.emulator.journal.finish(entry, time.perf_counter() - self._started - latency)
 
     @staticmethod
     def _fault_reply(fault: Fault) -> Reply:

@@ -31,7 +31,7 @@ def test_python_api_basics(emulator: Emulator) -> None:
     assert Path(emulator.ca_path).read_text(encoding="ascii").startswith("-----BEGIN CERTIFICATE-----")
     assert emulator.api_key == "emulator-api-key" and emulator.api_secret == "emulator-api-secret"
     assert emulator.readonly_api_key != emulator.api_key
-    assert emulator.stats() == {"requests": 0, "handler_seconds": 0.0, "faults": 0, "creates": 0, "create_counts": {}}
+    assert emulator.stats() == {"requests": 0, "handler_seconds": 0.0, "faults": 0, "rate_limited": 0, "creates": 0, "create_counts": {}}
 
 
 def test_seed_keys(emulator: Emulator) -> None:

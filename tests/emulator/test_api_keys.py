@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import requests
-from wire import SECRET_LIKE, assert_error, call
+from wire import SECRET_LIKE, assert_error, call, untimed
 
 from fiskaly_emulator import Emulator
 
@@ -66,7 +66,7 @@ def test_seeded_key_conflicts_and_is_not_counted(emulator: Emulator, token: str)
     emulator.seed_keys([{"name": "abc", "kind": "test", "status": "enabled"}])
     assert_error(call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled"}), 409, "E_API_KEY_EXISTS")
     assert emulator.create_count("abc") == 0
-    assert emulator.requests() == [{"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 409, "fault": None}]
+    assert untimed(emulator.requests()) == [{"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 409, "fault": None}]
 
 
 def test_get_and_patch(emulator: Emulator, token: str) -> None:
@@ -242,7 +242,10 @@ def test_full_workflow_is_logged_without_bodies(emulator: Emulator) -> None:
         ("GET", "/api_keys", 200),
     ]
     assert log[-1]["query"] == {"limit": ["5"], "kind": ["test", "live"]}
-    assert all(set(entry) == {"method", "path", "query", "status", "fault"} for entry in log)
+    assert all(set(entry) == {"method", "path", "query", "status", "fault", "started", "finished"} for entry in log)
+    # One client, one request after the other: each was read after the one before was answered.
+    assert all(entry["started"] <= entry["finished"] for entry in log)
+    assert all(earlier["finished"] <= later["started"] for earlier, later in zip(log, log[1:]))
     text = repr(log)
     for value in (SECRET_LIKE, secret, access, auth["refresh_token"], emulator.api_secret):
         assert value not in text

@@ -88,7 +88,7 @@ def test_drop_closes_without_answer(emulator: Emulator) -> None:
     with pytest.raises(requests.ConnectionError):
         call(emulator, "PUT", "/api_keys/abc", json=CREATE)
     assert emulator.keys() == {} and emulator.create_count("abc") == 0
-    assert emulator.requests() == [{"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": None, "fault": {"drop": True}}]
+    assert wire.untimed(emulator.requests()) == [{"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": None, "fault": {"drop": True}}]
     assert call(emulator, "PUT", "/api_keys/abc", json=CREATE).status_code == 200
 
 
@@ -107,7 +107,7 @@ def test_lose_response_changes_state(emulator: Emulator) -> None:
     with pytest.raises(requests.ConnectionError):
         call(emulator, "PUT", "/api_keys/abc", json=CREATE)
     assert "abc" in emulator.keys() and emulator.create_count("abc") == 1
-    assert emulator.requests()[-1] == {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 200, "fault": {"lose_response": True}}
+    assert wire.untimed(emulator.requests())[-1] == {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 200, "fault": {"lose_response": True}}
     retry = call(emulator, "PUT", "/api_keys/abc", json=CREATE)
     assert retry.status_code == 409 and emulator.create_count("abc") == 1
 
@@ -213,7 +213,7 @@ def test_body_replaces_the_answer_after_the_request_was_carried_out(emulator: Em
     response = call(emulator, "PUT", "/api_keys/abc", json=CREATE)
     assert response.status_code == 200 and response.json() == {"name": "abc"}
     assert "abc" in emulator.keys() and emulator.create_count("abc") == 1
-    assert emulator.requests()[-1] == {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 200, "fault": {"body": {"name": "abc"}}}
+    assert wire.untimed(emulator.requests())[-1] == {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 200, "fault": {"body": {"name": "abc"}}}
 
 
 @pytest.mark.parametrize("body", [None, [1, 2], "text", 7, {"data": "nope"}])

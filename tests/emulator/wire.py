@@ -33,3 +33,8 @@ def assert_error(response: requests.Response, status: int, code: str) -> dict[st
     assert body["error"] == response.reason
     assert response.headers["Content-Type"] == "application/json"
     return body
+
+
+def untimed(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Request log entries without their "started" and "finished" times, to compare with literal ones."""
+    return [{name: value for name, value in entry.items() if name not in ("started", "finished")} for entry in entries]
