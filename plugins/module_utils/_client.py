@@ -36,6 +36,7 @@ from . import _errors as say
 from . import _transport_kinds as kinds
 from ._adaptive_concurrency import AdaptiveConcurrency
 from ._attempt_clock import AttemptClock
+from ._connection_watch import WatchedAdapter
 from ._environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error, scrubbed
 from ._errors import ApiError, CreateConflict, FiskalyError, MalformedAnswer, TransportError, excerpt
 from ._in_order import results_in_order
@@ -100,6 +101,10 @@ def _shape(value: object) -> str:
     return names.get(type(value), "a JSON number")
 
 
+class _Adapter(PerThreadRetryAdapter, WatchedAdapter):
+    """Each thread's own retry policy, and each attempt's connection told to its clock (cut off when over time)."""
+
+
 class FiskalyClient:  # pylint: disable=too-many-instance-attributes
     """One Session, one token, for the run of one module; ``api`` is the wire table of the API version it speaks.
 
@@ -134,8 +139,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         self.concurrency = AdaptiveConcurrency(max_concurrent_requests)
         self._login = threading.Lock()  # one login at a time: threads whose token expired together share the next one
         self._session = requests.Session()
-        # A connection per request in flight, each kept for the next request (requests keeps 10 by default).
-        self._adapter = PerThreadRetryAdapter(pool_maxsize=max(10, self.concurrency.ceiling))
+        self._adapter = _Adapter(pool_maxsize=max(10, self.concurrency.ceiling))
         self._session.mount("https://", self._adapter)
         self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
         self._proxy = proxy_from_environment(self.base_url + "/")
@@ -225,8 +229,9 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
                     except (requests.exceptions.RequestException, OSError) as error:
                         response.close()
                         broken = error
+                    broken = clock.over_time(broken)  # an answer the attempt clock cut off, even one it left short
             except (requests.exceptions.RequestException, OSError, ValueError) as error:
-                raise self._transport_error(action, error) from None
+                raise self._transport_error(action, clock.over_time(error)) from None
             if broken is None:
                 break
             # The answer broke off or took too long: an attempt like any other, retried within the same budget.
