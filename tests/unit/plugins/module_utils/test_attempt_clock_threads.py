@@ -15,9 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import trustme
+from urllib3 import HTTPConnectionPool
 
 from ansible_collections.fiskaly.management.plugins.module_utils._attempt_clock import AttemptClock, AttemptTimeout
 from ansible_collections.fiskaly.management.plugins.module_utils._client import FiskalyClient
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_watch import WatchedAdapter
 from ansible_collections.fiskaly.management.plugins.module_utils._errors import TransportError
 
 TIMEOUT = 1
@@ -272,3 +274,12 @@ def test_the_wait_between_attempts_is_no_part_of_either_in_a_worker_thread():
                 return ours.recv(10), clock.over_time(None)
 
     assert in_a_worker(attempts) == (b"x", None)
+
+
+def test_the_pools_through_a_proxy_are_watched_too():
+    adapter = WatchedAdapter()
+    for manager in (adapter.poolmanager, adapter.proxy_manager_for("http://proxy.test:3128")):
+        pools = manager.pool_classes_by_scheme
+        assert {scheme: issubclass(pools[scheme], HTTPConnectionPool) for scheme in ("http", "https")} == {"http": True, "https": True}
+        assert all(pool.__name__.startswith("Watched") and pool.ConnectionCls.__name__.startswith("Watched") for pool in pools.values())
+    adapter.close()
