@@ -283,3 +283,15 @@ def test_the_pools_through_a_proxy_are_watched_too():
         assert {scheme: issubclass(pools[scheme], HTTPConnectionPool) for scheme in ("http", "https")} == {"http": True, "https": True}
         assert all(pool.__name__.startswith("Watched") and pool.ConnectionCls.__name__.startswith("Watched") for pool in pools.values())
     adapter.close()
+
+
+def test_a_fleets_concurrent_reads_through_one_client_cut_off_only_the_trickle(server, new_client):
+    names = ["fast-1", "fast-2", "fast-3", "slow-1"]
+    for name in names:
+        server.script[name] = ["trickle body"] if name.startswith("slow") else [TIMEOUT * 0.5]
+    client = new_client(max_concurrent_requests=4)
+    started = time.monotonic()
+    with pytest.raises(TransportError) as raised:
+        client.get_api_keys(names)
+    assert str(raised.value) == f"Reading API key 'slow-1' failed: timeout: {CUT_OFF}" and time.monotonic() - started < TIMEOUT + 1.5
+    assert [key["name"] for key in client.get_api_keys(names[:3])] == names[:3]  # the same pool, after the cut
