@@ -22,8 +22,8 @@ from ansible_collections.fiskaly.management.plugins.module_utils._client import 
 from ansible_collections.fiskaly.management.plugins.module_utils._connection_watch import WatchedAdapter
 from ansible_collections.fiskaly.management.plugins.module_utils._errors import TransportError
 
-TIMEOUT = 1
-CUT_OFF = "no whole answer within timeout (1 s)"
+TIMEOUT = 2  # room for a loaded machine: a fast answer must never come near it
+CUT_OFF = "no whole answer within timeout (2 s)"
 
 
 def key(name: str) -> dict:
@@ -158,7 +158,7 @@ def test_a_trickle_read_in_a_worker_thread_is_cut_off_after_timeout(server, new_
     result, took = in_a_worker(outcome, new_client(), "pos-1")
     # Unframed too: the body it leaves short, which looks like the end of the answer, is no answer.
     assert result == ("timeout", f"Reading API key 'pos-1' failed: timeout: {CUT_OFF}")
-    assert TIMEOUT <= took < TIMEOUT + 1.5
+    assert TIMEOUT <= took < TIMEOUT + 2
     assert not timers()
 
 
@@ -180,7 +180,7 @@ def test_the_attempt_after_one_cut_off_has_the_whole_timeout_again(server, new_c
     # The second attempt takes 0.7 of timeout: it fails unless its clock started afresh.
     server.script["pos-1"] = ["trickle", TIMEOUT * 0.7]
     result, took = in_a_worker(outcome, new_client(retries=1), "pos-1")
-    assert result == "pos-1" and took >= TIMEOUT + 0.7
+    assert result == "pos-1" and took >= TIMEOUT * 1.7
     assert server.requests == ["pos-1", "pos-1"] and server.connections == 2  # the cut connection was not reused
     assert not timers()
 
@@ -195,7 +195,7 @@ def test_the_attempt_after_one_cut_off_is_cut_off_in_turn_and_the_retries_end(se
 def test_threads_at_once_each_have_their_own_clock(server, new_client):
     names = ["slow-1", "fast-1", "slow-2", "fast-2", "fast-3"]
     for name in names:
-        server.script[name] = ["trickle body"] if name.startswith("slow") else [TIMEOUT * 0.5]
+        server.script[name] = ["trickle body"] if name.startswith("slow") else ["fast"]
     clients = {name: new_client() for name in names}
     with ThreadPoolExecutor(len(names)) as pool:
         results = dict(zip(names, pool.map(lambda name: outcome(clients[name], name)[0], names)))
@@ -215,7 +215,7 @@ def test_the_main_thread_keeps_sigalrm_and_no_watchdog(server, new_client, monke
     monkeypatch.setattr(threading, "Timer", no_timer)
     server.script["pos-1"] = ["trickle body"]
     result, took = outcome(new_client(), "pos-1")
-    assert result == ("timeout", f"Reading API key 'pos-1' failed: timeout: {CUT_OFF}") and TIMEOUT <= took < TIMEOUT + 1.5
+    assert result == ("timeout", f"Reading API key 'pos-1' failed: timeout: {CUT_OFF}") and TIMEOUT <= took < TIMEOUT + 2
 
 
 class Connection:  # pylint: disable=too-few-public-methods
@@ -288,10 +288,10 @@ def test_the_pools_through_a_proxy_are_watched_too():
 def test_a_fleets_concurrent_reads_through_one_client_cut_off_only_the_trickle(server, new_client):
     names = ["fast-1", "fast-2", "fast-3", "slow-1"]
     for name in names:
-        server.script[name] = ["trickle body"] if name.startswith("slow") else [TIMEOUT * 0.5]
+        server.script[name] = ["trickle body"] if name.startswith("slow") else ["fast"]
     client = new_client(max_concurrent_requests=4)
     started = time.monotonic()
     with pytest.raises(TransportError) as raised:
         client.get_api_keys(names)
-    assert str(raised.value) == f"Reading API key 'slow-1' failed: timeout: {CUT_OFF}" and time.monotonic() - started < TIMEOUT + 1.5
+    assert str(raised.value) == f"Reading API key 'slow-1' failed: timeout: {CUT_OFF}" and time.monotonic() - started < TIMEOUT + 2
     assert [key["name"] for key in client.get_api_keys(names[:3])] == names[:3]  # the same pool, after the cut
