@@ -139,6 +139,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         self.concurrency = AdaptiveConcurrency(max_concurrent_requests)
         self._login = threading.Lock()  # one login at a time: threads whose token expired together share the next one
         self._session = requests.Session()
+        # A connection per request in flight, each kept for the next request (requests keeps 10 by default).
         self._adapter = _Adapter(pool_maxsize=max(10, self.concurrency.ceiling))
         self._session.mount("https://", self._adapter)
         self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
