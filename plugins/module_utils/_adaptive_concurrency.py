@@ -27,7 +27,7 @@ class Slot:  # pylint: disable=too-few-public-methods
         self.window = window
 
     def rate_limited(self, retry_after: float | None) -> bool:
-        """The API answered 429: lower the limit and pause. True where the limit was above one, the likely cause."""
+        """The API answered 429: lower the limit and pause. True where other requests were in flight, the likely cause."""
         return self._owner.rate_limited(self.window, retry_after)
 
 
@@ -76,7 +76,7 @@ class AdaptiveConcurrency:
 
     def rate_limited(self, window: int, retry_after: float | None) -> bool:
         with self._changed:
-            was_shared = self.limit > 1
+            was_shared = self.in_flight > 1
             if retry_after:
                 self._resume_at = max(self._resume_at, time.monotonic() + retry_after)
             if window == self._window:

@@ -95,8 +95,7 @@ class Reconciler:
                         upcoming += 1
                     if not running:
                         return
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
+                    for future in wait(running, return_when=FIRST_COMPLETED).done:
                         self._settle(running.pop(future), future.result)
             except Interrupted:
                 with finishing():  # no new write; those under way finish, and their secrets are kept

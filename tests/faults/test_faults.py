@@ -18,6 +18,9 @@ KEY = "fault-key"
 MODULE = "fiskaly.management.fiskaly_api_key"
 # Short budgets: a retry may wait 1 s (Retry-After) and a read times out after 1 s.
 FAST = {"retries": 3, "retry_deadline": 20, "timeout": 1}
+# A fleet's writes one at a time, so that the keys after a failure are those never attempted (tests/concurrency has the
+# same failures with several writes in flight).
+FAST_ONE_AT_A_TIME = {**FAST, "max_concurrent_requests": 1}
 
 SURVIVED = "fault kinds survived (one on each of GET, PUT, PATCH, POST /auth; retries 3)"
 OUTLASTING = "faults outlasting the retry budget (on GET)"
@@ -148,7 +151,9 @@ def test_lost_answer_with_no_retry_left_still_says_the_secret_was_not_received(a
 def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
     emulator.inject("PUT", "/api_keys/fleet-a", [{"lose_response": True}])
 
-    run = ansible.playbook([{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]}}], module_defaults=FAST)
+    run = ansible.playbook(
+        [{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]}}], module_defaults=FAST_ONE_AT_A_TIME
+    )
 
     assert run.status("fleet") == "failed" and run.task("fleet")["changed"] is True
     result = run.task("fleet")
@@ -168,7 +173,7 @@ def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tm
     args = {"kind": "live", "api_keys": [{"name": name} for name in names], **({"secrets_file": str(secrets_file)} if to_file else {})}
 
     # Without secrets_file and without no_log, the failure shows fleet-a's secret on purpose: its only copy.
-    run = ansible.playbook([{"name": "fleet", MODULE: args}], module_defaults=FAST, shows=() if to_file else ("fleet-a",))
+    run = ansible.playbook([{"name": "fleet", MODULE: args}], module_defaults=FAST_ONE_AT_A_TIME, shows=() if to_file else ("fleet-a",))
 
     result = run.task("fleet")
     assert run.status("fleet") == "failed"

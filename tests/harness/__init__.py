@@ -271,7 +271,8 @@ def fleet_of_three(ansible, names: tuple[str, str, str], module_defaults: dict) 
 
     Asserts what such a run always shows: the task fails, changed, the second key named as created without its
     secret, the first counted as created and the third not attempted. Returns the registered result."""
-    args = {"kind": "test", "api_keys": [{"name": name} for name in names]}
+    # One write at a time, so that the third key is the one never attempted.
+    args = {"kind": "test", "api_keys": [{"name": name} for name in names], "max_concurrent_requests": 1}
     task = {"name": "fleet", "fiskaly.management.fiskaly_api_key": args, "register": "fleet", "no_log": True, "ignore_errors": True}
 
     run = ansible.playbook([task], module_defaults=module_defaults, keep=("fleet",))
