@@ -40,8 +40,9 @@ options:
         answer. An answer that trickles in, however steadily, ends the attempt once it takes longer, as a read
         timeout; the attempt is then repeated like any other (see O(retries)).
       - A number greater than V(0) and at most V(3600).
-      - The whole-attempt bound needs a POSIX system (it uses a real-time timer in the module's main thread);
-        elsewhere O(timeout) bounds connecting and each read of the answer alone.
+      - The whole-attempt bound is a real-time timer in the module's main thread on a POSIX system, and elsewhere (in
+        the threads that send concurrent requests, see O(max_concurrent_requests)) a watchdog that closes the
+        attempt's connection once it is over time.
     type: float
     default: 30
   retries:
