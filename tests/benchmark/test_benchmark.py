@@ -10,8 +10,8 @@ requests and trustme), which also runs the modules unless FISKALY_TEST_PYTHON na
     FISKALY_BENCHMARK=full /path/to/venv/bin/python -m pytest tests/benchmark -s   # about 5 minutes with the uri loop
     FISKALY_BENCHMARK="--keys 200 --uri-keys 50" ... python -m pytest tests/benchmark -s   # options as below
 
-FISKALY_BENCHMARK is "quick" (the default), "full", or options: --keys, --runs, --uri-runs, --uri-keys, --skip-uri,
---quick, --python, --ansible-playbook (see parse_args). The figures print whether or not pytest captures output.
+FISKALY_BENCHMARK is "quick" (the default), "full", or options: --keys, --sizes, --runs, --uri-runs, --uri-keys,
+--skip-uri, --quick, --python, --ansible-playbook (see parse_args). The figures print whether or not pytest captures output.
 
 It starts its own emulator in this process and runs the checkout as fiskaly.management through the collections root
 of tools/stage-collection.sh, so nothing outside a temporary directory is touched. The test fails when a playbook
@@ -181,6 +181,16 @@ PLAYBOOKS = {
     """,
 }
 
+# Used as ansible_python_interpreter by the --sizes runs: runs the module with the real python as its child and
+# records the child's peak RSS (the module process; the wrapper's own few MB are not counted).
+RSS_WRAPPER = """#!{python}
+import os, resource, subprocess, sys
+code = subprocess.call([{python!r}] + sys.argv[1:])
+with open(os.environ["BENCH_RSS_FILE"], "a", encoding="utf-8") as handle:
+    handle.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) + "\\n")
+sys.exit(code)
+"""
+
 BASELINE_LOOP = """
 import json, sys, time
 import requests
@@ -249,6 +259,10 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         for name, text in PLAYBOOKS.items():
             (self.work / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
         (self.work / "inventory.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={self.python}\n", encoding="utf-8")
+        wrapper = self.work / "rss-python"
+        wrapper.write_text(RSS_WRAPPER.format(python=self.python), encoding="utf-8")
+        wrapper.chmod(0o755)
+        (self.work / "inventory-rss.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={wrapper}\n", encoding="utf-8")
         connection = {
             "base_url": self.emulator.base_url,
             "ca_path": self.emulator.ca_path,
@@ -278,34 +292,39 @@ class Bench:  # pylint: disable=too-many-instance-attributes
 
     # Running
 
-    def playbook(self, name: str, vars_file: str, extra: dict[str, Any] | None = None) -> Run:
-        """Run one playbook; the emulator's request log covers exactly this run."""
+    def playbook(self, name: str, vars_file: str, extra: dict[str, Any] | None = None, inventory: str | None = None) -> Run:
+        """Run one playbook; the emulator's request log covers exactly this run. inventory: another one in the work dir."""
         timer_file = self.work / "timer.json"
         timer_file.unlink(missing_ok=True)
         command = [self.playbook_bin, "-i", str(self.work / "inventory.ini"), "-e", f"@{self.work / vars_file}", str(self.work / name)]
         if extra:
             command[-1:-1] = ["-e", json.dumps(extra)]
+        env = {**self.env, "BENCH_TIMER_FILE": str(timer_file)}
+        if inventory is not None:
+            command[2] = str(self.work / inventory)
+            env["BENCH_RSS_FILE"] = str(self.work / "rss.txt")
         self.emulator.clear_requests()
         start = time.perf_counter()
-        done = subprocess.run(command, env={**self.env, "BENCH_TIMER_FILE": str(timer_file)}, cwd=self.work, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, env=env, cwd=self.work, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise FunctionalError(f"{name} failed (rc {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
         tasks = json.loads(timer_file.read_text(encoding="utf-8")) if timer_file.exists() else []
         return Run(seconds, self.emulator.requests(), tasks)
 
-    def repeat(self, label: str, runs: int, prepare, name: str, vars_file: str, extra: dict[str, Any] | None = None) -> list[Run]:
+    def repeat(self, label: str, runs: int, prepare, name: str, vars_file: str, extra: dict[str, Any] | None = None, inventory: str | None = None) -> list[Run]:
         results = []
         for index in range(runs):
             if prepare is not None:
                 prepare()
-            results.append(self.playbook(name, vars_file, extra))
+            results.append(self.playbook(name, vars_file, extra, inventory))
             print(f"  {label} run {index + 1}/{runs}: {results[-1].seconds:.2f} s, {results[-1].count()} requests", flush=True)
         return results
 
-    def seed_fleet(self) -> None:
+    def seed_fleet(self, fleet: list[dict[str, Any]] | None = None) -> None:
         self.emulator.reset()
-        self.emulator.seed_keys([{"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]} for key in self.fleet])
+        fleet = self.fleet if fleet is None else fleet
+        self.emulator.seed_keys([{"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]} for key in fleet])
 
     def row(self, measure: str, figure: str, target: str = "", passed: bool | None = None) -> None:
         self.rows.append(Row(measure, figure, target, "" if passed is None else ("PASS" if passed else "MISS")))
@@ -343,12 +362,45 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                 f"2. no-op {keys} keys via {how}: wall vs empty playbook", f"{noop[how]:.2f} s = {noop[how] / empty:.2f}x", "<= 1.5x", noop[how] / empty <= 1.5
             )
             self.row(f"2. no-op {keys} keys via {how}: above the floor", f"+{noop[how] - floor:.2f} s = {noop[how] / floor:.2f}x", "(info)")
+        self.row(f"2. no-op {keys} keys via module task vs the floor", f"{noop['module task'] / floor:.2f}x", "<= 1.3x", noop["module task"] / floor <= 1.3)
+        self.row(
+            f"2. no-op {keys} keys via role vs via module task",
+            f"{noop['role'] / noop['module task']:.2f}x",
+            "<= 1.15x",
+            noop["role"] / noop["module task"] <= 1.15,
+        )
+        self.measure_sizes()
 
         loop = self.measure_baseline_loop()
         for how, book in (("module task", "module.yml"), ("role", "role.yml")):
             self.measure_create(how, book, empty, loop)
         self.measure_uri_loop(empty, noop["role"])
         self.measure_one_task(empty)
+
+    def measure_sizes(self) -> None:
+        """The no-op module task at each --sizes fleet size: its wall time per key, and the module's peak RSS."""
+        per_key = {}
+        for size in self.args.sizes:
+            fleet = [{"name": f"size-{index:06d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}} for index in range(size)]
+            self.seed_fleet(fleet)
+            self._write_vars("vars-size.json", {"connection": self._connection(), "secrets_dir": str(self.work / "secrets"), "fleet": fleet})
+            (self.work / "rss.txt").unlink(missing_ok=True)
+            runs = self.repeat(f"no-op via module task, {size} keys", self.args.runs, None, "module.yml", "vars-size.json", inventory="inventory-rss.ini")
+            if max(run.count("PUT") + run.count("PATCH") for run in runs):
+                raise FunctionalError(f"the no-op run over {size} keys sent writes")
+            task = statistics.median(run.task_seconds("Declare the fleet") for run in runs)
+            per_key[size] = task / size
+            rss = max(int(line) for line in (self.work / "rss.txt").read_text(encoding="utf-8").split())
+            self.row(f"7. no-op {size} keys via module task: task wall / keys (callback)", f"{per_key[size] * 1000:.3f} ms per key ({task:.2f} s)", "(info)")
+            self.row(f"7. no-op {size} keys via module task: module peak RSS", f"{rss / 1024:.0f} MB", "(info)")
+        sizes = sorted(per_key)
+        for small, large in zip(sizes, sizes[1:]):
+            ratio = per_key[large] / per_key[small]
+            self.row(f"7. task wall per key, {large} vs {small} keys", f"{ratio:.2f}x", "<= 1.2x", ratio <= 1.2)
+        self.seed_fleet()
+
+    def _connection(self) -> dict[str, str]:
+        return {"base_url": self.emulator.base_url, "ca_path": self.emulator.ca_path, "api_key": self.emulator.api_key, "api_secret": self.emulator.api_secret}
 
     def measure_baseline_loop(self) -> float:
         """What the create target is measured against: a plain requests loop doing the same PUTs."""
@@ -480,6 +532,12 @@ def median(runs: list[Run]) -> float:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="FISKALY_BENCHMARK", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--keys", type=int, default=1000, help="fleet size (default: %(default)s)")
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(size) for size in text.split(",") if size],
+        default=[1000, 10000],
+        help="fleet sizes of the no-op per-key and peak-RSS figures, comma-separated (default: 1000,10000; --quick: 200)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement, the median counts (default: %(default)s)")
     parser.add_argument("--uri-runs", type=int, default=1, help="runs of the slow uri loop (default: %(default)s)")
     parser.add_argument(
@@ -499,7 +557,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.runs, args.skip_uri = 1, True
+        args.runs, args.skip_uri, args.sizes = 1, True, [200]
+    if any(size < 1 for size in args.sizes):
+        parser.error("--sizes must be positive")
     if args.keys < 1 or args.runs < 1 or args.uri_runs < 1 or not 0 <= args.uri_keys <= args.keys:
         parser.error("--keys, --runs and --uri-runs must be >= 1, and --uri-keys between 0 and --keys")
     if not shutil.which(args.ansible_playbook):
