@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.errors import UnsupportedError
 
 from . import _errors as say
-from ._api_key_rules import fill_missing, plain_items
 from ._auth_options import AUTH_OPTIONS, REQUIRED_TOGETHER, credential_errors, missing_credential_errors
 from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FiskalyClient
 from ._connection_options import CONNECTION_OPTIONS, connection_errors, environment_errors, shown_base_url
@@ -31,16 +28,10 @@ def fiskaly_module(argument_spec: dict, *, token_option: str = "access_token", *
 
     ``token_option`` is the option that may stand in for the key pair: ``access_token``, or a module's own
     (fiskaly_token's ``refresh_token``, checked after the other rules, as the module's own rule).
-
-    A list of dicts with suboptions (``options``) is validated by ``validate_items``, cheaply for plain items.
     """
     shared = {name: dict(spec) for name, spec in {**AUTH_OPTIONS, **CONNECTION_OPTIONS}.items()}
     kwargs["required_together"] = REQUIRED_TOGETHER + kwargs.get("required_together", [])
-    items = {name: spec for name, spec in argument_spec.items() if spec.get("elements") == "dict" and "options" in spec}
-    spec = {name: {key: value for key, value in spec.items() if name not in items or key != "options"} for name, spec in argument_spec.items()}
-    module = AnsibleModule(argument_spec={**shared, **spec}, supports_check_mode=True, **kwargs)
-    for name, item_spec in items.items():
-        validate_items(module, name, item_spec)
+    module = AnsibleModule(argument_spec={**shared, **argument_spec}, supports_check_mode=True, **kwargs)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), error=str(REQUESTS_IMPORT_ERROR))
     params = module.params
@@ -58,28 +49,6 @@ def fiskaly_module(argument_spec: dict, *, token_option: str = "access_token", *
     if not params["validate_certs"]:
         module.warn(say.INSECURE_WARNING)
     return module
-
-
-def validate_items(module: AnsibleModule, name: str, spec: dict) -> None:
-    """Validate the list of dicts ``name`` against its suboptions as AnsibleModule would, with its messages.
-
-    Plain items (see ``plain_items``) only get their left-out options set to None; any other list goes through
-    ansible-core's own validator, so that conversions, refusals and messages stay those of AnsibleModule.
-    """
-    items = module.params.get(name)
-    if items is None:
-        return
-    if plain_items(items, spec["options"]):
-        fill_missing(items, spec["options"])
-        return
-    result = ArgumentSpecValidator({name: spec}).validate({name: items})
-    module.no_log_values.update(result._no_log_values)  # pylint: disable=protected-access
-    if result.errors.errors:
-        msg = result.errors.msg
-        if isinstance(result.errors.errors[0], UnsupportedError):
-            msg = f"Unsupported parameters for ({module._name}) module: {msg}"  # pylint: disable=protected-access
-        module.fail_json(msg=msg)
-    module.params[name] = result.validated_parameters[name]
 
 
 def client_for(module: AnsibleModule) -> FiskalyClient:
