@@ -78,9 +78,14 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         """Start the handler clock once the request line is read: its arrival, for the rate limit and the request log."""
-        self._started = time.perf_counter()
+        self._started = time.thread_time()
         self._arrived = time.monotonic()
         return super().parse_request()
+
+    def _handler_seconds(self) -> float:
+        """The CPU time this request's thread spent on it: no latency, delay or trickle sleep, and no wait for the other
+        requests answered at the same time (they share one interpreter lock), so the figure is the emulator's own cost."""
+        return time.thread_time() - self._started
 
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
         """Keep stderr clean; the request log is the record."""
@@ -133,14 +138,14 @@ class RequestHandler(BaseHTTPRequestHandler):
             entry = emulator.journal.record(self.command, path, query, reply.status, None, started=self._arrived, rate_limited=True)
             if emulator.verbose:
                 print(f"{self.command} {path} {reply.status} (rate limited)", file=sys.stderr, flush=True)
-            self._write_and_finish(reply, entry, latency)
+            self._write_and_finish(reply, entry)
             return
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.drop:
             entry = emulator.journal.record(self.command, path, query, None, fault.as_dict(), started=self._arrived)
             self.close_connection = True  # no answer at all: the handler loop closes the connection
-            emulator.journal.finish(entry, time.perf_counter() - self._started - latency)
+            emulator.journal.finish(entry, self._handler_seconds())
             return
         if fault is not None and fault.status is not None:
             reply = self._fault_reply(fault)
@@ -156,19 +161,19 @@ class RequestHandler(BaseHTTPRequestHandler):
             print(f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""), file=sys.stderr, flush=True)
         if fault is not None and fault.lose_response:
             self.close_connection = True  # no answer at all: the handler loop closes the connection
-            emulator.journal.finish(entry, time.perf_counter() - self._started - latency)
+            emulator.journal.finish(entry, self._handler_seconds())
         elif fault is not None and fault.trickle:
             self.close_connection = True  # a client that gave up mid-answer leaves nothing to keep alive
-            self._write_and_finish(reply, entry, latency, fault)
+            self._write_and_finish(reply, entry, fault)
         else:
-            self._write_and_finish(reply, entry, latency)
+            self._write_and_finish(reply, entry)
 
-    def _write_and_finish(self, reply: Reply, entry: dict[str, Any], latency: float, trickle: Fault | None = None) -> None:
+    def _write_and_finish(self, reply: Reply, entry: dict[str, Any], trickle: Fault | None = None) -> None:
         try:
             self._write(reply, trickle)
         finally:
             # Also when the client went away mid-answer: the entry then says when the server gave up.
-            self.server.emulator.journal.finish(entry, time.perf_counter() - self._started - latency)
+            self.server.emulator.journal.finish(entry, self._handler_seconds())
 
     @staticmethod
     def _fault_reply(fault: Fault) -> Reply:
