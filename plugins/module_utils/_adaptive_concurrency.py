@@ -19,16 +19,28 @@ import time
 from contextlib import contextmanager
 
 
-class Slot:  # pylint: disable=too-few-public-methods
-    """One request's place among those in flight: which window of the limit it was sent in."""
+class Slot:
+    """One request's place among those in flight: which window of the limit it was sent in, and whether it is in."""
 
-    def __init__(self, owner: AdaptiveConcurrency, window: int):
+    def __init__(self, owner: AdaptiveConcurrency):
         self._owner = owner
-        self.window = window
+        self.window = owner.window
+        self.had_company = False  # whether another request was in flight at some time during this attempt
+        self.inside = False
 
     def rate_limited(self, retry_after: float | None) -> bool:
-        """The API answered 429: lower the limit and pause. True where other requests were in flight, the likely cause."""
-        return self._owner.rate_limited(self.window, retry_after)
+        """The API answered 429: lower the limit and pause. True where another request was in flight during this attempt:
+        sending more than one at a time is then the likely cause, and the request pays no retry for it."""
+        self._owner.rate_limited(self.window, retry_after)
+        return self.had_company
+
+    def step_out(self) -> None:
+        """Leave the requests in flight while the request waits to be retried: the wait sends nothing."""
+        self._owner.leave(self)
+
+    def step_in(self) -> None:
+        """Come back, under the limit and after any pause, for the next attempt."""
+        self._owner.enter(self)
 
 
 class AdaptiveConcurrency:
@@ -42,11 +54,24 @@ class AdaptiveConcurrency:
         self._successes = 0
         self._window = 0
         self._resume_at = 0.0
+        self._inside: set[Slot] = set()
         self._changed = threading.Condition()
+
+    @property
+    def window(self) -> int:
+        return self._window
 
     @contextmanager
     def slot(self):
         """Wait for a pause to end and for a place under the limit; hold it while the request runs."""
+        held = Slot(self)
+        try:
+            self.enter(held)
+            yield held
+        finally:
+            self.leave(held)
+
+    def enter(self, slot: Slot) -> None:
         with self._changed:
             while True:
                 pause = self._resume_at - time.monotonic()
@@ -57,11 +82,19 @@ class AdaptiveConcurrency:
                 else:
                     break
             self.in_flight += 1
-            held = Slot(self, self._window)
-        try:
-            yield held
-        finally:
-            with self._changed:
+            slot.inside = True
+            slot.window = self._window
+            slot.had_company = False
+            self._inside.add(slot)
+            if len(self._inside) > 1:
+                for other in self._inside:
+                    other.had_company = True
+
+    def leave(self, slot: Slot) -> None:
+        with self._changed:
+            if slot.inside:
+                slot.inside = False
+                self._inside.discard(slot)
                 self.in_flight -= 1
                 self._changed.notify_all()
 
@@ -74,9 +107,9 @@ class AdaptiveConcurrency:
                 self._successes = 0
                 self._changed.notify_all()
 
-    def rate_limited(self, window: int, retry_after: float | None) -> bool:
+    def rate_limited(self, window: int, retry_after: float | None) -> None:
+        """Pause, and halve the limit once per window."""
         with self._changed:
-            was_shared = self.in_flight > 1
             if retry_after:
                 self._resume_at = max(self._resume_at, time.monotonic() + retry_after)
             if window == self._window:
@@ -85,4 +118,3 @@ class AdaptiveConcurrency:
                 self._successes = 0
                 self.decreases += 1
             self._changed.notify_all()
-            return was_shared

@@ -62,9 +62,10 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
             progress = reconciler.progress
             failure = _stopped_by(error, plans, progress, check_mode)
             done = _fleet_result(plans, progress, diff, reservation)
-        others = len(progress.failures) - (1 if failure in progress.failures.values() else 0)
-        if others > 0:
-            failure.args = (say.other_failures(failure, others),)
+        if failure in progress.failures.values() and len(progress.failures) > 1:
+            failure.args = (say.other_failures(failure, len(progress.failures) - 1),)
+        elif failure not in progress.failures.values() and progress.failures:
+            failure.args = (say.writes_failed(failure, len(progress.failures)),)
         if "secrets_file" in done:
             failure.args = (say.secrets_kept_in(failure, progress.secrets_kept(), done["secrets_file"]),)
         elif "secrets_file_error" in done:

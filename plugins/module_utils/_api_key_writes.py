@@ -17,7 +17,7 @@ from . import _errors as say
 from ._api_key_plan import Plan, without_secret
 from ._client import FiskalyClient
 from ._errors import ApiError, CreateConflict, FiskalyError, InvalidInput, TransportError
-from ._signals import Interrupted, finishing, held_back, raise_held
+from ._signals import held_back, raise_held, signal_held
 from ._wire import API
 
 
@@ -32,6 +32,9 @@ class Outcome:
         if self.secret is not None:
             result["secret"] = self.secret
         return result
+
+
+SIGNAL_POLL = 0.1  # seconds between two looks for a held signal while writes are under way
 
 
 @dataclass
@@ -81,28 +84,24 @@ class Reconciler:
             raise_held()  # a signal that came during this create: the outcome, and its secret, are kept now
 
     def _apply_concurrently(self, plans: list[Plan], workers: int) -> None:
-        # Signals reach the main thread only, which waits here: the writes under way never see one.
+        # Signals reach the main thread only, which waits here, holding them back: one that comes is noticed between two
+        # waits, and stops new writes only, so every write under way is settled (and its secret kept) before it is raised.
         running: dict = {}
         upcoming = 0
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fiskaly") as pool:
-            try:
-                while True:
-                    while upcoming < len(plans) and len(running) < workers and not self.progress.failures:
-                        if plans[upcoming].changed:
-                            running[pool.submit(self.apply, plans[upcoming], False)] = upcoming
-                        else:
-                            self.progress.outcomes[upcoming] = self.apply(plans[upcoming])  # nothing to send
-                        upcoming += 1
-                    if not running:
-                        return
-                    for future in wait(running, return_when=FIRST_COMPLETED).done:
-                        self._settle(running.pop(future), future.result)
-            except Interrupted:
-                with finishing():  # no new write; those under way finish, and their secrets are kept
-                    wait(running)
-                    for future, index in running.items():
-                        self._settle(index, future.result)
-                raise
+        with held_back(), ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fiskaly") as pool:
+            while True:
+                while upcoming < len(plans) and len(running) < workers and not self.progress.failures and not signal_held():
+                    if plans[upcoming].changed:
+                        running[pool.submit(self.apply, plans[upcoming], False)] = upcoming
+                    else:
+                        self.progress.outcomes[upcoming] = self.apply(plans[upcoming])  # nothing to send
+                    upcoming += 1
+                if not running:
+                    break
+                for future in wait(running, timeout=SIGNAL_POLL, return_when=FIRST_COMPLETED).done:
+                    self._settle(running[future], future.result)
+                    del running[future]
+        raise_held()
 
     def _settle(self, index: int, outcome_of, *args) -> bool:
         """Record what ``outcome_of(*args)`` gives for the plan at ``index``: its outcome, or its failure (True)."""

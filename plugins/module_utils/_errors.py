@@ -418,6 +418,10 @@ def other_failures(failure: FiskalyError, others: int) -> str:
     return f"{failure}. {others} more {'write' if others == 1 else 'writes'} under way at the time failed too, each named in fleet[].error"
 
 
+def writes_failed(failure: FiskalyError, failed: int) -> str:
+    return f"{failure}. {failed} {'write' if failed == 1 else 'writes'} under way at the time failed, each named in fleet[].error"
+
+
 def secrets_kept_in(failure: FiskalyError, kept: int, path: str) -> str:
     return f"{failure}. The secrets of the keys created before ({kept}) are in {path}"
 

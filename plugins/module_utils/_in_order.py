@@ -19,8 +19,9 @@ def results_in_order(function, items: list, workers: int):
             yield function(*item)
         return
     with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="fiskaly") as pool:
-        futures = [pool.submit(function, *item) for item in items]
+        futures = []
         try:
+            futures.extend(pool.submit(function, *item) for item in items)
             for future in futures:
                 yield future.result()
         finally:

@@ -56,12 +56,17 @@ class DeadlineRetry(Retry):
         return super().new(**kw)
 
     def sleep(self, response=None):
-        # The wait before the next attempt belongs to no attempt; the next one starts when it ends.
+        # The wait before the next attempt belongs to no attempt, nor to the requests in flight; the next attempt
+        # starts when it ends, once the client's limit lets it in.
         if self.clock is not None:
             self.clock.stop()
+        if self.slot is not None:
+            self.slot.step_out()
         try:
             super().sleep(response)
         finally:
+            if self.slot is not None:
+                self.slot.step_in()
             if self.clock is not None:
                 self.clock.start()
 

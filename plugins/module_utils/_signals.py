@@ -83,6 +83,11 @@ def held_back():
         _SignalState.holding -= 1
 
 
+def signal_held() -> bool:
+    """Whether a stopping signal came during a held-back step and waits to be raised."""
+    return _SignalState.held is not None
+
+
 def raise_held() -> None:
     """Raise a stopping signal that came during a held-back request, now that its outcome is kept."""
     if _SignalState.holding or _SignalState.finishing or _SignalState.held is None:

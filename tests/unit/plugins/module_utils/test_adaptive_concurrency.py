@@ -26,11 +26,13 @@ def test_a_429_halves_the_limit_once_for_the_requests_sent_under_it():
     assert limit.limit == 2 and limit.decreases == 2
 
 
-def test_the_limit_never_falls_below_one_and_a_lone_request_is_not_shared():
+def test_the_limit_never_falls_below_one_and_a_request_alone_pays_its_retry():
     limit = AdaptiveConcurrency(2)
-    for _round in range(3):
+    with limit.slot() as first, limit.slot():
+        assert first.rate_limited(None) is True  # another request was in flight
+    for _round in range(2):
         with limit.slot() as alone:
-            assert alone.rate_limited(None) is False  # nothing else in flight: concurrency is not the cause
+            assert alone.rate_limited(None) is False  # alone: as in a sequential run, it pays a retry
     assert limit.limit == 1
 
 
@@ -91,3 +93,19 @@ def test_a_429_among_other_requests_costs_no_retry_and_one_alone_does():
     with limit.slot() as slot:
         alone = build_retry(2, 60, slot=slot).increment("PUT", "/api_keys/a", response=rate_limited_answer())
     assert alone.total == 1 and alone.status == 1
+
+
+def test_a_request_waiting_to_be_retried_is_not_in_flight_and_comes_back_under_the_limit():
+    limit = AdaptiveConcurrency(2)
+    with limit.slot() as waiting:
+        with limit.slot() as other:
+            other.rate_limited(None)  # the limit falls to 1
+            waiting.step_out()
+            assert limit.in_flight == 1
+            came_back = threading.Event()
+            thread = threading.Thread(target=lambda: (waiting.step_in(), came_back.set()))
+            thread.start()
+            assert not came_back.wait(0.2)  # the other request holds the one place left
+        thread.join(timeout=5)
+        assert came_back.is_set() and limit.in_flight == 1
+    assert limit.in_flight == 0
