@@ -49,12 +49,16 @@ class KeyStore:
         self._minted = minted if minted is not None else MintedSecrets()
         self._keys: dict[str, ApiKey] = {}
         self._created: Counter[str] = Counter()
+        # The matches of each listing query, in order, until a key changes: a fleet's pages are all one query, and
+        # filtering and sorting 10,000 keys for each of its 100 pages would make the emulator the slowest part.
+        self._listings: dict[tuple, list[ApiKey]] = {}
 
     def reset(self) -> None:
         """Drop every key and counter."""
         with self._lock:
             self._keys.clear()
             self._created.clear()
+            self._listings.clear()
 
     def create(self, name: str, kind: str, status: str, metadata: dict[str, str]) -> dict[str, Any]:
         """Create a key over the wire; return its object with the one-time secret, or raise 409."""
@@ -64,6 +68,7 @@ class KeyStore:
             key = ApiKey(name, kind, status, dict(metadata))
             self._keys[name] = key
             self._created[name] += 1
+            self._listings.clear()
             answer = key.as_json()
         answer["secret"] = self._minted.record("key_secret", name, secrets.token_urlsafe(32))
         return answer
@@ -78,6 +83,7 @@ class KeyStore:
             if taken:
                 raise ValueError(f"API key '{taken[0]}' already exists")
             created = []
+            self._listings.clear()
             for name, kind, status, metadata in records:
                 key = ApiKey(name, kind, status, dict(metadata))
                 self._keys[name] = key
@@ -98,24 +104,30 @@ class KeyStore:
             key = self._keys.get(name)
             if key is None:
                 raise key_not_found(name)
-            if status is not None:
+            if status is not None and key.status != status:
                 key.status = status
+                self._listings.clear()
             return key.as_json()
 
     def list(self, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
         """Return one page of matching keys and the number of matches across all pages."""
         with self._lock:
-            matches = [
-                key for key in self._keys.values() if (not query.kinds or key.kind in query.kinds) and (not query.statuses or key.status in query.statuses)
-            ]
-            if query.order_by is not None:
-                # The name breaks ties so that pages never overlap or skip.
-                order_by = query.order_by
-                matches.sort(key=lambda key: (getattr(key, order_by), key.name), reverse=query.descending)
-            elif query.descending:
-                matches.reverse()
+            cached = (tuple(query.kinds or ()), tuple(query.statuses or ()), query.order_by, query.descending)
+            matches = self._listings.get(cached)
+            if matches is None:
+                matches = self._listings[cached] = self._matches(query)
             page = [key.as_json() for key in matches[query.offset : query.offset + query.limit]]
             return page, len(matches)
+
+    def _matches(self, query: ListQuery) -> list[ApiKey]:
+        matches = [key for key in self._keys.values() if (not query.kinds or key.kind in query.kinds) and (not query.statuses or key.status in query.statuses)]
+        if query.order_by is not None:
+            # The name breaks ties so that pages never overlap or skip.
+            order_by = query.order_by
+            matches.sort(key=lambda key: (getattr(key, order_by), key.name), reverse=query.descending)
+        elif query.descending:
+            matches.reverse()
+        return matches
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         """Return every key object by name."""
