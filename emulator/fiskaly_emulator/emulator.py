@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import shutil
 import socket
 import tempfile
@@ -21,7 +22,7 @@ from .journal import Journal
 from .minted import MintedSecret, MintedSecrets
 from .network import UNCHANGED, Network, check_latency, check_rate_limit
 from .server import API_PREFIX, EmulatorHTTPServer
-from .store import KeyStore
+from .store import KeyStore, NameTaken
 from .tls import make_server_context
 from .tokens import TokenService
 from .validation import check_key_record, check_ttl
@@ -42,6 +43,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def seed_record(index: int, record: Any) -> str:
+    """Name a seed record in a message: its index in the list and its name, if it has a string one."""
+    name = record.get("name") if isinstance(record, dict) else None
+    # A name that breaks the rules is still shown (it is the user's own input), but never more than a line of it.
+    shown = json.dumps(name)[:60] if isinstance(name, str) else "without a name"
+    return f"seed record {index} ({shown})"
 
 
 class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over every part
@@ -203,7 +212,21 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         """Create keys without the wire (not logged, not counted); all or nothing; raise ValueError on a bad record."""
         if not isinstance(records, list):
             raise ValueError("seed keys with a list of {name, kind, status, metadata?} objects")
-        return self.keystore.seed([check_key_record(record) for record in records])
+        checked = []
+        first: dict[str, int] = {}
+        for index, record in enumerate(records):
+            try:
+                checked.append(check_key_record(record))
+            except ValueError as exc:
+                raise ValueError(f"{seed_record(index, record)}: {exc}") from None
+            name = checked[-1][0]
+            if name in first:
+                raise ValueError(f"{seed_record(index, record)}: the name is taken by seed record {first[name]} already")
+            first[name] = index
+        try:
+            return self.keystore.seed(checked)
+        except NameTaken as exc:
+            raise ValueError(f"{seed_record(first[exc.name], records[first[exc.name]])}: {exc}") from None
 
     def keys(self) -> dict[str, dict[str, Any]]:
         """Return every key object (no secrets) by name."""
