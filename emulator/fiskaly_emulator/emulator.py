@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import shutil
 import socket
 import tempfile
@@ -78,7 +79,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
             raise ValueError("the full-rights and the read-only api_key must differ")
         self.host = host
         self._requested_port = port
-        self._tls_dir = Path(tls_dir) if tls_dir is not None else None
+        # Absolute, as the CA's path is handed to clients that may run elsewhere (an env file sourced in another directory).
+        self._tls_dir = Path(os.path.abspath(tls_dir)) if tls_dir is not None else None
         self._default_ttls = (check_ttl(access_token_ttl, "access_token_ttl"), check_ttl(refresh_token_ttl, "refresh_token_ttl"))
         self.api_key = api_key
         self.api_secret = api_secret
@@ -106,6 +108,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         self._thread: threading.Thread | None = None
         self._own_tls_dir: str | None = None
         self._ca_path: Path | None = None
+        self._ca_lock: int | None = None
         # When a connection last came in (time.monotonic()), for the command line's --idle-exit.
         self.last_request_at = time.monotonic()
 
@@ -118,13 +121,18 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         if self._tls_dir is None:
             self._own_tls_dir = tempfile.mkdtemp(prefix="fiskaly-emulator-tls-")
         tls_dir = self._tls_dir or Path(str(self._own_tls_dir))
-        context, self._ca_path = make_server_context(tls_dir, self.host)
+        try:
+            context, self._ca_path, self._ca_lock = make_server_context(tls_dir, self.host)
+        except BaseException:
+            self.stop()
+            raise
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
             self._httpd = EmulatorHTTPServer((self.host, self._requested_port), family, context, self)
-        except OSError:
+        except OSError as exc:
             self.stop()
-            raise
+            # "[Errno 98] Address already in use" alone does not say which address.
+            raise OSError(exc.errno, f"cannot listen on {self.host} port {self._requested_port}: {exc.strerror or exc}") from None
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="fiskaly-emulator", daemon=True)
         self._thread.start()
         return self
@@ -138,6 +146,9 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._ca_lock is not None:
+            os.close(self._ca_lock)  # another emulator may take this --tls-dir now
+            self._ca_lock = None
         if self._own_tls_dir is not None:
             shutil.rmtree(self._own_tls_dir, ignore_errors=True)
             self._own_tls_dir = None

@@ -1,0 +1,38 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Emulator: a tls_dir belongs to one running emulator at a time, and the CA's path handed out is absolute."""
+
+# pylint: disable=missing-function-docstring  # pytest tests
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from fiskaly_emulator import Emulator
+
+
+def answers(emu: Emulator) -> bool:
+    return requests.get(emu.base_url[: -len("/api/v0")] + "/_emulator/stats", verify=emu.ca_path, timeout=10).status_code == 200
+
+
+def test_a_second_emulator_with_the_same_tls_dir_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    with Emulator(tls_dir=tmp_path) as first:
+        ca = Path(first.ca_path).read_bytes()
+        second = Emulator(tls_dir=tmp_path)
+        with pytest.raises(ValueError, match="is the CA of an emulator that is running"):
+            second.start()
+        assert Path(first.ca_path).read_bytes() == ca and answers(first)
+    with Emulator(tls_dir=tmp_path) as third:  # free again once the first stopped
+        assert answers(third)
+
+
+def test_a_relative_tls_dir_gives_an_absolute_ca_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    emu = Emulator(tls_dir="tls")
+    monkeypatch.chdir("/")  # where the directory is resolved: at construction, as the caller meant it
+    with emu:
+        assert os.path.isabs(emu.ca_path) and emu.ca_path == str(tmp_path / "tls" / "ca.pem") and answers(emu)
