@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -169,3 +170,13 @@ def test_every_admin_endpoint_refuses_what_it_does_not_take(emulator: Emulator, 
         assert_refused(admin(emulator, method, name, '{"unknown_field": NaN}'), "unknown_field")
     else:
         assert_refused(admin(emulator, method, name, "{}"), "takes no body")
+
+
+def test_every_admin_endpoint_is_in_the_guide_and_the_readme() -> None:
+    root = Path(__file__).resolve().parents[2]
+    guide = (root / "docs" / "docsite" / "rst" / "guide_emulator.rst").read_text(encoding="utf-8")
+    readme = (root / "emulator" / "README.md").read_text(encoding="utf-8")
+    for name, methods in ENDPOINTS.items():
+        for method in methods:
+            assert f"``{method} /_emulator/{name}``" in guide, f"{method} /_emulator/{name} is not in the guide's table"
+        assert f" {name}`" in readme, f"/_emulator/{name} is not in emulator/README.md"
