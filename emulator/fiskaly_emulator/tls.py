@@ -13,7 +13,7 @@ import trustme
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from .atomic import InUse, claim, write_atomically
+from .atomic import InUse, lock_directory, write_atomically
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 ORGANIZATION = "fiskaly Management API emulator"
@@ -30,7 +30,7 @@ def written_by_an_emulator(path: Path) -> bool:
 
 def make_server_context(tls_dir: Path, host: str) -> tuple[ssl.SSLContext, Path, int]:
     """Create a CA and a server certificate for the loopback names and host; return the context, the CA PEM path and
-    the descriptor that holds the CA's lock (close it when the emulator stops).
+    the descriptor that holds the lock on ``tls_dir`` (close it when the emulator stops).
 
     An existing ``ca.pem`` is replaced only when an emulator wrote it and that emulator no longer runs; any other file
     there is never overwritten.
@@ -38,10 +38,10 @@ def make_server_context(tls_dir: Path, host: str) -> tuple[ssl.SSLContext, Path,
     tls_dir.mkdir(parents=True, exist_ok=True)
     ca_path = tls_dir / "ca.pem"
     try:
-        held = claim(ca_path)
+        lock = lock_directory(tls_dir)
     except InUse:
         raise ValueError(
-            f"{ca_path} is the CA of an emulator that is running: a second emulator with the same --tls-dir would replace it, "
+            f"{tls_dir} is the --tls-dir of an emulator that is running: a second emulator there would replace its CA, "
             "and the first would fail every TLS handshake; give each emulator a --tls-dir of its own, or none (a temporary one)"
         ) from None
     try:
@@ -50,10 +50,10 @@ def make_server_context(tls_dir: Path, host: str) -> tuple[ssl.SSLContext, Path,
         ca = trustme.CA(organization_name=ORGANIZATION)
         names = list(LOOPBACK_NAMES) + ([host] if host not in LOOPBACK_NAMES else [])
         cert = ca.issue_cert(*names)
-        lock = write_atomically(ca_path, ca.cert_pem.bytes(), 0o644)  # a CA certificate is public
-    finally:
-        if held is not None:
-            os.close(held)
+        os.close(write_atomically(ca_path, ca.cert_pem.bytes(), 0o644))  # a CA certificate is public
+    except BaseException:
+        os.close(lock)
+        raise
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     cert.configure_cert(context)

@@ -214,7 +214,7 @@ def test_cli_two_emulators_never_share_a_tls_dir_env_file_or_json_file(tmp_path:
     read_json_file(json_file, first)
     ca, env_text, json_text = (tls / "ca.pem").read_bytes(), env_file.read_text(encoding="utf-8"), json_file.read_text(encoding="utf-8")
     refusals = {
-        "--tls-dir": (["--tls-dir", str(tls)], 1, f"{tls / 'ca.pem'} is the CA of an emulator that is running"),
+        "--tls-dir": (["--tls-dir", str(tls)], 1, f"{tls} is the --tls-dir of an emulator that is running"),
         "--env-file": (["--env-file", str(env_file)], 2, f"--env-file {env_file} belongs to an emulator that is running"),
         "--json-file": (["--json-file", str(json_file)], 2, f"--json-file {json_file} belongs to an emulator that is running"),
         "all three": (["--tls-dir", str(tls), "--env-file", str(env_file), "--json-file", str(json_file)], 2, "belongs to an emulator that is running"),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def test_a_second_emulator_with_the_same_tls_dir_is_refused_while_the_first_runs
     with Emulator(tls_dir=tmp_path) as first:
         ca = Path(first.ca_path).read_bytes()
         second = Emulator(tls_dir=tmp_path)
-        with pytest.raises(ValueError, match="is the CA of an emulator that is running"):
+        with pytest.raises(ValueError, match="is the --tls-dir of an emulator that is running"):
             second.start()
         assert Path(first.ca_path).read_bytes() == ca and answers(first)
     with Emulator(tls_dir=tmp_path) as third:  # free again once the first stopped
@@ -36,3 +37,30 @@ def test_a_relative_tls_dir_gives_an_absolute_ca_path(tmp_path: Path, monkeypatc
     monkeypatch.chdir("/")  # where the directory is resolved: at construction, as the caller meant it
     with emu:
         assert os.path.isabs(emu.ca_path) and emu.ca_path == str(tmp_path / "tls" / "ca.pem") and answers(emu)
+
+
+def test_of_two_emulators_starting_at_once_with_one_tls_dir_exactly_one_runs(tmp_path: Path) -> None:
+    emulators = [Emulator(tls_dir=tmp_path) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def start(emu: Emulator) -> None:
+        barrier.wait()
+        try:
+            emu.start()
+            outcomes.append("started")
+        except ValueError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=start, args=(emu,)) for emu in emulators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert sorted(outcomes)[-1] == "started" and "is the --tls-dir of an emulator that is running" in sorted(outcomes)[0], outcomes
+        (running,) = [emu for emu in emulators if emu._httpd is not None]  # pylint: disable=protected-access
+        assert answers(running)
+    finally:
+        for emu in emulators:
+            emu.stop()
