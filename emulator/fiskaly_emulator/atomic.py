@@ -69,3 +69,38 @@ def write_atomically(path: Path, data: bytes, mode: int) -> int:
         os.unlink(tmp)
         raise
     return fd
+
+
+def publish(path: Path, data: bytes, mode: int) -> int:
+    """Like write_atomically, for a file that one emulator at a time may hold: raise InUse, writing nothing, when an
+    emulator that runs holds the file at ``path``. Return the descriptor of the new file's lock.
+
+    The new file takes the name with a hard link, which fails if a file has it: two emulators that both found the
+    name free (starting at once) cannot both take it. A file found there is replaced only when no running emulator
+    holds it (a stale one).
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(os.dup(fd), "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        _lock(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            held = claim(path)
+            try:
+                os.replace(tmp, path)
+            finally:
+                if held is not None:
+                    os.close(held)
+        except OSError:
+            os.replace(tmp, path)  # a file system without hard links
+        else:
+            os.unlink(tmp)
+    except BaseException:
+        os.close(fd)
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
+    return fd

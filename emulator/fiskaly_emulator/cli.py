@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import emulator as defaults  # its DEFAULT_* values, by qualified name
-from .atomic import InUse, claim, write_atomically
+from .atomic import InUse, claim, publish
 from .emulator import Emulator, is_loopback
 from .network import MAX_LATENCY, MAX_RATE_LIMIT
 
@@ -128,12 +128,12 @@ def export_lines(emulator: Emulator) -> list[str]:
 
 def write_env_file(path: Path, lines: list[str]) -> int:
     """Write the export lines so that a waiting script never sees a partial file; return the descriptor of its lock."""
-    return write_atomically(path, ("\n".join([ENV_FILE_MARKER, *lines]) + "\n").encode(), SECRET_FILE_MODE)
+    return publish(path, ("\n".join([ENV_FILE_MARKER, *lines]) + "\n").encode(), SECRET_FILE_MODE)
 
 
 def write_json_file(path: Path, details: dict[str, Any]) -> int:
     """Write the connection details so that a waiting script never sees a partial file; return the descriptor of its lock."""
-    return write_atomically(path, (json.dumps(details, indent=2) + "\n").encode(), SECRET_FILE_MODE)
+    return publish(path, (json.dumps(details, indent=2) + "\n").encode(), SECRET_FILE_MODE)
 
 
 # Both output files hold the api_secret.
@@ -187,26 +187,26 @@ def _load_seed(path: str) -> Any:
     return records.get("keys") if isinstance(records, dict) else records
 
 
-def claim_outputs(outputs: dict[str, Path]) -> tuple[list[int], str | None]:
-    """Make way for the output files: refuse a file that an emulator did not write or that a running one holds, and
-    remove a stale one. Return the locks held on the stale files (until ours replace them), or why not."""
+def in_use(option: str, path: Path) -> str:
+    return f"{option} {path} belongs to an emulator that is running: it is never replaced; stop that emulator or choose another path"
+
+
+def make_way_for_outputs(outputs: dict[str, Path]) -> str | None:
+    """Refuse a file that an emulator did not write or that a running one holds, and remove a stale one (a script
+    waiting for the file must not pick it up); return why not, or None. publish() checks again as it writes."""
     for option, path in outputs.items():
         problem = output_file_problem(option, path)
         if problem is not None:
-            return [], problem
-    # Held until this emulator's own file replaced it: a second emulator started meanwhile sees the lock too.
-    claimed: list[int] = []
+            return problem
     for option, path in outputs.items():
         try:
-            fd = claim(path)
+            held = claim(path)
         except InUse:
-            return claimed, f"{option} {path} belongs to an emulator that is running: it is never replaced; stop that emulator or choose another path"
-        if fd is not None:
-            claimed.append(fd)
-    for path in outputs.values():
-        if path.exists():
-            path.unlink()  # an earlier emulator's: a waiting script must not pick it up
-    return claimed, None
+            return in_use(option, path)
+        if held is not None:
+            path.unlink()
+            os.close(held)
+    return None
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"error: refusing to listen on non-loopback host {args.host!r}: the admin API has no authentication", file=sys.stderr)
         return 2
     outputs = {option: Path(os.path.abspath(value)) for option, value in (("--env-file", args.env_file), ("--json-file", args.json_file)) if value}
-    claimed, problem = claim_outputs(outputs)
+    problem = make_way_for_outputs(outputs)
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -257,15 +257,14 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"readonly_api_key: {emulator.readonly_api_key}")
         print(f"readonly_api_secret: {emulator.readonly_api_secret}")
         print("\n".join(lines), flush=True)
-        if "--env-file" in outputs:
-            locks.append(write_env_file(outputs["--env-file"], lines))
-            written[outputs["--env-file"]] = outputs["--env-file"].stat()
-        if "--json-file" in outputs:
-            locks.append(write_json_file(outputs["--json-file"], connection_details(emulator)))
-            written[outputs["--json-file"]] = outputs["--json-file"].stat()
-        for fd in claimed:
-            os.close(fd)
-        claimed.clear()
+        for option, path in outputs.items():
+            try:
+                locks.append(write_env_file(path, lines) if option == "--env-file" else write_json_file(path, connection_details(emulator)))
+            except InUse:
+                # Another emulator, started at the same time, wrote it first.
+                print(f"error: {in_use(option, path)}", file=sys.stderr)
+                return 2
+            written[path] = path.stat()
         while not stop.wait(0.5):
             if args.idle_exit and time.monotonic() - emulator.last_request_at > args.idle_exit:
                 print(f"no connection for {args.idle_exit} s (--idle-exit): stopping", file=sys.stderr)
@@ -277,7 +276,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         emulator.stop()
         for path, stat in written.items():
             _remove_if_unchanged(path, stat)
-        for fd in locks + claimed:
+        for fd in locks:
             os.close(fd)
     return 0
 

@@ -1,7 +1,8 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Emulator: a tls_dir belongs to one running emulator at a time, and the CA's path handed out is absolute."""
+"""Emulator: a tls_dir and an output file belong to one running emulator at a time, and the CA's path handed out is
+absolute."""
 
 # pylint: disable=missing-function-docstring  # pytest tests
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 import requests
 
 from fiskaly_emulator import Emulator
+from fiskaly_emulator.atomic import InUse, publish
 
 
 def answers(emu: Emulator) -> bool:
@@ -64,3 +66,36 @@ def test_of_two_emulators_starting_at_once_with_one_tls_dir_exactly_one_runs(tmp
     finally:
         for emu in emulators:
             emu.stop()
+
+
+def test_an_output_file_of_a_running_emulator_is_never_replaced_and_a_stale_one_is(tmp_path: Path) -> None:
+    path = tmp_path / "emulator.env"
+    held = publish(path, b"first\n", 0o600)
+    with pytest.raises(InUse):
+        publish(path, b"second\n", 0o600)
+    assert path.read_bytes() == b"first\n" and os.listdir(tmp_path) == ["emulator.env"]  # no temporary file left
+    os.close(held)  # the first emulator stopped without removing it: stale
+    os.close(publish(path, b"third\n", 0o600))
+    assert path.read_bytes() == b"third\n" and os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_of_many_emulators_writing_one_output_file_at_once_exactly_one_does(tmp_path: Path) -> None:
+    path = tmp_path / "emulator.json"
+    barrier = threading.Barrier(8)
+    won: list[int] = []
+    lost: list[str] = []
+
+    def write(number: int) -> None:
+        barrier.wait()
+        try:
+            won.append(publish(path, f"{number}\n".encode(), 0o600))
+        except InUse:
+            lost.append(str(number))
+
+    threads = [threading.Thread(target=write, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert (len(won), len(lost)) == (1, 7) and os.listdir(tmp_path) == ["emulator.json"]
+    os.close(won[0])
