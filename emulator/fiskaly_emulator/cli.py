@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import emulator as defaults  # its DEFAULT_* values, by qualified name
-from .atomic import write_atomically
+from .atomic import InUse, claim, publish
 from .emulator import Emulator, is_loopback
 from .network import MAX_LATENCY, MAX_RATE_LIMIT
 
@@ -125,14 +126,14 @@ def export_lines(emulator: Emulator) -> list[str]:
     return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 
-def write_env_file(path: Path, lines: list[str]) -> None:
-    """Write the export lines so that a waiting script never sees a partial file."""
-    write_atomically(path, ("\n".join([ENV_FILE_MARKER, *lines]) + "\n").encode(), SECRET_FILE_MODE)
+def write_env_file(path: Path, lines: list[str]) -> int:
+    """Write the export lines so that a waiting script never sees a partial file; return the descriptor of its lock."""
+    return publish(path, ("\n".join([ENV_FILE_MARKER, *lines]) + "\n").encode(), SECRET_FILE_MODE)
 
 
-def write_json_file(path: Path, details: dict[str, Any]) -> None:
-    """Write the connection details so that a waiting script never sees a partial file."""
-    write_atomically(path, (json.dumps(details, indent=2) + "\n").encode(), SECRET_FILE_MODE)
+def write_json_file(path: Path, details: dict[str, Any]) -> int:
+    """Write the connection details so that a waiting script never sees a partial file; return the descriptor of its lock."""
+    return publish(path, (json.dumps(details, indent=2) + "\n").encode(), SECRET_FILE_MODE)
 
 
 # Both output files hold the api_secret.
@@ -178,9 +179,34 @@ def output_file_problem(option: str, path: Path) -> str | None:
 
 
 def _load_seed(path: str) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        records = json.load(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            records = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"--seed {path}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     return records.get("keys") if isinstance(records, dict) else records
+
+
+def in_use(option: str, path: Path) -> str:
+    return f"{option} {path} belongs to an emulator that is running: it is never replaced; stop that emulator or choose another path"
+
+
+def make_way_for_outputs(outputs: dict[str, Path]) -> str | None:
+    """Refuse a file that an emulator did not write or that a running one holds, and remove a stale one (a script
+    waiting for the file must not pick it up); return why not, or None. publish() checks again as it writes."""
+    for option, path in outputs.items():
+        problem = output_file_problem(option, path)
+        if problem is not None:
+            return problem
+    for option, path in outputs.items():
+        try:
+            held = claim(path)
+        except InUse:
+            return in_use(option, path)
+        if held is not None:
+            path.unlink()
+            os.close(held)
+    return None
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -190,14 +216,10 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"error: refusing to listen on non-loopback host {args.host!r}: the admin API has no authentication", file=sys.stderr)
         return 2
     outputs = {option: Path(os.path.abspath(value)) for option, value in (("--env-file", args.env_file), ("--json-file", args.json_file)) if value}
-    for option, path in outputs.items():
-        problem = output_file_problem(option, path)
-        if problem is not None:
-            print(f"error: {problem}", file=sys.stderr)
-            return 2
-    for path in outputs.values():
-        if path.exists():
-            path.unlink()  # an earlier emulator's: a waiting script must not pick it up
+    problem = make_way_for_outputs(outputs)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         emulator = Emulator(
             args.host,
@@ -216,10 +238,12 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         seed = _load_seed(args.seed) if args.seed else None
         emulator.start()
     except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        hint = "; choose another --port, or --port 0 for any free one" if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
         return 1
     stop = threading.Event()
     written: dict[Path, os.stat_result] = {}
+    locks: list[int] = []  # of the files written, held while this emulator runs
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_signal: stop.set())
     try:
@@ -233,12 +257,14 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"readonly_api_key: {emulator.readonly_api_key}")
         print(f"readonly_api_secret: {emulator.readonly_api_secret}")
         print("\n".join(lines), flush=True)
-        if "--env-file" in outputs:
-            write_env_file(outputs["--env-file"], lines)
-            written[outputs["--env-file"]] = outputs["--env-file"].stat()
-        if "--json-file" in outputs:
-            write_json_file(outputs["--json-file"], connection_details(emulator))
-            written[outputs["--json-file"]] = outputs["--json-file"].stat()
+        for option, path in outputs.items():
+            try:
+                locks.append(write_env_file(path, lines) if option == "--env-file" else write_json_file(path, connection_details(emulator)))
+            except InUse:
+                # Another emulator, started at the same time, wrote it first.
+                print(f"error: {in_use(option, path)}", file=sys.stderr)
+                return 2
+            written[path] = path.stat()
         while not stop.wait(0.5):
             if args.idle_exit and time.monotonic() - emulator.last_request_at > args.idle_exit:
                 print(f"no connection for {args.idle_exit} s (--idle-exit): stopping", file=sys.stderr)
@@ -250,6 +276,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         emulator.stop()
         for path, stat in written.items():
             _remove_if_unchanged(path, stat)
+        for fd in locks:
+            os.close(fd)
     return 0
 
 

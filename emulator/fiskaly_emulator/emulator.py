@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import os
 import shutil
 import socket
 import tempfile
@@ -21,7 +23,7 @@ from .journal import Journal
 from .minted import MintedSecret, MintedSecrets
 from .network import UNCHANGED, Network, check_latency, check_rate_limit
 from .server import API_PREFIX, EmulatorHTTPServer
-from .store import KeyStore
+from .store import KeyStore, NameTaken
 from .tls import make_server_context
 from .tokens import TokenService
 from .validation import check_key_record, check_ttl
@@ -42,6 +44,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def seed_record(index: int, record: Any) -> str:
+    """Name a seed record in a message: its index in the list and its name, if it has a string one."""
+    name = record.get("name") if isinstance(record, dict) else None
+    # A name that breaks the rules is still shown (it is the user's own input), but never more than a line of it.
+    shown = json.dumps(name)[:60] if isinstance(name, str) else "without a name"
+    return f"seed record {index} ({shown})"
 
 
 class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over every part
@@ -69,7 +79,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
             raise ValueError("the full-rights and the read-only api_key must differ")
         self.host = host
         self._requested_port = port
-        self._tls_dir = Path(tls_dir) if tls_dir is not None else None
+        # Absolute, as the CA's path is handed to clients that may run elsewhere (an env file sourced in another directory).
+        self._tls_dir = Path(os.path.abspath(tls_dir)) if tls_dir is not None else None
         self._default_ttls = (check_ttl(access_token_ttl, "access_token_ttl"), check_ttl(refresh_token_ttl, "refresh_token_ttl"))
         self.api_key = api_key
         self.api_secret = api_secret
@@ -97,6 +108,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         self._thread: threading.Thread | None = None
         self._own_tls_dir: str | None = None
         self._ca_path: Path | None = None
+        self._ca_lock: int | None = None
         # When a connection last came in (time.monotonic()), for the command line's --idle-exit.
         self.last_request_at = time.monotonic()
 
@@ -109,13 +121,18 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         if self._tls_dir is None:
             self._own_tls_dir = tempfile.mkdtemp(prefix="fiskaly-emulator-tls-")
         tls_dir = self._tls_dir or Path(str(self._own_tls_dir))
-        context, self._ca_path = make_server_context(tls_dir, self.host)
+        try:
+            context, self._ca_path, self._ca_lock = make_server_context(tls_dir, self.host)
+        except BaseException:
+            self.stop()
+            raise
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
             self._httpd = EmulatorHTTPServer((self.host, self._requested_port), family, context, self)
-        except OSError:
+        except OSError as exc:
             self.stop()
-            raise
+            # "[Errno 98] Address already in use" alone does not say which address.
+            raise OSError(exc.errno, f"cannot listen on {self.host} port {self._requested_port}: {exc.strerror or exc}") from None
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="fiskaly-emulator", daemon=True)
         self._thread.start()
         return self
@@ -129,6 +146,9 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._ca_lock is not None:
+            os.close(self._ca_lock)  # another emulator may take this --tls-dir now
+            self._ca_lock = None
         if self._own_tls_dir is not None:
             shutil.rmtree(self._own_tls_dir, ignore_errors=True)
             self._own_tls_dir = None
@@ -203,7 +223,21 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         """Create keys without the wire (not logged, not counted); all or nothing; raise ValueError on a bad record."""
         if not isinstance(records, list):
             raise ValueError("seed keys with a list of {name, kind, status, metadata?} objects")
-        return self.keystore.seed([check_key_record(record) for record in records])
+        checked = []
+        first: dict[str, int] = {}
+        for index, record in enumerate(records):
+            try:
+                checked.append(check_key_record(record))
+            except ValueError as exc:
+                raise ValueError(f"{seed_record(index, record)}: {exc}") from None
+            name = checked[-1][0]
+            if name in first:
+                raise ValueError(f"{seed_record(index, record)}: the name is taken by seed record {first[name]} already")
+            first[name] = index
+        try:
+            return self.keystore.seed(checked)
+        except NameTaken as exc:
+            raise ValueError(f"{seed_record(first[exc.name], records[first[exc.name]])}: {exc}") from None
 
     def keys(self) -> dict[str, dict[str, Any]]:
         """Return every key object (no secrets) by name."""

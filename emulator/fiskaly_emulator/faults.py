@@ -5,12 +5,18 @@
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 _KEYS = ("status", "retry_after", "retry_after_raw", "html", "body", "drop", "delay", "lose_response", "trickle", "trickle_bytes", "trickle_from")
 MAX_DELAY = 600.0
+# Retry-After is delay-seconds, a non-negative integer (RFC 9110); anything else is what retry_after_raw is for.
+MAX_RETRY_AFTER = 86400
+# The methods the server answers; a fault for any other could never be consumed.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_TRICKLE_PAUSE = 60.0
 MAX_TRICKLE_BYTES = 65536
 TRICKLE_FROM = ("head", "body")
@@ -22,7 +28,7 @@ class Fault:
     """One scripted answer; delay may precede any other kind, and trickle sends any answer slowly."""
 
     status: int | None = None
-    retry_after: float | None = None
+    retry_after: int | None = None
     retry_after_raw: str | None = None
     html: bool = False
     body: Any = _ABSENT
@@ -44,9 +50,46 @@ class Fault:
         return dict(self.spec)
 
 
-def _number(value: Any, name: str, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (high is not None and value > high):
-        raise ValueError(f"fault '{name}' must be a number >= 0" + (f" and <= {high:g}" if high is not None else ""))
+def _number(value: Any, name: str, high: float) -> float:
+    # NaN passes every comparison, so finiteness comes first.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= high:
+        raise ValueError(f"fault '{name}' must be a number >= 0 and <= {high:g}")
+    return value
+
+
+def _retry_after(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRY_AFTER:
+        raise ValueError(
+            f"fault 'retry_after' must be an integer number of seconds 0..{MAX_RETRY_AFTER}, as Retry-After carries them; "
+            "send any other value with 'retry_after_raw'"
+        )
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        raise ValueError("fault 'body' must be a JSON value (finite numbers only)") from None
+    return value
+
+
+def check_method(value: Any, name: str) -> str:
+    """An HTTP method that the server answers, or '*'; upper-cased."""
+    if not isinstance(value, str) or value.upper() not in (*METHODS, "*"):
+        raise ValueError(f"'{name}' must be one of {', '.join(METHODS)} or '*' (any)")
+    return value.upper()
+
+
+def check_path(value: Any) -> str:
+    """A request path relative to /api/v0, exact or a prefix ending in '*', that a request can have."""
+    hint = "relative to /api/v0, e.g. '/api_keys' or '/api_keys/*'"
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ValueError(f"'path' must start with '/', {hint}")
+    if value == "/api/v0" or value.startswith("/api/v0/"):
+        raise ValueError(f"'path' is {hint}: leave out /api/v0")
+    if "*" in value[:-1] or any(character in value for character in "?#") or any(character.isspace() or not character.isprintable() for character in value):
+        raise ValueError(f"'path' is a path without query, white space or control characters, with '*' only at its end: {hint}")
     return value
 
 
@@ -103,10 +146,10 @@ def parse_fault(spec: Any) -> Fault:
     trickle, trickle_bytes, trickle_from = _trickle(spec)
     return Fault(
         status=status,
-        retry_after=_number(spec["retry_after"], "retry_after") if "retry_after" in spec else None,
+        retry_after=_retry_after(spec["retry_after"]) if "retry_after" in spec else None,
         retry_after_raw=_header_value(spec["retry_after_raw"], "retry_after_raw") if "retry_after_raw" in spec else None,
         html=bool(spec.get("html", False)),
-        body=spec.get("body", _ABSENT),
+        body=_json_value(spec["body"]) if "body" in spec else _ABSENT,
         drop=bool(spec.get("drop", False)),
         delay=_number(spec.get("delay", 0), "delay", MAX_DELAY),
         lose_response=bool(spec.get("lose_response", False)),
@@ -132,15 +175,18 @@ class FaultQueue:
 
     def inject(self, method: str, path: str, specs: list[Any]) -> int:
         """Queue faults for a method ('*' for any) and a path relative to /api/v0 (exact, or a prefix ending in '*')."""
-        if not isinstance(method, str) or not method:
-            raise ValueError("fault 'method' must be an HTTP method or '*'")
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ValueError("fault 'path' must start with '/', relative to /api/v0, e.g. '/api_keys/*'")
+        method = check_method(method, "method")
+        path = check_path(path)
         if not isinstance(specs, list) or not specs:
             raise ValueError("'faults' must be a non-empty list")
-        faults = [parse_fault(spec) for spec in specs]
+        faults = []
+        for index, spec in enumerate(specs):
+            try:
+                faults.append(parse_fault(spec))
+            except ValueError as exc:
+                raise ValueError(f"faults[{index}]: {exc}") from None
         with self._lock:
-            self._queue.extend((method.upper(), path, fault) for fault in faults)
+            self._queue.extend((method, path, fault) for fault in faults)
         return len(faults)
 
     def take(self, method: str, path: str) -> Fault | None:

@@ -23,8 +23,8 @@ class Reply:
 
 
 def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
-    """Answer with a JSON document."""
-    return Reply(status, json.dumps(payload, separators=(",", ":")).encode("utf-8"), headers=dict(headers or {}))
+    """Answer with a JSON document; NaN and Infinity are not JSON, and inputs are checked so that none gets here."""
+    return Reply(status, json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("utf-8"), headers=dict(headers or {}))
 
 
 def error_reply(error: ApiError) -> Reply:

@@ -185,8 +185,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         else:
             reply = status_reply(status, f"{reason(status)} (injected fault {generic_code(status)})")
         if fault.retry_after is not None:
-            seconds = fault.retry_after
-            reply.headers["Retry-After"] = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+            reply.headers["Retry-After"] = str(fault.retry_after)
         elif fault.retry_after_raw is not None:
             reply.headers["Retry-After"] = fault.retry_after_raw  # verbatim, malformed on purpose
         return reply

@@ -18,6 +18,14 @@ from .minted import MintedSecrets
 from .validation import ListQuery
 
 
+class NameTaken(ValueError):
+    """A seed record names a key that exists."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"API key '{name}' already exists")
+        self.name = name
+
+
 @dataclass
 class ApiKey:
     """One stored API key; the secret is never kept, as the API can only show it once."""
@@ -81,7 +89,7 @@ class KeyStore:
         with self._lock:
             taken = [name for name in names if name in self._keys]
             if taken:
-                raise ValueError(f"API key '{taken[0]}' already exists")
+                raise NameTaken(taken[0])
             created = []
             self._listings.clear()
             for name, kind, status, metadata in records:

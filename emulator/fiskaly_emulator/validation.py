@@ -200,8 +200,12 @@ def check_key_record(record: Any) -> tuple[str, str, str, dict[str, str]]:
     return name, kind, status, metadata
 
 
+# Ten years: far beyond any test, and an expiry time that stays a number (now + 10**400 overflows).
+MAX_TTL = 10 * 365 * 86400
+
+
 def check_ttl(value: Any, name: str) -> int:
     """Validate a token lifetime in whole seconds."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TTL:
+        raise ValueError(f"{name} must be an integer number of seconds 1..{MAX_TTL}")
     return value

@@ -33,6 +33,8 @@ options:
         reads otherwise. When neither O(ca_path) nor O(validate_certs=false) is set and one of those variables names a
         file that does not exist, the module fails before any request, naming the variable.
       - If not set, the environment variable E(FISKALY_CA_PATH) is used.
+      - A O(ca_path) that names no file fails the module before any request, also with O(validate_certs=false), which
+        does not use it; the message names both, as one of the two is a mistake.
     type: path
   timeout:
     description:

@@ -69,7 +69,7 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
         if "secrets_file" in done:
             failure.args = (say.secrets_kept_in(failure, progress.secrets_kept(), done["secrets_file"]),)
         elif "secrets_file_error" in done:
-            failure.args = (f"{failure}. {say.last_resort(done['secrets_file_error'], 'fleet[].secret')}",)
+            failure.args = (say.failed_with_last_resort(failure, done["secrets_file_error"], "fleet[].secret"),)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
         raise failure from None
     with finishing():

@@ -40,8 +40,10 @@ MAX_CONCURRENT_REQUESTS = 100
 def connection_errors(params: dict) -> list[str]:
     """Rules on the connection options that Ansible's argument spec cannot express."""
     errors = []
-    if params["ca_path"] and params["validate_certs"] and not os.path.isfile(params["ca_path"]):
-        errors.append(say.ca_path_no_file(params["ca_path"]))
+    if params["ca_path"] and not os.path.isfile(params["ca_path"]):
+        # Unused without verification, but a path that is wrong is a mistake either way, and a certificate check that
+        # was meant to be on (the CA got lost) must not pass unnoticed.
+        errors.append(say.ca_path_no_file(params["ca_path"]) if params["validate_certs"] else say.ca_path_no_file_unverified(params["ca_path"]))
     errors += base_url_errors(params["base_url"])
     # "inf" and "nan" pass as floats, and nan passes every comparison: each rule says what it takes, finite first.
     if not (math.isfinite(params["timeout"]) and 0 < params["timeout"] <= MAX_TIMEOUT):

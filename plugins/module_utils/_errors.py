@@ -107,6 +107,13 @@ def excerpt(text: str) -> str:
     return flat if len(flat) <= EXCERPT_LENGTH else flat[:EXCERPT_LENGTH] + "..."
 
 
+def sentence(text: object) -> str:
+    """``text`` as a whole sentence, for another to follow: its own full stop (an API message's, say, or the
+    ellipsis of an excerpt) is kept, and one is added only where none is, so that no message reads "..."."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def quoted(value: object) -> str:
     """``repr(value)``, or for a long string its beginning and its length."""
     if isinstance(value, str) and len(value) > QUOTED_LENGTH:
@@ -132,6 +139,14 @@ def missing_credentials(alternative: str = "access_token") -> str:
 
 def ca_path_no_file(ca_path: str) -> str:
     return f"ca_path must be a readable PEM file of certificate authorities, but {ca_path} is no file"
+
+
+def ca_path_no_file_unverified(ca_path: str) -> str:
+    return (
+        f"ca_path {ca_path} is no file, and validate_certs is false: ca_path names the certificate authorities that verify "
+        "the API, which validate_certs false turns off, so one of the two is a mistake. Give a ca_path that exists and drop "
+        "validate_certs false, or drop ca_path (and FISKALY_CA_PATH)"
+    )
 
 
 def timeout_out_of_range(maximum: int, value) -> str:
@@ -379,7 +394,7 @@ def conflict_unreadable(name: str) -> str:
 
 
 def maybe_created(failure: FiskalyError) -> str:
-    return f"{failure}. The key may have been created all the same, its secret lost: a run that finds it existing will not report it as created"
+    return f"{sentence(failure)} The key may have been created all the same, its secret lost: a run that finds it existing will not report it as created"
 
 
 CONFLICT_FOUND_IT = "the repeated request found the key existing (HTTP 409)"
@@ -415,15 +430,19 @@ def interrupted_writing(error: BaseException, name: str, creating: bool) -> str:
 
 
 def other_failures(failure: FiskalyError, others: int) -> str:
-    return f"{failure}. {others} more {'write' if others == 1 else 'writes'} under way at the time failed too, each named in fleet[].error"
+    return f"{sentence(failure)} {others} more {'write' if others == 1 else 'writes'} under way at the time failed too, each named in fleet[].error"
 
 
 def writes_failed(failure: FiskalyError, failed: int) -> str:
-    return f"{failure}. {failed} {'write' if failed == 1 else 'writes'} under way at the time failed, each named in fleet[].error"
+    return f"{sentence(failure)} {failed} {'write' if failed == 1 else 'writes'} under way at the time failed, each named in fleet[].error"
 
 
 def secrets_kept_in(failure: FiskalyError, kept: int, path: str) -> str:
-    return f"{failure}. The secrets of the keys created before ({kept}) are in {path}"
+    return f"{sentence(failure)} The secrets of the keys created before ({kept}) are in {path}"
+
+
+def failed_with_last_resort(failure: FiskalyError, reason: str, field: str) -> str:
+    return f"{sentence(failure)} {last_resort(reason, field)}"
 
 
 def last_resort(reason: str, field: str) -> str:

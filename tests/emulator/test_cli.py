@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -158,11 +160,81 @@ def test_cli_bad_seed(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> No
     assert process.returncode == 1 and "key name" in stderr
 
 
-def test_cli_port_in_use(launch: list[subprocess.Popen[str]], emulator_server: object) -> None:
+def test_cli_port_in_use_names_the_port_and_suggests_port_0(launch: list[subprocess.Popen[str]], emulator_server: object) -> None:
     port = str(emulator_server.port)
     process = start(launch, "--port", port)
     stderr = process.communicate(timeout=20)[1]
-    assert process.returncode == 1 and "error:" in stderr
+    assert process.returncode == 1 and f"cannot listen on 127.0.0.1 port {port}" in stderr and "--port 0" in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("records", "named"),
+    [
+        ([{"name": "seed-ok", "kind": "live", "status": "enabled"}, {"name": "seed-bad", "kind": "prod", "status": "enabled"}], 'seed record 1 ("seed-bad")'),
+        ([{"name": "seed-ok", "kind": "live", "status": "enabled"}, {"kind": "live", "status": "enabled"}], "seed record 1 (without a name)"),
+        ([{"name": "seed-a", "kind": "live", "status": "enabled"}, {"name": "seed-a", "kind": "test", "status": "enabled"}], 'seed record 1 ("seed-a")'),
+    ],
+)
+def test_cli_seed_errors_name_the_record(tmp_path: Path, launch: list[subprocess.Popen[str]], records: list[object], named: str) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps(records), encoding="utf-8")
+    process = start(launch, "--port", "0", "--seed", str(seed))
+    stderr = process.communicate(timeout=20)[1]
+    assert process.returncode == 1 and named in stderr and "Traceback" not in stderr
+
+
+def test_cli_seed_file_that_is_no_json_is_named(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text("[{nope", encoding="utf-8")
+    process = start(launch, "--port", "0", "--seed", str(seed))
+    stderr = process.communicate(timeout=20)[1]
+    assert process.returncode == 1 and f"--seed {seed}: " in stderr and "Traceback" not in stderr
+
+
+def test_cli_relative_tls_dir_writes_absolute_paths(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    env_file, json_file = tmp_path / "env", tmp_path / "emulator.json"
+    # Started in the emulator's directory (python -m needs it), with a --tls-dir relative to there.
+    tls = Path(os.path.relpath(tmp_path / "tls", EMULATOR_DIR))
+    process = start(launch, "--port", "0", "--tls-dir", str(tls), "--env-file", str(env_file), "--json-file", str(json_file))
+    env = read_env_file(env_file, process)
+    assert env["FISKALY_CA_PATH"] == str(tmp_path / "tls" / "ca.pem")
+    assert read_json_file(json_file, process)["ca_path"] == str(tmp_path / "tls" / "ca.pem")
+    # Sourced in another directory, the env file still leads to the CA.
+    shell = f'. {shlex.quote(str(env_file))} && curl -s --cacert "$FISKALY_CA_PATH" "${{FISKALY_BASE_URL%/api/v0}}/_emulator/stats"'
+    if shutil.which("curl"):
+        answer = subprocess.run(["sh", "-c", shell], cwd=tmp_path, capture_output=True, text=True, timeout=20, check=False)
+        assert answer.returncode == 0 and '"requests"' in answer.stdout, answer.stderr
+
+
+def test_cli_two_emulators_never_share_a_tls_dir_env_file_or_json_file(tmp_path: Path, launch: list[subprocess.Popen[str]]) -> None:
+    env_file, json_file, tls = tmp_path / "env", tmp_path / "emulator.json", tmp_path / "tls"
+    first = start(launch, "--port", "0", "--tls-dir", str(tls), "--env-file", str(env_file), "--json-file", str(json_file))
+    env = read_env_file(env_file, first)
+    read_json_file(json_file, first)
+    ca, env_text, json_text = (tls / "ca.pem").read_bytes(), env_file.read_text(encoding="utf-8"), json_file.read_text(encoding="utf-8")
+    refusals = {
+        "--tls-dir": (["--tls-dir", str(tls)], 1, f"{tls} is the --tls-dir of an emulator that is running"),
+        "--env-file": (["--env-file", str(env_file)], 2, f"--env-file {env_file} belongs to an emulator that is running"),
+        "--json-file": (["--json-file", str(json_file)], 2, f"--json-file {json_file} belongs to an emulator that is running"),
+        "all three": (["--tls-dir", str(tls), "--env-file", str(env_file), "--json-file", str(json_file)], 2, "belongs to an emulator that is running"),
+    }
+    for option, (args, status, message) in refusals.items():
+        second = start(launch, "--port", "0", *args)
+        stderr = second.communicate(timeout=20)[1]
+        assert (second.returncode, message in stderr, "Traceback" in stderr) == (status, True, False), (option, stderr)
+    # The first emulator's files are as it wrote them, and its TLS still works with its CA.
+    assert (tls / "ca.pem").read_bytes() == ca and env_file.read_text(encoding="utf-8") == env_text and json_file.read_text(encoding="utf-8") == json_text
+    assert requests.get(env["FISKALY_BASE_URL"].replace("/api/v0", "/_emulator/stats"), verify=env["FISKALY_CA_PATH"], timeout=10).status_code == 200
+    first.terminate()
+    assert first.communicate(timeout=20) and first.returncode == 0
+    # Once it stopped, the same paths are free again.
+    again = start(launch, "--port", "0", "--tls-dir", str(tls), "--env-file", str(env_file), "--json-file", str(json_file))
+    env = read_env_file(env_file, again)
+    assert requests.get(env["FISKALY_BASE_URL"].replace("/api/v0", "/_emulator/stats"), verify=env["FISKALY_CA_PATH"], timeout=10).status_code == 200
+    again.terminate()
+    again.communicate(timeout=20)
+    assert again.returncode == 0
 
 
 def test_cli_help_names_every_output(launch: list[subprocess.Popen[str]]) -> None:
