@@ -36,6 +36,11 @@ def role_task(keys: list[str], **options) -> dict:
     return {"name": "fleet", "ansible.builtin.include_role": {"name": ROLE}, "vars": {"api_keys_list": [{"name": name, "kind": "test"} for name in keys], **options}}
 
 
+def minted_since(emulator, start: int) -> dict[str, str]:
+    """The key secrets that the emulator minted since ``start``, by key name."""
+    return {secret.owner: secret.value for secret in emulator.minted_secrets(start) if secret.kind == "key_secret"}
+
+
 def left_in(directory) -> list[str]:
     """What the role left in a directory, and in any directory under it."""
     return sorted(str(path.relative_to(directory)) for path in directory.rglob("*") if "fiskaly" in str(path.relative_to(directory)))
@@ -46,10 +51,12 @@ def left_in(directory) -> list[str]:
 def test_the_role_works_on_first_use_of_a_fresh_host_and_leaves_nothing(ansible, emulator, tmp_path, remote_tmp, pipelining):
     env, places = fresh_host(tmp_path, remote_tmp=remote_tmp, pipelining=pipelining)
 
+    start = len(emulator.minted_secrets())
+
     run = ansible.playbook([role_task(["fresh-a", "fresh-b"])], env=env, keep=("api_keys_created_secrets",))
 
     assert run.rc == 0, run.output[-3000:]
-    minted = {secret.owner: secret.value for secret in emulator.minted_secrets() if secret.kind == "key_secret"}
+    minted = minted_since(emulator, start)
     assert run.kept("api_keys_created_secrets") == minted and sorted(minted) == ["fresh-a", "fresh-b"]
     # The file and the private directory are gone; nothing was written to HOME.
     assert left_in(places["tmp"]) == [] and left_in(places["home"]) == []
@@ -61,6 +68,7 @@ def test_after_a_failure_mid_way_the_private_directory_keeps_the_named_file(ansi
     emulator.inject("PUT", "/api_keys/kept-c", [{"status": 400}])
     task = role_task(["kept-a", "kept-b", "kept-c"], api_keys_max_concurrent_requests=1)
     tasks = [{"name": "declare", "block": [task], "rescue": [{"name": "rescued", "ansible.builtin.set_fact": {"api_keys_test_rescued": True}}]}]
+    start = len(emulator.minted_secrets())
 
     run = ansible.playbook(tasks, env=env, keep=("api_keys_result", "api_keys_test_rescued"))
 
@@ -73,7 +81,7 @@ def test_after_a_failure_mid_way_the_private_directory_keeps_the_named_file(ansi
     result = run.kept("api_keys_result")
     assert result["secrets_file"] == str(files[0]) and f"are in {files[0]}" in result["msg"]
     assert f"go to {files[0]} (mode 0600)" in run.output  # named before any key was created
-    minted = {secret.owner: secret.value for secret in emulator.minted_secrets() if secret.kind == "key_secret"}
+    minted = minted_since(emulator, start)
     assert json.loads(files[0].read_text()) == minted and sorted(minted) == ["kept-a", "kept-b"]
     report("role on a fresh host", "failed mid-way", "the private directory (0700) keeps the named 0600 file of both secrets")
 
