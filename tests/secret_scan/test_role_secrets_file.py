@@ -33,7 +33,11 @@ def fresh_host(tmp_path, *, remote_tmp: str, pipelining: bool) -> tuple[dict, di
 
 
 def role_task(keys: list[str], **options) -> dict:
-    return {"name": "fleet", "ansible.builtin.include_role": {"name": ROLE}, "vars": {"api_keys_list": [{"name": name, "kind": "test"} for name in keys], **options}}
+    return {
+        "name": "fleet",
+        "ansible.builtin.include_role": {"name": ROLE},
+        "vars": {"api_keys_list": [{"name": name, "kind": "test"} for name in keys], **options},
+    }
 
 
 def minted_since(emulator, start: int) -> dict[str, str]:
@@ -60,7 +64,9 @@ def test_the_role_works_on_first_use_of_a_fresh_host_and_leaves_nothing(ansible,
     assert run.kept("api_keys_created_secrets") == minted and sorted(minted) == ["fresh-a", "fresh-b"]
     # The file and the private directory are gone; nothing was written to HOME.
     assert left_in(places["tmp"]) == [] and left_in(places["home"]) == []
-    report("role on a fresh host", f"remote tmp {remote_tmp}, pipelining {'on' if pipelining else 'off'}", "both keys created, secrets handed over, nothing left")
+    report(
+        "role on a fresh host", f"remote tmp {remote_tmp}, pipelining {'on' if pipelining else 'off'}", "both keys created, secrets handed over, nothing left"
+    )
 
 
 def test_after_a_failure_mid_way_the_private_directory_keeps_the_named_file(ansible, emulator, tmp_path):
