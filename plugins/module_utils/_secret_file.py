@@ -37,15 +37,20 @@ def path_errors(option: str, path: str | None) -> list[str]:
 
 
 class Reservation:
-    """An empty file of mode 0600 that this run created exclusively, to receive a secret once."""
+    """An empty file of mode 0600 that this run created exclusively, to receive a secret once.
+
+    ``path`` is absolute: a relative one is where the module runs (ansible-playbook's directory with the local
+    connection), which is the path that the result and the messages must give.
+    """
 
     def __init__(self, option: str, path: str):
         self.option = option
-        self.path = path
+        self.path = absolute(path)
         try:
-            self._descriptor: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            self._descriptor: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
         except OSError as error:
-            raise InvalidInput(_refusal(option, path, error)) from None
+            shown = self.path if self.path == path else f"{path} ({self.path})"
+            raise InvalidInput(_refusal(option, shown, self.path, error)) from None
 
     def release(self) -> None:
         """No secret came (nothing created, check mode, a failure): remove the empty file."""
@@ -85,16 +90,27 @@ def reserve(option: str, path: str, *, check_mode: bool = False) -> Reservation 
     return reservation
 
 
-def _refusal(option: str, path: str, error: OSError) -> str:
+def absolute(path: str) -> str:
+    """``path`` from the working directory, not normalized: "missing/.." must stay as the OS walks it."""
+    if os.path.isabs(path):
+        return path
+    try:
+        return os.path.join(os.getcwd(), path)
+    except OSError:  # the working directory is gone: opening the relative path fails and says so
+        return path
+
+
+def _refusal(option: str, shown: str, path: str, error: OSError) -> str:
+    """Why ``path`` (given as ``shown``) could not be created."""
     # As the OS walks it: "missing/.." is no directory, though abspath() would make it one.
     directory = os.path.dirname(path) or "."
     if error.errno == errno.EEXIST:
-        return say.path_exists(option, path)
+        return say.path_exists(option, shown)
     if error.errno == errno.ENOENT and not os.path.isdir(directory):
-        return say.no_directory(option, path, directory)
+        return say.no_directory(option, shown, directory)
     if error.errno in (errno.EISDIR, errno.ENOTDIR):
-        return say.no_file_there(option, path, error.strerror)
-    return say.cannot_create(option, path, error)
+        return say.no_file_there(option, shown, error.strerror)
+    return say.cannot_create(option, shown, error)
 
 
 def _write_all(descriptor: int, content: str) -> None:

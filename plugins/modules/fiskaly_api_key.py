@@ -62,6 +62,8 @@ options:
         task fails before it creates the key wherever the file could not be created, as the operating system opens the
         path (it exists already, a directory on the way is missing, the file system refuses it). An empty value, or a
         path that names a directory (a trailing C(/)), is refused before any request.
+      - A relative path is relative to the working directory of the module (that of C(ansible-playbook) with the local
+        connection); RV(secret_file) and the messages give the absolute path.
       - Should writing the secret fail after all (a full disk), it goes to a new file of mode C(0600) named
         C(fiskaly-secret-*) beside the path, in the temporary directory or in the home directory, which RV(secret_file)
         and a warning name; where none can be written, it is returned as RV(secret), as a last resort, with
@@ -192,8 +194,8 @@ secret:
 secret_file:
   description:
     - The file that holds the secret of the key that this run created.
-    - O(secret_file), or, should writing it have failed, the fallback file that holds the secret instead (named
-      C(fiskaly-secret-*)); the module then warns.
+    - O(secret_file) as an absolute path, or, should writing it have failed, the fallback file that holds the secret
+      instead (named C(fiskaly-secret-*)); the module then warns.
   returned: when this run created the key and O(secret_file) is given, unless no file could take the secret
   type: str
 secret_file_error:

@@ -137,3 +137,29 @@ def test_when_no_file_takes_the_secret_the_caller_gets_it_back_and_no_file_is_le
 
     assert reservation.fill("s3cret") == (None, f"secret_file {path} could not be written: No space left on device")
     assert sorted(os.listdir(tmp_path)) == ["home"] and os.listdir(home) == []
+
+
+def test_a_relative_path_is_reported_as_the_absolute_path_where_the_file_is(tmp_path, monkeypatch):
+    # The module runs in ansible-playbook's directory with the local connection: the file lands there.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keys").mkdir()
+    reservation = reserve("secrets_file", "keys/new.json")
+    assert reservation.path == str(tmp_path / "keys" / "new.json")
+    assert reservation.fill("{}") == (str(tmp_path / "keys" / "new.json"), None)
+    assert (tmp_path / "keys" / "new.json").read_text() == "{}"
+
+
+def test_a_relative_path_that_is_refused_is_named_as_given_and_where_it_is(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken.json").write_text("x")
+    with pytest.raises(InvalidInput) as existing:
+        reserve("secrets_file", "taken.json")
+    with pytest.raises(InvalidInput) as missing:
+        reserve("secret_file", "missing/pos.secret")
+    # As the OS walks it, not normalized: "missing/.." is still refused.
+    with pytest.raises(InvalidInput) as walked:
+        reserve("secret_file", "missing/../pos.secret")
+    assert str(existing.value).startswith(f"secrets_file taken.json ({tmp_path}/taken.json) already exists")
+    assert str(missing.value) == f"secret_file missing/pos.secret ({tmp_path}/missing/pos.secret): the directory {tmp_path}/missing does not exist"
+    assert str(walked.value).endswith(f"the directory {tmp_path}/missing/.. does not exist")
+    assert sorted(os.listdir(tmp_path)) == ["taken.json"]
