@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.module_utils.common.validation import check_type_dict
-from ansible.plugins.action.normal import ActionModule as NormalActionModule
 from ansible.playbook.block import Block
+from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
 from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import HAS_SECRET_MASKING, key_secrets, mask
 

@@ -13,6 +13,8 @@ Where the variable may die with the play (a failure in a ``rescue`` section, a l
 
 from __future__ import annotations
 
+import json
+
 from harness import MASK, MASKS_SECRETS, report
 
 MODULE = "fiskaly.management.fiskaly_api_key"
@@ -103,9 +105,8 @@ def test_a_fleet_failing_part_way_under_ignore_errors_is_masked_in_the_fatal_lin
 def test_a_block_with_a_rescue_at_any_depth_masks_what_fails_inside_it(ansible, emulator):
     for name in ("mask-deep-b", "mask-inc-b", "mask-lr-b"):
         emulator.inject("PUT", f"/api_keys/{name}", [{"status": 400}])
-    (ansible.workdir / "included.yml").write_text(
-        f'[{{"name": "included", "{MODULE}": {{"kind": "test", "api_keys": [{{"name": "mask-inc-a"}}, {{"name": "mask-inc-b"}}]}}, "register": "included"{', "no_log": true' if not MASKS_SECRETS else ""}}}]'
-    )
+    included = hidden({"name": "included", MODULE: {"kind": "test", "api_keys": [{"name": "mask-inc-a"}, {"name": "mask-inc-b"}]}, "register": "included"})
+    (ansible.workdir / "included.yml").write_text(json.dumps([included]))  # JSON is YAML
     loop = {"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["mask-lr-a", "mask-lr-b"], "register": "looped"}
     tasks = [
         {
