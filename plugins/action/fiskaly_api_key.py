@@ -38,21 +38,23 @@ class ActionModule(NormalActionModule):
         """Whether the registered variable is sure to hold this result once the play goes on, so masking loses nothing.
 
         Where the task's failure could end the play, the variable dies with it and the output is the only copy of a
-        secret. The failure cannot end the play where ``ignore_errors`` is true (ansible-core 2.22 ignores a loop's
-        failure if any item's ``ignore_errors`` was true) or where a block's ``rescue`` catches it. Otherwise the task
-        fails if this result failed, or later: by ``failed_when`` (unless literally false), by another loop item (any
-        item may also fail before the module runs, which ``failed_when`` cannot prevent), or by a changed_when error.
-        With ``until`` or ``retries`` a later attempt replaces this result in the variable, and projections of
-        ``register`` may keep only part of it: never masked there.
+        secret. As ansible-core 2.22 runs a task, the failure cannot end the play where ``ignore_errors`` is true (a
+        loop's failure is ignored if any item's ``ignore_errors`` was) or where a block's ``rescue`` catches it, and the
+        task cannot fail where a ``failed_when`` condition is literally false (a loop with ``failed_when`` fails only by
+        an item whose condition held), unless evaluating ``changed_when`` fails. Otherwise the task fails if this result
+        failed, or, in a loop, if a later item fails. With ``until`` or ``retries`` a later attempt replaces this result
+        in the variable, and projections of ``register`` may keep only part of it: never masked there.
         """
         task = self._task
         if not whole_result_registered(task.register) or task.until or task.retries:
             return False
         if task.ignore_errors is True or rescued(task):
             return True
-        if result.get("failed") or task.loop or task.loop_with or task.changed_when:
+        if task.changed_when:
             return False
-        return not task.failed_when or any(literally_false(condition) for condition in task.failed_when)  # its conditions are and-ed
+        if task.failed_when:
+            return any(literally_false(condition) for condition in task.failed_when)  # its conditions are and-ed
+        return not result.get("failed") and not (task.loop or task.loop_with)
 
 
 def literally_false(condition) -> bool:
