@@ -109,10 +109,11 @@ def test_a_fleet_failing_part_way_under_ignore_errors_is_masked_in_the_fatal_lin
 
 
 def test_a_block_with_a_rescue_at_any_depth_masks_what_fails_inside_it(ansible, emulator):
-    for name in ("mask-deep-b", "mask-inc-b", "mask-lr-b"):
+    for name in ("mask-deep-b", "mask-inc-b", "mask-imp-b", "mask-lr-b"):
         emulator.inject("PUT", f"/api_keys/{name}", [{"status": 400}])
-    included = hidden({"name": "included", MODULE: {"kind": "test", "api_keys": [{"name": "mask-inc-a"}, {"name": "mask-inc-b"}]}, "register": "included"})
-    (ansible.workdir / "included.yml").write_text(json.dumps([included]))  # JSON is YAML
+    for way, prefix in (("included", "mask-inc"), ("imported", "mask-imp")):
+        task = hidden(fleet(way, [f"{prefix}-a", f"{prefix}-b"], way))
+        (ansible.workdir / f"{way}.yml").write_text(json.dumps([task]))  # JSON is YAML
     loop = {"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["mask-lr-a", "mask-lr-b"], "register": "looped"}
     tasks = [
         {
@@ -131,21 +132,28 @@ def test_a_block_with_a_rescue_at_any_depth_masks_what_fails_inside_it(ansible, 
             "block": [{"name": "include", "ansible.builtin.include_tasks": str(ansible.workdir / "included.yml")}],
             "rescue": [{"ansible.builtin.debug": {"msg": "rescued"}}],
         },
+        {
+            "name": "through an import",
+            "block": [{"name": "import", "ansible.builtin.import_tasks": str(ansible.workdir / "imported.yml")}],
+            "rescue": [{"ansible.builtin.debug": {"msg": "rescued"}}],
+        },
         {"name": "a loop", "block": [hidden(loop)], "rescue": [{"ansible.builtin.debug": {"msg": "rescued"}}]},
     ]
 
-    run = ansible.playbook(tasks, verbosity=1, keep=("deep", "included", "looped"))
+    run = ansible.playbook(tasks, verbosity=1, keep=("deep", "included", "imported", "looped"))
 
     minted = minted_key_secrets(emulator)
-    assert run.rc == 0 and run.status("deep") == run.status("included") == run.status("loop") == "failed", run.output[-3000:]
-    assert "rescued=3" in run.stdout
+    assert run.rc == 0 and {run.status(name) for name in ("deep", "included", "imported", "loop")} == {"failed"}, run.output[-3000:]
+    assert "rescued=4" in run.stdout
     assert run.kept("deep")["fleet"][0]["secret"] == minted["mask-deep-a"]
     assert run.kept("included")["fleet"][0]["secret"] == minted["mask-inc-a"]
+    assert run.kept("imported")["fleet"][0]["secret"] == minted["mask-imp-a"]
     assert run.kept("looped")["results"][0]["secret"] == minted["mask-lr-a"]
     assert_masked(run.task("deep"), [minted["mask-deep-a"]])
     assert_masked(run.task("included"), [minted["mask-inc-a"]])
+    assert_masked(run.task("imported"), [minted["mask-imp-a"]])
     assert_masked(run.task("loop"), [minted["mask-lr-a"]])
-    report(MASKING, "rescue two blocks up, through include_tasks, around a loop; -v", "masked; the rescue sees the variable")
+    report(MASKING, "rescue two blocks up, through include_tasks and import_tasks, around a loop; -v", "masked; the rescue sees the variable")
 
 
 def test_where_the_variable_may_die_with_the_play_the_output_shows_the_secret_on_every_core(ansible, emulator):
