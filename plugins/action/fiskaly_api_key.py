@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible.module_utils.common.validation import check_type_dict
+from ansible.module_utils.common.validation import check_type_dict, check_type_list
 from ansible.playbook.block import Block
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
@@ -64,9 +64,10 @@ def literally_false(condition) -> bool:
 def api_keys_problem(api_keys) -> str | None:
     """Why ``api_keys`` would fail ansible-core's check of its items, naming the item; None where it would not.
 
-    An item may be a mapping, or a string that ansible-core reads as one (JSON or key=value), as before."""
+    An item may be a mapping, or a string that ansible-core reads as one (JSON or key=value), as before; a string for the
+    whole list is split at its commas, as ansible-core does."""
     if isinstance(api_keys, str):
-        return "api_keys must be a list of mappings, one for each key (such as [{name: pos-01}]); got a string"
+        api_keys = check_type_list(api_keys)
     if not isinstance(api_keys, list):
         return None  # unset, or a type that ansible-core's own message names
     for index, item in enumerate(api_keys):
@@ -86,11 +87,15 @@ def api_keys_problem(api_keys) -> str | None:
 
 
 def type_name(value) -> str:
+    """What kind of YAML value this is (ansible-core 2.19 and later hand over subclasses of the plain types)."""
     if value is None:
         return "null"
     if isinstance(value, str):
         return "a string that is neither JSON nor key=value"
-    return {bool: "a boolean", int: "a number", float: "a number", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+    for kind, name in ((bool, "a boolean"), ((int, float), "a number"), ((list, tuple), "a list")):
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
 
 
 def whole_result_registered(register) -> bool:
