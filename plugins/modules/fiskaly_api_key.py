@@ -26,7 +26,7 @@ description:
     depth, through nested blocks and includes), or has C(failed_when) V(false) (also in a C(loop)); and where the task
     succeeds without C(loop), C(failed_when) or C(changed_when).
   - Where a failure may end the play, and the registered variable with it, the output is the secrets' only copy, so it
-    is not masked (on 2.22 as on older cores; use C(no_log), O(secret_file) or O(secrets_file) there). Those are - a task
+    is not masked (on 2.22 as on older cores; use C(no_log), O(secret_file) or O(secrets_file) there). That is so for a task
     without C(register), such as an ad hoc call; a task that fails (its C(fatal:) line shows the secrets at the default
     verbosity); a C(loop) (each item's secret at C(-v)); C(failed_when) with any other condition; C(changed_when) (an
     error in it fails the task); C(until) or C(retries) (a later attempt replaces the result); a C(register) mapping of
