@@ -3,29 +3,135 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Runs the fiskaly_api_key module, then masks the key secrets it returned where a variable keeps them.
 
+Before the module, it refuses an ``api_keys`` item that is not a mapping, naming the item: ansible-core's own check
+of the list says "dictionary requested" without saying which item.
+
 The module cannot tell whether its result is kept: only the task, on the controller, knows. See
 ``module_utils/_secret_masking.py`` for the rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from ansible.module_utils.common.validation import check_type_dict, check_type_list
+from ansible.playbook.block import Block
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
-from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import key_secrets, mask
+from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import HAS_SECRET_MASKING, key_secrets, mask
+
+# What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole result.
+WHOLE_RESULT = "_task.polymorphic_result"
 
 
 class ActionModule(NormalActionModule):
     def run(self, tmp=None, task_vars=None):
+        problem = api_keys_problem(self._task.args.get("api_keys"))
+        if problem:
+            return {"failed": True, "changed": False, "msg": problem}
         result = super().run(tmp, task_vars)
-        if self._result_is_kept(result):
+        if HAS_SECRET_MASKING and self._variable_keeps(result):
             mask(key_secrets(result))
         return result
 
-    def _result_is_kept(self, result: dict) -> bool:
-        """Whether the registered variable will hold this result once the task is done, so that masking loses nothing.
+    def _variable_keeps(self, result: dict) -> bool:
+        """Whether the registered variable is sure to hold this result once the play goes on, so masking loses nothing.
 
-        Not when the module failed, nor when failed_when, until or a loop may still fail the task after this result:
-        a failed task ends the play without a rescue, and the variable with it. Their output is then the only copy.
+        Where the task's failure could end the play, the variable dies with it and the output is the only copy of a
+        secret. As ansible-core 2.22 runs a task, the failure cannot end the play where ``ignore_errors`` is true (a
+        loop's failure is ignored if any item's ``ignore_errors`` was) or where a block's ``rescue`` catches it, and the
+        task cannot fail where a ``failed_when`` condition is literally false (a loop with ``failed_when`` fails only by
+        an item whose condition held), unless evaluating ``changed_when`` fails. Otherwise the task fails if this result
+        failed, or, in a loop, if a later item fails. With ``until`` or ``retries`` a later attempt replaces this result
+        in the variable, and projections of ``register`` may keep only part of it: never masked there.
         """
         task = self._task
-        return bool(task.register) and not result.get("failed") and not (task.failed_when or task.until or task.loop or task.loop_with)
+        if not whole_result_registered(task.register) or task.until or task.retries:
+            return False
+        if task.ignore_errors is True or rescued(task):
+            return True
+        if task.changed_when:
+            return False
+        if task.failed_when:
+            return any(literally_false(condition) for condition in task.failed_when)  # its conditions are and-ed
+        return not result.get("failed") and not (task.loop or task.loop_with)
+
+
+def literally_false(condition) -> bool:
+    return condition is False or (isinstance(condition, str) and condition.strip() in ("false", "False"))
+
+
+def api_keys_problem(api_keys) -> str | None:
+    """Why ``api_keys`` would fail ansible-core's check of its items, naming the item; None where it would not.
+
+    An item may be a mapping, or a string that ansible-core reads as one (JSON or key=value), as before; a string for the
+    whole list is split at its commas, as ansible-core does."""
+    if isinstance(api_keys, str):
+        api_keys = check_type_list(api_keys)
+    if not isinstance(api_keys, list):
+        return None  # unset, or a type that ansible-core's own message names
+    for index, item in enumerate(api_keys):
+        if isinstance(item, Mapping):
+            continue
+        if isinstance(item, str):
+            try:
+                check_type_dict(item)
+                continue
+            except TypeError:
+                pass
+        return (
+            f"api_keys[{index}] must be a mapping of that key's options (name, and optionally kind, state, metadata), "
+            f"such as {{name: pos-01}}; got {type_name(item)}"
+        )
+    return None
+
+
+def type_name(value) -> str:
+    """What kind of YAML value this is (ansible-core 2.19 and later hand over subclasses of the plain types)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "a string that is neither JSON nor key=value"
+    for kind, name in ((bool, "a boolean"), ((int, float), "a number"), ((list, tuple), "a list")):
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
+
+
+def whole_result_registered(register) -> bool:
+    """Whether ``register`` keeps the task's whole result: a name, or on 2.22 its translation into a projection."""
+    if isinstance(register, str):
+        return bool(register)
+    return isinstance(register, Mapping) and bool(register) and all(str(expression) == WHOLE_RESULT for expression in register.values())
+
+
+def rescued(task) -> bool:
+    """Whether a block's ``rescue`` catches this task's failure: the task sits in the ``block`` part of a block that has a
+    ``rescue``, at any depth (through nested blocks, includes and imports), not in its ``rescue`` or ``always`` part.
+
+    Ancestors are found through the parent links that ansible-core keeps on each task; copies of tasks and blocks keep
+    the identity (``_uuid``) of what they copy, so membership is checked by it."""
+    try:
+        lineage = set()
+        node = task
+        while node is not None:
+            lineage.add(node._uuid)  # pylint: disable=protected-access
+            node = node._parent  # pylint: disable=protected-access
+        node = task._parent  # pylint: disable=protected-access
+        while node is not None:
+            if isinstance(node, Block) and node.rescue and holds(node.block, lineage):
+                return True
+            node = node._parent  # pylint: disable=protected-access
+    except AttributeError:  # an ansible-core that links tasks otherwise: the failure may end the play
+        return False
+    return False
+
+
+def holds(items, lineage: set) -> bool:
+    """Whether these tasks and blocks, or the blocks within them, contain one of the ``lineage``."""
+    for item in items or []:
+        if getattr(item, "_uuid", None) in lineage:
+            return True
+        if isinstance(item, Block) and any(holds(part, lineage) for part in (item.block, item.rescue, item.always)):
+            return True
+    return False

@@ -10,9 +10,10 @@ Older cores have no such registry; there ``no_log`` and the secret files keep se
 What gets registered, and when:
 
 - access and refresh tokens, always: a new login replaces a token that masking hid;
-- a key's one-time secret, only when the task registers its result (decided by the action plugin
-  ``fiskaly_api_key`` on the controller): otherwise the screen is its only copy, and masking it there
-  would lose it for good, as an ad hoc ``ansible -m fiskaly_api_key`` call would.
+- a key's one-time secret, only where the task's registered variable is sure to keep it (decided by the
+  action plugin ``fiskaly_api_key`` on the controller, from the task's keywords): elsewhere a failure may
+  end the play and the variable with it, or there is no variable (an ad hoc ``ansible -m fiskaly_api_key``
+  call), so the output is the only copy and masking it would lose it for good.
 """
 
 from __future__ import annotations

@@ -20,10 +20,19 @@ description:
   - The secret of a key is returned once, by the run that creates the key, and never again, by any call of the
     API. Register the result with C(no_log) set to V(true), or use O(secret_file) or O(secrets_file) to keep it out of
     the output altogether.
-  - On ansible-core 2.22 and later, a task that registers its result has the new secrets masked as C($REDACTED$) in every
-    display and callback, while the registered variable keeps them. Without C(register) (an ad hoc call, say) the output
-    is the secret's only copy, so it is not masked. See
-    R(the secrets guide,ansible_collections.fiskaly.management.docsite.guide_secrets) for what each ansible-core shows.
+  - On ansible-core 2.22 and later, the new secrets in a registered result are masked as C($REDACTED$) in every display
+    and callback, while the variable keeps them, wherever the variable is sure to survive the task. That is where the task
+    has C(ignore_errors) true (as evaluated when it runs), sits in the C(block) part of a block with a C(rescue) (at any
+    depth, through nested blocks and includes), or has C(failed_when) V(false) (also in a C(loop)); and where the task
+    succeeds without C(loop), C(failed_when) or C(changed_when).
+  - Where a failure may end the play, and the registered variable with it, the output is the secrets' only copy, so it
+    is not masked (on 2.22 as on older cores; use C(no_log), O(secret_file) or O(secrets_file) there). That is so for a task
+    without C(register), such as an ad hoc call; a task that fails (its C(fatal:) line shows the secrets at the default
+    verbosity); a C(loop) (each item's secret at C(-v)); C(failed_when) with any other condition; C(changed_when) (an
+    error in it fails the task); C(until) or C(retries) (a later attempt replaces the result); a C(register) mapping of
+    projections (it may keep part of the result); and a task in the C(rescue) or C(always) part of a block, unless an
+    enclosing block's C(rescue) holds it. The R(secrets guide,ansible_collections.fiskaly.management.docsite.guide_secrets)
+    tells what each ansible-core shows in each case.
 author:
   - fiskaly.management maintainers (@fiskaly)
 options:
@@ -75,6 +84,8 @@ options:
   api_keys:
     description:
       - Many keys to reconcile in one run, each with the options of a single key.
+      - Each item is a mapping (or a string that ansible-core reads as one, JSON or C(key=value)); any other item fails
+        the task before any request, naming it, as in C(api_keys[0] must be a mapping of that key's options).
       - The names must be unique. Every item is checked, and every key planned, before the first write.
       - Cannot be used with O(name), O(metadata) or O(secret_file).
       - If a write fails, the task fails with the results of the keys handled so far, secrets included (or written to

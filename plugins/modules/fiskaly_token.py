@@ -44,7 +44,8 @@ attributes:
 notes:
   - The returned tokens are credentials. Register the result with C(no_log) set to V(true) and pass the token on; do not print it.
   - On ansible-core 2.22 and later, the tokens are also masked as C($REDACTED$) in every display and callback, while a
-    registered variable keeps them; a new login replaces a token that masking hid.
+    registered variable keeps them, with or without C(register), so an ad hoc C(ansible -m fiskaly.management.fiskaly_token)
+    call shows C($REDACTED$) for each token. A new login replaces a token that masking hid.
 seealso:
   - module: fiskaly.management.fiskaly_api_key
   - module: fiskaly.management.fiskaly_api_key_info
