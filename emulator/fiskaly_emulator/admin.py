@@ -48,6 +48,7 @@ class AdminApi:  # pylint: disable=too-few-public-methods
             "stats": {"GET": self._stats},
             "minted": {"GET": self._minted},
             "network": {"GET": self._network, "POST": self._set_network},
+            "listing-changes": {"GET": self._listing_changes, "POST": self._change_listing},
         }
         methods = routes.get(path[len(PREFIX) :])
         if methods is None:
@@ -119,3 +120,12 @@ class AdminApi:  # pylint: disable=too-few-public-methods
 
     def _stats(self, _query: dict[str, list[str]], _body: bytes) -> Any:
         return self.emulator.stats()
+
+    def _listing_changes(self, _query: dict[str, list[str]], _body: bytes) -> Any:
+        return {"listing_changes": self.emulator.pending_listing_changes()}
+
+    def _change_listing(self, _query: dict[str, list[str]], body: bytes) -> Any:
+        spec = _json(body, None)
+        if not isinstance(spec, dict) or set(spec) != {"after_offset", "changes"}:
+            raise ValueError('listing-changes take an object {"after_offset": N, "changes": [{"create": [...], "delete": [...]}, ...]}')
+        return {"queued": self.emulator.change_after_page(spec["after_offset"], spec["changes"])}
