@@ -23,7 +23,10 @@ class Change:
     delete: tuple[str, ...]
 
     def as_json(self) -> dict[str, Any]:
-        return {"create": [{"name": name, "kind": kind, "status": status, "metadata": metadata} for name, kind, status, metadata in self.create], "delete": list(self.delete)}
+        return {
+            "create": [{"name": name, "kind": kind, "status": status, "metadata": metadata} for name, kind, status, metadata in self.create],
+            "delete": list(self.delete),
+        }
 
 
 def _check_change(change: Any, where: str) -> Change:

@@ -33,7 +33,9 @@ def five(emulator: Emulator) -> Emulator:
 
 
 def test_a_change_is_made_right_after_its_page_is_served_and_only_once(five: Emulator) -> None:
-    answer = admin(five, "POST", json={"after_offset": 2, "changes": [{"delete": ["key-1"], "create": [{"name": "key-0", "kind": "live", "status": "disabled"}]}]})
+    answer = admin(
+        five, "POST", json={"after_offset": 2, "changes": [{"delete": ["key-1"], "create": [{"name": "key-0", "kind": "live", "status": "disabled"}]}]}
+    )
     assert answer.status_code == 200 and answer.json() == {"queued": 1}
     assert admin(five, "GET").json()["listing_changes"][0]["after_offset"] == 2
 
