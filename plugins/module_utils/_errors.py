@@ -351,6 +351,13 @@ def only_earlier_keys(at: int) -> str:
     return f"with a page at offset {at} that holds only keys of earlier pages: the API seems to ignore offset, so the listing cannot be completed"
 
 
+def listing_kept_changing(first: int, last: int) -> str:
+    return (
+        f"The API keys changed while they were listed ({first} matched at first, {last} at last), and again while they were "
+        "read a second time: a key created or deleted meanwhile may be missing, or listed though it is gone"
+    )
+
+
 def page_at(at: int) -> str:
     return f"for the page at offset {at}"
 
