@@ -55,6 +55,7 @@ class Answer:
     body: object  # NOT_JSON where the body is not JSON
     text: str
     may_have_reached_api: bool  # an attempt before this answer may have been carried out (see _reached_api)
+    attempts: int = 1  # how many attempts this answer took, itself included
 
 
 class BearerAuth:  # pylint: disable=too-few-public-methods
@@ -233,7 +234,10 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
                         broken = error
                     broken = clock.over_time(broken)  # an answer the attempt clock cut off, even one it left short
             except (requests.exceptions.RequestException, OSError, ValueError) as error:
-                raise self._transport_error(action, clock.over_time(error)) from None
+                # Each failed attempt went through the policy; one that was not retried may have failed outside it.
+                retried_out = any(isinstance(cause, MaxRetryError) for cause in (error, *error.args))
+                attempts = policy.tally[0] if retried_out else policy.tally[0] + 1
+                raise self._transport_error(action, clock.over_time(error), attempts) from None
             if broken is None:
                 break
             # The answer broke off or took too long: an attempt like any other, retried within the same budget.
@@ -244,7 +248,8 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
             parsed = json.loads(content.decode("utf-8-sig")) if content.strip() else NOT_JSON
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             parsed = NOT_JSON
-        return Answer(response.status_code, parsed, response.text, bool(retries and may_have_reached_api(history=retries.history)))
+        history = retries.history if retries else ()
+        return Answer(response.status_code, parsed, response.text, bool(retries and may_have_reached_api(history=history)), len(history) + 1)
 
     def _next_attempt(self, action: str, policy, method: str, url: str, broken: Exception):
         cause = broken_body(broken, url)
@@ -253,9 +258,9 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         try:
             return policy.increment(method, url, error=cause)
         except (MaxRetryError, ReadTimeoutError, ProtocolError):  # no attempt left, or no time
-            raise self._transport_error(action, broken) from None
+            raise self._transport_error(action, broken, policy.tally[0]) from None
 
-    def _transport_error(self, action: str, error: Exception) -> TransportError:
+    def _transport_error(self, action: str, error: Exception, attempts: int = 1) -> TransportError:
         kind = transport_kind(error, self._proxy is not None)
         proxy = self._proxy[2] if self._proxy else None
         detail = scrubbed(transport_detail(error), proxy)
@@ -271,7 +276,9 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
             detail += say.through_proxy(self._proxy[1], self._proxy[0])
         if kind == kinds.TLS_FAILURE:
             detail += self._ca_note()
-        return TransportError(action, kind, detail)
+        error = TransportError(action, kind, detail)
+        error.args = (f"{error}{say.after_attempts(attempts)}",)
+        return error
 
     def _ca_note(self) -> str:
         """Where the certificate authorities that failed came from."""
@@ -300,6 +307,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         error = self._api_error(action, answer)
         if answer.status == self.api.EXISTS and request.creates:
             raise CreateConflict(action, error.code, error.api_message, answer.may_have_reached_api)
+        error.args = (f"{error}{say.after_attempts(answer.attempts)}",)
         # Whatever the last answer, an attempt whose answer was lost or was a server fault may have been carried out.
         error.may_have_reached_api = answer.may_have_reached_api or may_have_reached_api(status=answer.status)
         raise error
