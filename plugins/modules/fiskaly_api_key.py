@@ -250,7 +250,7 @@ fleet:
 summary:
   description:
     - How many keys were created, enabled, disabled and left unchanged, whose write failed, and which were not attempted,
-      counted from the entries of RV(fleet): each declared key once, so the counts add up to the number of keys declared.
+      counted from the entries of RV(fleet), each declared key once, so the counts add up to the number of keys declared.
     - A key counts by what was done, not by what was planned. A key that another run created after this one listed the
       keys (HTTP 409 to the create) is reconciled with the key found, and counts as that action (most often unchanged).
     - A key created whose secret was lost counts as created, not as failed; its entry has RV(fleet[].secret_lost).

@@ -122,7 +122,7 @@ count:
   sample: 250
 listing_changed:
   description:
-    - Always true. The account changed while it was listed, and again while it was listed a second time: a key may be
+    - Always true. The account changed while it was listed, and again while it was listed a second time, so a key may be
       missing (one that moved while the pages were read), or listed though it is gone. The task also warns.
   returned: when the account kept changing while it was listed
   type: bool

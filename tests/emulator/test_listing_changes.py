@@ -49,7 +49,7 @@ def test_a_change_is_made_right_after_its_page_is_served_and_only_once(five: Emu
 
 def test_each_serving_of_the_page_takes_the_next_change(five: Emulator) -> None:
     five.change_after_page(0, [{"delete": ["key-5"]}, {"delete": ["key-4"]}])
-    assert [page(five, 0)[1] for _ in range(3)] == [5, 4, 3]
+    assert [page(five, 0)[1] for _serving in range(3)] == [5, 4, 3]
     assert sorted(five.keys()) == ["key-1", "key-2", "key-3"]
 
 
