@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import ApiError, bad_request
 from .faults import check_method
+from .listing_changes import check_listing_changes
 from .reply import Reply, json_reply
 from .validation import check_ttl
 
@@ -163,6 +164,12 @@ def _set_network(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
     return emulator.set_network(**options)
 
 
+def _change_listing(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
+    check_listing_changes(body)  # its messages show the whole form expected
+    spec = body
+    return {"queued": emulator.change_after_page(spec["after_offset"], spec["changes"])}
+
+
 ENDPOINTS: dict[str, dict[str, Endpoint]] = {
     "reset": {"POST": Endpoint(_reset, body=True)},
     "keys": {"GET": Endpoint(lambda emulator, _query, _body: {"keys": emulator.keys()}), "POST": Endpoint(_seed, body=True)},
@@ -175,6 +182,10 @@ ENDPOINTS: dict[str, dict[str, Endpoint]] = {
     "stats": {"GET": Endpoint(lambda emulator, _query, _body: emulator.stats())},
     "minted": {"GET": Endpoint(_minted, query=("since",))},
     "network": {"GET": Endpoint(lambda emulator, _query, _body: emulator.network_settings()), "POST": Endpoint(_set_network, body=True)},
+    "listing-changes": {
+        "GET": Endpoint(lambda emulator, _query, _body: {"listing_changes": emulator.pending_listing_changes()}),
+        "POST": Endpoint(_change_listing, body=True),
+    },
 }
 
 

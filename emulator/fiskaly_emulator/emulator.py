@@ -20,6 +20,7 @@ from .admin import AdminApi
 from .api import Credential, ManagementApi
 from .faults import FaultQueue
 from .journal import Journal
+from .listing_changes import ListingChanges, check_listing_changes
 from .minted import MintedSecret, MintedSecrets
 from .network import UNCHANGED, Network, check_latency, check_rate_limit
 from .server import API_PREFIX, EmulatorHTTPServer
@@ -88,7 +89,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         self.readonly_api_secret = readonly_api_secret
         self.verbose = verbose
         self.minted = MintedSecrets()
-        self.keystore = KeyStore(self.minted)
+        self.listing_changes = ListingChanges()
+        self.keystore = KeyStore(self.minted, self.listing_changes)
         self.tokens = TokenService(*self._default_ttls, minted=self.minted)
         self.faults = FaultQueue()
         self.journal = Journal()
@@ -203,6 +205,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         self.keystore.reset()
         self.tokens.reset(access, refresh)
         self.faults.clear()
+        self.listing_changes.clear()
         self.journal.reset()
         self.network.configure(*self._default_network)
 
@@ -274,6 +277,19 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
     def inject(self, method: str, path: str, faults: list[dict[str, Any]]) -> int:
         """Queue faults for the next requests matching method ('*' = any) and path (exact, or a prefix ending in '*')."""
         return self.faults.inject(method, path, faults)
+
+    def change_after_page(self, after_offset: int, changes: list[dict[str, Any]]) -> int:
+        """Change the account right after the listing page at ``after_offset`` is served (whatever its filters): each
+        serving of that page takes the next of ``changes``, each ``{"create": [key records], "delete": [names]}``.
+
+        Raise ValueError on a bad spec, queuing nothing; return how many changes wait for that page.
+        """
+        offset, checked = check_listing_changes({"after_offset": after_offset, "changes": changes})
+        return self.listing_changes.add(offset, checked)
+
+    def pending_listing_changes(self) -> list[dict[str, Any]]:
+        """Return the listing changes not made yet, by page offset."""
+        return self.listing_changes.pending()
 
     def pending_faults(self) -> list[dict[str, Any]]:
         """Return the faults not consumed yet."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import key_exists, key_not_found
+from .listing_changes import Change, ListingChanges
 from .minted import MintedSecrets
 from .validation import ListQuery
 
@@ -52,9 +53,10 @@ class ApiKey:
 class KeyStore:
     """API keys by name, in creation order (dicts keep insertion order)."""
 
-    def __init__(self, minted: MintedSecrets | None = None) -> None:
+    def __init__(self, minted: MintedSecrets | None = None, changes: ListingChanges | None = None) -> None:
         self._lock = threading.Lock()
         self._minted = minted if minted is not None else MintedSecrets()
+        self._changes = changes if changes is not None else ListingChanges()
         self._keys: dict[str, ApiKey] = {}
         self._created: Counter[str] = Counter()
         # The matches of each listing query, in order, until a key changes: a fleet's pages are all one query, and
@@ -125,7 +127,20 @@ class KeyStore:
             if matches is None:
                 matches = self._listings[cached] = self._matches(query)
             page = [key.as_json() for key in matches[query.offset : query.offset + query.limit]]
-            return page, len(matches)
+            count = len(matches)
+            change = self._changes.take(query.offset)
+            if change is not None:
+                self._apply(change)  # under the same lock: the next request sees the account changed, this one does not
+            return page, count
+
+    def _apply(self, change: Change) -> None:
+        """Make a listing change (see listing_changes): create what is not there, delete what is."""
+        for name, kind, status, metadata in change.create:
+            if name not in self._keys:
+                self._keys[name] = ApiKey(name, kind, status, dict(metadata))
+        for name in change.delete:
+            self._keys.pop(name, None)
+        self._listings.clear()
 
     def _matches(self, query: ListQuery) -> list[ApiKey]:
         matches = [key for key in self._keys.values() if (not query.kinds or key.kind in query.kinds) and (not query.statuses or key.status in query.statuses)]

@@ -70,6 +70,7 @@ options:
       - How many requests the module may have in flight at once, where it has many to send. Those are the pages of a
         listing after the first, which tells how many follow; the reads of the keys that a listing did not cover; and
         the writes of a fleet (O(fiskaly.management.fiskaly_api_key#module:api_keys)). Other requests go one at a time.
+      - A listing reads at most this many pages beyond the last one it took, whatever C(count) its answers announce.
       - V(1) sends every request after the one before. At most V(100).
       - The writes of one key stay in order. After the first failed write no further write starts; those under way
         finish, and the result has an entry for every key.

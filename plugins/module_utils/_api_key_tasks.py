@@ -9,7 +9,7 @@ import json
 
 from . import _errors as say
 from ._api_key_plan import DesiredKey, Plan, plan_keys
-from ._api_key_writes import FleetProgress, Reconciler
+from ._api_key_writes import FleetProgress, Reconciler, SecretLost
 from ._errors import FiskalyError, InvalidInput
 from ._secret_file import Reservation, path_errors, reserve
 from ._signals import Interrupted, finishing
@@ -62,12 +62,11 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
             progress = reconciler.progress
             failure = _stopped_by(error, plans, progress, check_mode)
             done = _fleet_result(plans, progress, diff, reservation)
-        if failure in progress.failures.values() and len(progress.failures) > 1:
-            failure.args = (say.other_failures(failure, len(progress.failures) - 1),)
-        elif failure not in progress.failures.values() and progress.failures:
-            failure.args = (say.writes_failed(failure, len(progress.failures)),)
+        _tell_failures(failure, plans, progress)
         if "secrets_file" in done:
-            failure.args = (say.secrets_kept_in(failure, progress.secrets_kept(), done["secrets_file"]),)
+            kept = progress.secrets_kept()
+            before = kept if progress.kept_at_stop is None else progress.kept_at_stop
+            failure.args = (say.secrets_kept_in(failure, before, kept - before, done["secrets_file"]),)
         elif "secrets_file_error" in done:
             failure.args = (say.failed_with_last_resort(failure, done["secrets_file_error"], "fleet[].secret"),)
         failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
@@ -76,6 +75,18 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
         result = _fleet_result(plans, reconciler.progress, diff, reservation)
     _fail_on_last_resort(result, "secrets_file_error")
     return result
+
+
+def _tell_failures(failure: FiskalyError, plans: list[Plan], progress: FleetProgress) -> None:
+    """Add to the message of the failure that ends the run the other writes that failed, and the keys created whose
+    secret was lost, each named in its entry."""
+    others = [other for other in progress.failures.values() if other is not failure and not isinstance(other, SecretLost)]
+    lost = [plans[index].desired.name for index, other in progress.failures.items() if other is not failure and isinstance(other, SecretLost)]
+    if others:
+        tell = say.other_failures if failure in progress.failures.values() else say.writes_failed
+        failure.args = (tell(failure, len(others)),)
+    if lost:
+        failure.args = (say.also_lost_secrets(failure, lost),)
 
 
 def _stopped_by(error: BaseException, plans: list[Plan], progress: FleetProgress, check_mode: bool) -> FiskalyError:
@@ -111,18 +122,16 @@ def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool)
 def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reservation: Reservation | None) -> dict:
     """A result per declared key, in the order declared: done, failed, or (after a failure) not attempted."""
     entries = []
-    summary = dict.fromkeys(SUMMARY_FIELDS, 0)
     for index, plan in enumerate(plans):
         if index in progress.outcomes:
             entries.append(progress.outcomes[index].result())
-            summary[COUNTED_AS.get(plan.action, "unchanged")] += 1
         elif index in progress.failures:
             entries.append(_failed_entry(plan, progress.failures[index]))
-            summary["failed"] += 1
-            summary["created"] += entries[-1]["changed"] and plan.action == "create"  # created, its secret lost
         else:
             entries.append({"name": plan.desired.name, "changed": False, "action": plan.action, "attempted": False})
-            summary["not_attempted"] += 1
+    summary = dict.fromkeys(SUMMARY_FIELDS, 0)
+    for entry in entries:
+        summary[counted_as(entry)] += 1
     # Not "results": ansible-core 2.19 and 2.20 take that key for loop results and show its items under no_log.
     result = {"changed": any(item["changed"] for item in entries), "fleet": entries, "summary": summary}
     secrets = {item["name"]: item["secret"] for item in entries if "secret" in item}
@@ -143,8 +152,23 @@ def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reserv
     return result
 
 
+def counted_as(entry: dict) -> str:
+    """The field of the summary that counts a key, from its entry, the outcome the run reports for it: once for each key.
+
+    The action is the one carried out (a create that lost the race to another run is reconciled with the key found,
+    most often "none"); a key created whose secret was lost counts as created, not as failed.
+    """
+    if entry.get("attempted") is False:
+        return "not_attempted"
+    if "error" in entry:
+        return "created" if entry.get("secret_lost") else "failed"
+    return COUNTED_AS.get(entry["action"], "unchanged") if entry["changed"] else "unchanged"
+
+
 def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
     entry = {"name": plan.desired.name, "changed": bool(failure.result.get("changed")), "action": plan.action, "error": str(failure)}
+    if isinstance(failure, SecretLost):
+        entry["secret_lost"] = True
     if "api_key" in failure.result:
         entry["api_key"] = failure.result["api_key"]
     return entry

@@ -44,6 +44,12 @@ class FleetProgress:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     failures: dict[int, FiskalyError] = field(default_factory=dict)  # in the order they came
     writing: int | None = None  # the plan being written one at a time, which a signal may cut short
+    kept_at_stop: int | None = None  # the secrets kept when the first failure (or a signal) stopped new writes
+
+    def stop(self) -> None:
+        """No write starts from now on: what writes under way still create comes after the stop."""
+        if self.kept_at_stop is None:
+            self.kept_at_stop = self.secrets_kept()
 
     def first_failure(self) -> FiskalyError | None:
         return next(iter(self.failures.values()), None)
@@ -98,7 +104,10 @@ class Reconciler:
                     upcoming += 1
                 if not running:
                     break
-                for future in wait(running, timeout=SIGNAL_POLL, return_when=FIRST_COMPLETED).done:
+                if signal_held():
+                    self.progress.stop()
+                # Those done together: the successes first, so that the secrets kept before a failure are all counted so.
+                for future in sorted(wait(running, timeout=SIGNAL_POLL, return_when=FIRST_COMPLETED).done, key=lambda done: done.exception() is not None):
                     self._settle(running[future], future.result)
                     del running[future]
         raise_held()
@@ -108,10 +117,14 @@ class Reconciler:
         try:
             self.progress.outcomes[index] = outcome_of(*args)
         except FiskalyError as failure:
-            self.progress.failures[index] = failure
+            self._failed(index, failure)
         except Exception as error:  # pylint: disable=broad-exception-caught  # reported like any failure, no traceback
-            self.progress.failures[index] = FiskalyError.unexpected(error)
+            self._failed(index, FiskalyError.unexpected(error))
         return index in self.progress.failures
+
+    def _failed(self, index: int, failure: FiskalyError) -> None:
+        self.progress.stop()
+        self.progress.failures[index] = failure
 
     def apply(self, plan: Plan, hold_signals: bool = True) -> Outcome:
         """Carry one plan out; ``hold_signals`` where it runs on the main thread, which a signal may interrupt."""
@@ -153,5 +166,9 @@ class Reconciler:
         return Outcome(plan, without_secret(created), secret)
 
 
-def lost_secret(name: str, existing: dict, how: str) -> FiskalyError:
-    return FiskalyError(say.lost_secret_message(name, how), api_key=without_secret(existing), changed=True)
+class SecretLost(FiskalyError):
+    """The key was created, but its one-time secret never came: it counts as created, and the run fails to say so."""
+
+
+def lost_secret(name: str, existing: dict, how: str) -> SecretLost:
+    return SecretLost(say.lost_secret_message(name, how), api_key=without_secret(existing), changed=True)

@@ -39,7 +39,7 @@ from ._attempt_clock import AttemptClock
 from ._connection_watch import WatchedAdapter
 from ._environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error, scrubbed
 from ._errors import ApiError, CreateConflict, FiskalyError, MalformedAnswer, TransportError, excerpt
-from ._in_order import results_in_order
+from ._in_order import results_ahead, results_in_order
 from ._per_thread_retries import PerThreadRetryAdapter
 from ._reached_api import may_have_reached_api
 from ._retry import RATE_LIMITED, build_retry
@@ -55,6 +55,7 @@ class Answer:
     body: object  # NOT_JSON where the body is not JSON
     text: str
     may_have_reached_api: bool  # an attempt before this answer may have been carried out (see _reached_api)
+    attempts: int = 1  # how many attempts this answer took, itself included
 
 
 class BearerAuth:  # pylint: disable=too-few-public-methods
@@ -144,6 +145,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         self._session.mount("https://", self._adapter)
         self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
         self._proxy = proxy_from_environment(self.base_url + "/")
+        self.listing_changed: str | None = None  # see list_api_key_pages
 
     def close(self) -> None:
         self._session.close()
@@ -232,7 +234,10 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
                         broken = error
                     broken = clock.over_time(broken)  # an answer the attempt clock cut off, even one it left short
             except (requests.exceptions.RequestException, OSError, ValueError) as error:
-                raise self._transport_error(action, clock.over_time(error)) from None
+                # Each failed attempt went through the policy; one that was not retried may have failed outside it.
+                retried_out = any(isinstance(cause, MaxRetryError) for cause in (error, *error.args))
+                attempts = policy.tally[0] if retried_out else policy.tally[0] + 1
+                raise self._transport_error(action, clock.over_time(error), attempts) from None
             if broken is None:
                 break
             # The answer broke off or took too long: an attempt like any other, retried within the same budget.
@@ -243,7 +248,8 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
             parsed = json.loads(content.decode("utf-8-sig")) if content.strip() else NOT_JSON
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             parsed = NOT_JSON
-        return Answer(response.status_code, parsed, response.text, bool(retries and may_have_reached_api(history=retries.history)))
+        history = retries.history if retries else ()
+        return Answer(response.status_code, parsed, response.text, bool(retries and may_have_reached_api(history=history)), len(history) + 1)
 
     def _next_attempt(self, action: str, policy, method: str, url: str, broken: Exception):
         cause = broken_body(broken, url)
@@ -252,9 +258,9 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         try:
             return policy.increment(method, url, error=cause)
         except (MaxRetryError, ReadTimeoutError, ProtocolError):  # no attempt left, or no time
-            raise self._transport_error(action, broken) from None
+            raise self._transport_error(action, broken, policy.tally[0]) from None
 
-    def _transport_error(self, action: str, error: Exception) -> TransportError:
+    def _transport_error(self, action: str, error: Exception, attempts: int = 1) -> TransportError:
         kind = transport_kind(error, self._proxy is not None)
         proxy = self._proxy[2] if self._proxy else None
         detail = scrubbed(transport_detail(error), proxy)
@@ -270,7 +276,9 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
             detail += say.through_proxy(self._proxy[1], self._proxy[0])
         if kind == kinds.TLS_FAILURE:
             detail += self._ca_note()
-        return TransportError(action, kind, detail)
+        error = TransportError(action, kind, detail)
+        error.args = (f"{error}{say.after_attempts(attempts)}",)
+        return error
 
     def _ca_note(self) -> str:
         """Where the certificate authorities that failed came from."""
@@ -299,6 +307,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         error = self._api_error(action, answer)
         if answer.status == self.api.EXISTS and request.creates:
             raise CreateConflict(action, error.code, error.api_message, answer.may_have_reached_api)
+        error.args = (f"{error}{say.after_attempts(answer.attempts)}",)
         # Whatever the last answer, an attempt whose answer was lost or was a server fault may have been carried out.
         error.may_have_reached_api = answer.may_have_reached_api or may_have_reached_api(status=answer.status)
         raise error
@@ -347,47 +356,66 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
     def list_api_key_pages(self, *, kind=None, status=None, order_by=None, order=None, offset: int = 0, limit=None):
         """Yield ``(keys, count)`` page by page, a page of ``api.PAGE_SIZE`` keys at most, ``limit`` keys in all, each key once.
 
-        The first page comes alone; the pages its ``count`` announces are then read concurrently, and taken in order.
-        Fails on a page that breaks the contract, and on a page of keys all returned before (a server that ignores
-        ``offset`` would otherwise give the first page again and again).
+        The first page comes alone; the pages after it are read ahead, ``max_concurrent_requests`` at most beyond the
+        last page taken, and taken in order, so that no ``count`` decides how much is asked. Where the account changed
+        while the pages were read (a page's ``count`` differs from the first's), a key may have moved onto a page read
+        before it moved: the listing is then read again, one page at a time, and the keys it adds follow. Should the
+        account change during that second read too, ``listing_changed`` says so (a message; None otherwise).
+
+        Fails on a page that breaks the contract, and on a page of keys all returned before in the same read (a server
+        that ignores ``offset`` would otherwise give the first page again and again).
         """
-        fetched = 0
-        seen: set[str] = set()
         filters = {"kind": kind, "status": status, "order_by": order_by, "order": order}
-        with closing(self._pages(filters, offset, limit)) as pages:
+        seen: set[str] = set()
+        self.listing_changed = None
+        counts: list[int] = []
+        yield from self._new_keys(self._read_listing(filters, offset, limit, self.concurrency.ceiling, counts), seen)
+        if len(set(counts)) <= 1:
+            return
+        again: list[int] = []
+        yield from self._new_keys(self._read_listing(filters, offset, limit, 1, again), seen)
+        if len(set(again)) > 1:
+            self.listing_changed = say.listing_kept_changing(counts[0], again[-1])
+
+    def _new_keys(self, pages, seen: set):
+        """The keys of each page not returned before, with the page's count."""
+        for keys, count in pages:
+            new = [key for key in keys if key[self.api.KEY_NAME] not in seen]
+            seen.update(key[self.api.KEY_NAME] for key in new)
+            yield new, count
+
+    def _read_listing(self, filters: dict, offset: int, limit: int | None, workers: int, counts: list):
+        """``(keys, count)`` of each page from ``offset`` on, in order, until a short page or the last one a count
+        announces; each page's count goes to ``counts``. At most ``workers`` pages are read ahead of the one taken."""
+        end = None if limit is None else offset + limit
+        state = {"next": offset, "bound": offset + 1, "done": False}  # the first page alone: its count tells how many follow
+
+        def next_page():
+            at = state["next"]
+            if state["done"] or at >= state["bound"] or (end is not None and at >= end):
+                return None
+            state["next"] = at + self.api.PAGE_SIZE
+            return filters, at, self.api.PAGE_SIZE if end is None else min(self.api.PAGE_SIZE, end - at)
+
+        earlier: set[str] = set()
+        with closing(results_ahead(self._read_page, next_page, workers)) as pages:
             for at, size, page, count in pages:
                 keys = page[:size]  # a server that ignores limit
-                new = []
-                for key in keys:
-                    if key[self.api.KEY_NAME] not in seen:  # a key that moved across pages while they were read
-                        seen.add(key[self.api.KEY_NAME])
-                        new.append(key)
-                if keys and not new:
+                names = {key[self.api.KEY_NAME] for key in keys}
+                if keys and names <= earlier:
                     raise MalformedAnswer(say.ACTION_LIST, 200, say.only_earlier_keys(at))
-                yield new, count
-                fetched += len(keys)
+                earlier |= names
+                counts.append(count)
+                state["bound"] = count  # pages up to what the latest count announces, read ahead in the window only
+                yield keys, count
                 # Stop on a short page, whatever count says (the contract asks for both).
-                if len(keys) < size or offset + fetched >= count or (limit is not None and fetched >= limit):
+                if len(keys) < size or at + len(keys) >= count:
+                    state["done"] = True
                     return
 
-    def _pages(self, filters: dict, offset: int, limit: int | None):
-        """``(at, size, keys, count)`` of each page from ``offset`` on, taking every page for full, until none is announced."""
-        end = None if limit is None else offset + limit
-        at, count = offset, None
-        while end is None or at < end:
-            # The first page alone: its count tells how many follow.
-            starts = [at] if count is None else range(at, count if end is None else min(count, end), self.api.PAGE_SIZE)
-            plan = [(start, self.api.PAGE_SIZE if end is None else min(self.api.PAGE_SIZE, end - start)) for start in starts]
-            if not plan:
-                return
-            with closing(results_in_order(self._read_page, [(filters, *page) for page in plan], self.concurrency.ceiling)) as pages:
-                for (start, size), (keys, count) in zip(plan, pages):
-                    yield start, size, keys, count
-            at = plan[-1][0] + plan[-1][1]
-
-    def _read_page(self, filters: dict, at: int, size: int) -> tuple[list, int]:
+    def _read_page(self, filters: dict, at: int, size: int) -> tuple[int, int, list, int]:
         request = self.api.list_keys(**filters, limit=size, offset=at)
-        return self._page(self._call(request, say.ACTION_LIST), at)
+        return (at, size, *self._page(self._call(request, say.ACTION_LIST), at))
 
     def _page(self, answer: Answer, at: int) -> tuple[list, int]:
         """The keys and the count of a list object, checked against the contract."""

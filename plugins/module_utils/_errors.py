@@ -366,6 +366,18 @@ def only_earlier_keys(at: int) -> str:
     return f"with a page at offset {at} that holds only keys of earlier pages: the API seems to ignore offset, so the listing cannot be completed"
 
 
+def listing_kept_changing(first: int, last: int) -> str:
+    return (
+        f"The API keys changed while they were listed ({first} matched at first, {last} at last), and again while they were "
+        "read a second time: a key created or deleted meanwhile may be missing, or listed though it is gone"
+    )
+
+
+def after_attempts(attempts: int) -> str:
+    """What a failure says of the attempts behind it: nothing for one."""
+    return f" (after {attempts} attempts)" if attempts > 1 else ""
+
+
 def page_at(at: int) -> str:
     return f"for the page at offset {at}"
 
@@ -437,8 +449,14 @@ def writes_failed(failure: FiskalyError, failed: int) -> str:
     return f"{sentence(failure)} {failed} {'write' if failed == 1 else 'writes'} under way at the time failed, each named in fleet[].error"
 
 
-def secrets_kept_in(failure: FiskalyError, kept: int, path: str) -> str:
-    return f"{sentence(failure)} The secrets of the keys created before ({kept}) are in {path}"
+def secrets_kept_in(failure: FiskalyError, kept: int, after: int, path: str) -> str:
+    meanwhile = f", with those of the {after} created by the writes under way at the time" if after else ""
+    return f"{sentence(failure)} The secrets of the keys created before ({kept}) are in {path}{meanwhile}"
+
+
+def also_lost_secrets(failure: FiskalyError, names: list[str]) -> str:
+    shown = ", ".join(f"'{name}'" for name in names[:LISTED_ERRORS]) + (f" and {len(names) - LISTED_ERRORS} more" if len(names) > LISTED_ERRORS else "")
+    return f"{sentence(failure)} Created, but their secrets were not received (see fleet[].error): {shown}"
 
 
 def failed_with_last_resort(failure: FiskalyError, reason: str, field: str) -> str:

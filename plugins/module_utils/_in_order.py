@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 
@@ -14,16 +15,44 @@ def results_in_order(function, items: list, workers: int):
     With one worker, or one item, every call runs here, one after another. Once the caller stops (a result it did not
     want, or an error raised here) no further call starts, and those running finish before this returns.
     """
-    if workers <= 1 or len(items) <= 1:
-        for item in items:
+    items = list(items)
+    return results_ahead(function, iter(items).__next__, workers if len(items) > 1 else 1, len(items))
+
+
+def results_ahead(function, next_item, workers: int, window: int | None = None):
+    """Yield ``function(*item)`` in order for each ``item`` that ``next_item()`` gives, until it raises StopIteration or
+    gives None while no call is pending.
+
+    At most ``window`` calls (``workers`` unless given) are ahead of the result the caller holds: ``next_item`` is
+    asked again only once the caller has taken a result, so it can decide from what came so far (a page's count, say),
+    and what an answer announces never decides how much is asked at once. With one worker every call runs here.
+    """
+    window = workers if window is None else max(1, window)
+    if workers <= 1:
+        while True:
+            item = _take(next_item)
+            if item is None:
+                return
             yield function(*item)
-        return
-    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="fiskaly") as pool:
-        futures = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fiskaly") as pool:
+        pending: deque = deque()
         try:
-            futures.extend(pool.submit(function, *item) for item in items)
-            for future in futures:
-                yield future.result()
+            while True:
+                while len(pending) < window:
+                    item = _take(next_item)
+                    if item is None:
+                        break
+                    pending.append(pool.submit(function, *item))
+                if not pending:
+                    return
+                yield pending.popleft().result()
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
+
+
+def _take(next_item):
+    try:
+        return next_item()
+    except StopIteration:
+        return None

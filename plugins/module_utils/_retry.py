@@ -41,14 +41,20 @@ RETRY_AFTER_CAP = 30.0
 class DeadlineRetry(Retry):
     """A urllib3 Retry with jitter, a capped Retry-After, a total time budget, and an attempt clock restarted per attempt."""
 
-    def __init__(self, *args, deadline: float = 60.0, started: float | None = None, clock: AttemptClock | None = None, slot: Slot | None = None, **kwargs):
+    def __init__(
+        self, *args, deadline: float = 60.0, started: float | None = None, clock: AttemptClock | None = None, slot: Slot | None = None, tally=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.deadline = deadline
         self.started = time.monotonic() if started is None else started
         self.clock = clock
         self.slot = slot
+        # How many attempts failed, shared by every copy of this policy (urllib3 makes a new one for each attempt): a
+        # failure after retries says how many attempts it made.
+        self.tally = [0] if tally is None else tally
 
     def new(self, **kw):
+        kw.setdefault("tally", self.tally)
         kw.setdefault("deadline", self.deadline)
         kw.setdefault("started", self.started)
         kw.setdefault("clock", self.clock)
@@ -91,6 +97,7 @@ class DeadlineRetry(Retry):
         return min(retry_after, RETRY_AFTER_CAP, self.remaining())
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        self.tally[0] += 1
         if error is not None and any(text in str(error) for text in PERMANENT_DNS_FAILURES):
             # The resolver said the name does not exist: asking again cannot help, unlike a resolver timeout.
             raise MaxRetryError(_pool, url, error)

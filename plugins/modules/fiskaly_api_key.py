@@ -249,17 +249,24 @@ fleet:
     error:
       description:
         - Why the write of this key failed.
-        - A key created whose secret was lost has RV(fleet[].changed) true and RV(fleet[].api_key).
+        - A key created whose secret was lost has RV(fleet[].changed) true, RV(fleet[].api_key) and RV(fleet[].secret_lost).
       type: str
       returned: for the key whose write failed
+    secret_lost:
+      description: Always true. The key was created, but its secret never came; it counts as created in RV(summary).
+      type: bool
+      returned: for a key created whose secret was lost
     attempted:
       description: Always false; the key was not handled because the write of an earlier key failed.
       type: bool
       returned: for each key after the one whose write failed
 summary:
   description:
-    - How many keys were created, enabled, disabled and left unchanged, whose write failed, and which were not attempted.
-    - A key created whose secret was lost counts as created and as failed.
+    - How many keys were created, enabled, disabled and left unchanged, whose write failed, and which were not attempted,
+      counted from the entries of RV(fleet), each declared key once, so the counts add up to the number of keys declared.
+    - A key counts by what was done, not by what was planned. A key that another run created after this one listed the
+      keys (HTTP 409 to the create) is reconciled with the key found, and counts as that action (most often unchanged).
+    - A key created whose secret was lost counts as created, not as failed; its entry has RV(fleet[].secret_lost).
   returned: with O(api_keys), unless the input or the plan of the fleet was refused before any write
   type: dict
   sample: {created: 2, enabled: 0, disabled: 1, unchanged: 997, failed: 0, not_attempted: 0}

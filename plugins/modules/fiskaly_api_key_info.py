@@ -16,6 +16,11 @@ description:
   - An answer that breaks the API's contract fails the task, saying what was wrong, be it a list or a key that is no
     JSON object, an item that is no API key object, a C(count) that is not a number of 0 or more, or a page that holds
     only keys of earlier pages (a server that ignores C(offset), which would otherwise repeat its first page).
+  - The pages after the first are read several at a time (O(max_concurrent_requests)), never more than that many
+    beyond the last page taken, whatever C(count) an answer announces.
+  - Where the account changed while it was listed (a page's C(count) differs from the first page's), a key may have
+    moved onto a page read before it moved; the module then lists the keys again, one page at a time, and adds those
+    it missed. Should the account change during that second listing too, it warns and returns RV(listing_changed).
   - Never returns a secret; the API shows a key's secret only once, to the request that creates the key.
 author:
   - fiskaly.management maintainers (@fiskaly)
@@ -115,6 +120,13 @@ count:
   returned: success
   type: int
   sample: 250
+listing_changed:
+  description:
+    - Always true. The account changed while it was listed, and again while it was listed a second time, so a key may be
+      missing (one that moved while the pages were read), or listed though it is gone. The task also warns.
+  returned: when the account kept changing while it was listed
+  type: bool
+  sample: true
 failure:
   description: The API's error, when a request failed.
   returned: failure
@@ -159,7 +171,10 @@ def read_keys(client, params: dict) -> dict:
     for page, page_count in pages:
         keys += page
         count = page_count
-    return {"changed": False, "api_keys": keys, "count": count}
+    result = {"changed": False, "api_keys": keys, "count": count}
+    if client.listing_changed:
+        result.update(listing_changed=True, warnings=[client.listing_changed])
+    return result
 
 
 def main() -> None:

@@ -188,7 +188,8 @@ def test_the_attempt_after_one_cut_off_has_the_whole_timeout_again(server, new_c
 def test_the_attempt_after_one_cut_off_is_cut_off_in_turn_and_the_retries_end(server, new_client):
     server.script["pos-1"] = ["trickle", "trickle body"]
     result, took = in_a_worker(outcome, new_client(retries=1, retry_deadline=60), "pos-1")
-    assert result == ("timeout", f"Reading API key 'pos-1' failed: timeout: {CUT_OFF}")
+    # A failure after retries says how many attempts it made (issue 18).
+    assert result == ("timeout", f"Reading API key 'pos-1' failed: timeout: {CUT_OFF} (after 2 attempts)")
     assert 2 * TIMEOUT <= took < 2 * TIMEOUT + 2 and server.requests == ["pos-1", "pos-1"]
 
 
