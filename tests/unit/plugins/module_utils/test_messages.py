@@ -24,7 +24,9 @@ COMPOSERS = {
     "maybe_created": say.maybe_created,
     "other_failures": lambda failure: say.other_failures(failure, 2),
     "writes_failed": lambda failure: say.writes_failed(failure, 1),
-    "secrets_kept_in": lambda failure: say.secrets_kept_in(failure, 99, "/tmp/keys.json"),
+    "secrets_kept_in": lambda failure: say.secrets_kept_in(failure, 99, 0, "/tmp/keys.json"),
+    "secrets_kept_in, some after": lambda failure: say.secrets_kept_in(failure, 99, 2, "/tmp/keys.json"),
+    "also_lost_secrets": lambda failure: say.also_lost_secrets(failure, ["pos-01", "pos-02"]),
     "failed_with_last_resort": lambda failure: say.failed_with_last_resort(
         failure, "secrets_file /x could not be written: No space left on device", "fleet[].secret"
     ),
