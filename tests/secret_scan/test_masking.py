@@ -4,12 +4,13 @@
 """Where ansible-core 2.22 masks a registered key secret, and where it cannot: the cases of the secrets guide's table.
 
 Masked wherever the registered variable is sure to survive the task: ``ignore_errors`` true as evaluated at run time,
-a block with a ``rescue`` at any depth, ``failed_when: false``. Before 2.22 nothing masks: the same tasks run with
+a block with a ``rescue`` at any depth, ``failed_when: false``, a literal ``changed_when`` (a loop only on the local
+connection or with ``ignore_unreachable``). Before 2.22 nothing masks: the same tasks run with
 ``no_log`` there, and must hide the secrets as well. Each run's output and every callback event is scanned for every
 secret the emulator minted (the harness); the variable must still hold each secret, so that nothing is lost.
 
 Where the variable may die with the play (a failure in a ``rescue`` section, a loop, ``failed_when`` with a condition,
-``until``, ``changed_when``), the output is the secret's only copy: shown on every core, as the guide says."""
+``until``, another ``changed_when``, a loop that an unreachable item may end), the output is the secret's only copy: shown on every core, as the guide says."""
 
 from __future__ import annotations
 
