@@ -25,7 +25,7 @@ description:
     has C(ignore_errors) true (as evaluated when it runs), sits in the C(block) part of a block with a C(rescue) (at any
     depth, through nested blocks and includes), or has C(failed_when) V(false) (also in a C(loop)); and where the task
     succeeds without C(loop) or C(failed_when). A C(changed_when) that is a literal V(true) or V(false) changes none of
-    this. A C(loop) is masked in those cases only on the local connection or with C(ignore_unreachable) true: an item
+    this. A C(loop) is masked in those cases only on the local connection or with C(ignore_unreachable) true, since an item
     that finds the host unreachable takes it out of the play, whatever C(ignore_errors) or C(rescue) say.
   - Where a failure may end the play, and the registered variable with it, the output is the secrets' only copy, so it
     is not masked (on 2.22 as on older cores; use C(no_log), O(secret_file) or O(secrets_file) there). That is so for a task

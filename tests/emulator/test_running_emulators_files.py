@@ -42,7 +42,7 @@ def test_a_relative_tls_dir_gives_an_absolute_ca_path(tmp_path: Path, monkeypatc
 
 
 def test_of_two_emulators_starting_at_once_with_one_tls_dir_exactly_one_runs(tmp_path: Path) -> None:
-    emulators = [Emulator(tls_dir=tmp_path) for _ in range(2)]
+    emulators = [Emulator(tls_dir=tmp_path) for _number in range(2)]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
