@@ -165,9 +165,8 @@ def _set_network(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
 
 
 def _change_listing(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
-    check_listing_changes(body)  # its messages show the whole form expected
-    spec = body
-    return {"queued": emulator.change_after_page(spec["after_offset"], spec["changes"])}
+    # Checked whole once, here: its messages show the form expected of a body that is no such object.
+    return {"queued": emulator.listing_changes.add(*check_listing_changes(body))}
 
 
 ENDPOINTS: dict[str, dict[str, Endpoint]] = {

@@ -29,15 +29,24 @@ def _lock(fd: int) -> bool:
 
 def claim(path: Path) -> int | None:
     """Lock the file at ``path`` if there is one and return its descriptor (close it once replaced); raise InUse when a
-    running emulator holds it. None when there is no file (or a symbolic link, which is never ours)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    if not _lock(fd):
+    running emulator holds it. None when there is no file (or a symbolic link, which is never ours).
+
+    The lock is on the file that had the name when it was opened: where another emulator replaced that file meanwhile
+    (both found one stale file, starting at once), the file that has the name now is claimed instead."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return None
+        if not _lock(fd):
+            os.close(fd)
+            raise InUse(str(path))
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False)):
+                return fd
+        except OSError:
+            pass  # gone meanwhile: the next open tells
         os.close(fd)
-        raise InUse(str(path))
-    return fd
 
 
 def lock_directory(path: Path) -> int:
@@ -87,15 +96,13 @@ def publish(path: Path, data: bytes, mode: int) -> int:
         _lock(fd)
         try:
             os.link(tmp, path)
-        except FileExistsError:
+        except OSError:  # a file has the name (or a file system without hard links): replace it, unless it is held
             held = claim(path)
             try:
                 os.replace(tmp, path)
             finally:
                 if held is not None:
                     os.close(held)
-        except OSError:
-            os.replace(tmp, path)  # a file system without hard links
         else:
             os.unlink(tmp)
     except BaseException:

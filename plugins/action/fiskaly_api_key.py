@@ -41,24 +41,38 @@ class ActionModule(NormalActionModule):
         secret. As ansible-core 2.22 runs a task, the failure cannot end the play where ``ignore_errors`` is true (a
         loop's failure is ignored if any item's ``ignore_errors`` was) or where a block's ``rescue`` catches it, and the
         task cannot fail where a ``failed_when`` condition is literally false (a loop with ``failed_when`` fails only by
-        an item whose condition held), unless evaluating ``changed_when`` fails. Otherwise the task fails if this result
-        failed, or, in a loop, if a later item fails. With ``until`` or ``retries`` a later attempt replaces this result
-        in the variable, and projections of ``register`` may keep only part of it: never masked there.
+        an item whose condition held), unless evaluating a ``changed_when`` condition fails (a literal true or false
+        cannot). Otherwise the task fails if this result failed, or, in a loop, if a later item fails. With ``until`` or
+        ``retries`` a later attempt replaces this result in the variable, and projections of ``register`` may keep only
+        part of it: never masked there. Neither ``ignore_errors`` nor ``rescue`` keeps a host that a later item finds
+        unreachable in the play: a loop is masked only where that cannot end it (``ignore_unreachable``, or the local
+        connection).
         """
         task = self._task
         if not whole_result_registered(task.register) or task.until or task.retries:
             return False
+        if (task.loop or task.loop_with) and not (task.ignore_unreachable is True or self._connection_is_local()):
+            return False
         if task.ignore_errors is True or rescued(task):
             return True
-        if task.changed_when:
+        if not all(literal_bool(condition) for condition in task.changed_when or []):
             return False
         if task.failed_when:
             return any(literally_false(condition) for condition in task.failed_when)  # its conditions are and-ed
         return not result.get("failed") and not (task.loop or task.loop_with)
 
+    def _connection_is_local(self) -> bool:
+        """Whether the task runs over the local connection, which never finds its host unreachable."""
+        return getattr(self._connection, "transport", None) == "local"
+
 
 def literally_false(condition) -> bool:
     return condition is False or (isinstance(condition, str) and condition.strip() in ("false", "False"))
+
+
+def literal_bool(condition) -> bool:
+    """Whether a condition is a literal true or false, which evaluating cannot fail."""
+    return isinstance(condition, bool) or (isinstance(condition, str) and condition.strip() in ("false", "False", "true", "True"))
 
 
 def api_keys_problem(api_keys) -> str | None:

@@ -24,13 +24,17 @@ description:
     and callback, while the variable keeps them, wherever the variable is sure to survive the task. That is where the task
     has C(ignore_errors) true (as evaluated when it runs), sits in the C(block) part of a block with a C(rescue) (at any
     depth, through nested blocks and includes), or has C(failed_when) V(false) (also in a C(loop)); and where the task
-    succeeds without C(loop), C(failed_when) or C(changed_when).
+    succeeds without C(loop) or C(failed_when). A C(changed_when) that is a literal V(true) or V(false) changes none of
+    this. A C(loop) is masked in those cases only on the local connection or with C(ignore_unreachable) true, since an item
+    that finds the host unreachable takes it out of the play, whatever C(ignore_errors) or C(rescue) say.
   - Where a failure may end the play, and the registered variable with it, the output is the secrets' only copy, so it
     is not masked (on 2.22 as on older cores; use C(no_log), O(secret_file) or O(secrets_file) there). That is so for a task
     without C(register), such as an ad hoc call; a task that fails (its C(fatal:) line shows the secrets at the default
-    verbosity); a C(loop) (each item's secret at C(-v)); C(failed_when) with any other condition; C(changed_when) (an
-    error in it fails the task); C(until) or C(retries) (a later attempt replaces the result); a C(register) mapping of
-    projections (it may keep part of the result); and a task in the C(rescue) or C(always) part of a block, unless an
+    verbosity); a C(loop) (each item's secret at C(-v)), and on another connection than the local one a C(loop) without
+    C(ignore_unreachable); C(failed_when) with any other condition; C(changed_when) with a condition other than a literal
+    V(true) or V(false) (an error in it fails the task); C(until) or C(retries) (a later attempt replaces the result); a
+    C(register) mapping of projections (it may keep part of the result); C(async) (the secret arrives in the result of
+    C(async_status), which nothing masks); and a task in the C(rescue) or C(always) part of a block, unless an
     enclosing block's C(rescue) holds it. The R(secrets guide,ansible_collections.fiskaly.management.docsite.guide_secrets)
     tells what each ansible-core shows in each case.
 author:

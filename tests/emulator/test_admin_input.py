@@ -82,7 +82,7 @@ def test_retry_after_is_sent_as_whole_seconds_and_a_fraction_only_raw(emulator: 
     faults = [{"status": 429, "retry_after": 3}, {"status": 429, "retry_after_raw": "0.4"}]
     assert admin(emulator, "POST", "faults", json.dumps({**FAULTS, "faults": faults})).status_code == 200
     headers = {"Authorization": f"Bearer {emulator.issue_token()}"}
-    answers = [requests.get(emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10) for _ in faults]
+    answers = [requests.get(emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10) for _fault in faults]
     assert [answer.headers["Retry-After"] for answer in answers] == ["3", "0.4"]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from fiskaly_emulator import Emulator
+from fiskaly_emulator import Emulator, atomic
 from fiskaly_emulator.atomic import InUse, publish
 
 
@@ -42,7 +42,7 @@ def test_a_relative_tls_dir_gives_an_absolute_ca_path(tmp_path: Path, monkeypatc
 
 
 def test_of_two_emulators_starting_at_once_with_one_tls_dir_exactly_one_runs(tmp_path: Path) -> None:
-    emulators = [Emulator(tls_dir=tmp_path) for _ in range(2)]
+    emulators = [Emulator(tls_dir=tmp_path) for _number in range(2)]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -77,6 +77,43 @@ def test_an_output_file_of_a_running_emulator_is_never_replaced_and_a_stale_one_
     os.close(held)  # the first emulator stopped without removing it: stale
     os.close(publish(path, b"third\n", 0o600))
     assert path.read_bytes() == b"third\n" and os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_on_a_file_system_without_hard_links_a_held_file_is_not_replaced_either(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_link(*_args, **_kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(atomic.os, "link", no_link)
+    path = tmp_path / "emulator.env"
+    held = publish(path, b"first\n", 0o600)
+    with pytest.raises(InUse):
+        publish(path, b"second\n", 0o600)
+    assert path.read_bytes() == b"first\n" and os.listdir(tmp_path) == ["emulator.env"]
+    os.close(held)
+    os.close(publish(path, b"third\n", 0o600))
+    assert path.read_bytes() == b"third\n"
+
+
+def test_a_stale_file_that_another_emulator_replaced_while_it_was_claimed_is_not_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two emulators start at once on a stale file: the second opens it, the first replaces it and lets go of it, then the
+    # second locks the stale file, which no longer has the name. Made deterministic by running the first in between.
+    path = tmp_path / "emulator.env"
+    path.write_bytes(b"stale\n")
+    stale = os.stat(path)
+    real_lock = atomic._lock  # pylint: disable=protected-access
+    first: list[int] = []
+
+    def lock(fd: int) -> bool:
+        if not first and os.path.samestat(os.fstat(fd), stale):
+            first.append(-1)
+            first[0] = publish(path, b"first\n", 0o600)
+        return real_lock(fd)
+
+    monkeypatch.setattr(atomic, "_lock", lock)
+    with pytest.raises(InUse):
+        publish(path, b"second\n", 0o600)
+    assert first[0] >= 0 and path.read_bytes() == b"first\n" and os.listdir(tmp_path) == ["emulator.env"]
+    os.close(first[0])
 
 
 def test_of_many_emulators_writing_one_output_file_at_once_exactly_one_does(tmp_path: Path) -> None:

@@ -4,12 +4,13 @@
 """Where ansible-core 2.22 masks a registered key secret, and where it cannot: the cases of the secrets guide's table.
 
 Masked wherever the registered variable is sure to survive the task: ``ignore_errors`` true as evaluated at run time,
-a block with a ``rescue`` at any depth, ``failed_when: false``. Before 2.22 nothing masks: the same tasks run with
+a block with a ``rescue`` at any depth, ``failed_when: false``, a literal ``changed_when`` (a loop only on the local
+connection or with ``ignore_unreachable``). Before 2.22 nothing masks: the same tasks run with
 ``no_log`` there, and must hide the secrets as well. Each run's output and every callback event is scanned for every
 secret the emulator minted (the harness); the variable must still hold each secret, so that nothing is lost.
 
 Where the variable may die with the play (a failure in a ``rescue`` section, a loop, ``failed_when`` with a condition,
-``until``, ``changed_when``), the output is the secret's only copy: shown on every core, as the guide says."""
+``until``, another ``changed_when``, a loop that an unreachable item may end), the output is the secret's only copy: shown on every core, as the guide says."""
 
 from __future__ import annotations
 
@@ -212,3 +213,80 @@ def test_an_adhoc_fiskaly_token_shows_its_tokens_masked_from_2_22_on(ansible, em
     else:
         assert all(token in run.stdout for token in tokens)
     report(MASKING, "ad hoc fiskaly_token", "tokens masked from 2.22 on, shown before")
+
+
+def test_a_literal_changed_when_masks_as_without_it(ansible, emulator):
+    # A literal true or false cannot fail to evaluate: the task fails only as it would without changed_when.
+    tasks = [
+        hidden({"name": "false", MODULE: {"name": "mask-cw-false", "kind": "test"}, "register": "off", "changed_when": False}),
+        hidden({"name": "true", MODULE: {"name": "mask-cw-true", "kind": "test"}, "register": "on", "changed_when": "true"}),
+        hidden(fleet("fleet", ["mask-cw-a", "mask-cw-b"], "many", changed_when=[False], failed_when=False)),
+    ]
+
+    run = ansible.playbook(tasks, verbosity=1, keep=("off", "on", "many"))
+
+    minted = minted_key_secrets(emulator)
+    assert run.rc == 0 and run.status("false") == "ok" and run.status("true") == "changed", run.output[-3000:]
+    assert run.kept("off")["secret"] == minted["mask-cw-false"]
+    assert run.kept("on")["secret"] == minted["mask-cw-true"]
+    assert [item["secret"] for item in run.kept("many")["fleet"]] == [minted["mask-cw-a"], minted["mask-cw-b"]]
+    assert_masked(run.task("false"), [minted["mask-cw-false"]])
+    assert_masked(run.task("true"), [minted["mask-cw-true"]])
+    assert_masked(run.task("fleet"), [minted["mask-cw-a"], minted["mask-cw-b"]])
+    report(MASKING, "changed_when: false or true (literal), one key and a fleet; -v", "masked; the variable keeps the secrets")
+
+
+# The local connection under another name: to ansible-core a connection that can find its host unreachable.
+ELSEWHERE = '''
+from ansible.plugins.connection.local import Connection as Local
+
+DOCUMENTATION = """
+    name: elsewhere
+    short_description: the local connection, as a remote one to the tasks
+    description: [Runs on the controller, but its transport is not local.]
+    author: fiskaly.management contributors
+    options:
+        become_success_timeout:
+            type: int
+            default: 10
+            description: [As for the local connection.]
+        become_strip_preamble:
+            type: bool
+            default: true
+            description: [As for the local connection.]
+    extends_documentation_fragment:
+        - connection_pipelining
+"""
+
+
+class Connection(Local):
+    transport = "elsewhere"
+'''
+
+
+def test_a_loop_on_a_remote_connection_is_masked_only_where_an_unreachable_item_cannot_end_the_play(ansible, emulator):
+    # A later unreachable item takes the host out of the play, ignore_errors and rescue notwithstanding: the
+    # variable dies, and the output is the only copy of the secrets of the items before it.
+    plugins = ansible.workdir / "connection_plugins"  # next to the playbook, where ansible-core looks
+    plugins.mkdir(exist_ok=True)
+    (plugins / "elsewhere.py").write_text(ELSEWHERE)
+    loop = {MODULE: {"name": "{{ item }}", "kind": "test"}, "vars": {"ansible_connection": "elsewhere"}, "ignore_errors": True}
+    without_ignore_errors = {keyword: value for keyword, value in loop.items() if keyword != "ignore_errors"}
+    tasks = [
+        {**loop, "name": "unreachable ends it", "loop": ["show-remote-a"], "register": "shown"},
+        {
+            "name": "rescued",
+            "block": [{**without_ignore_errors, "name": "in a block", "loop": ["show-remote-b"], "register": "in_block"}],
+            "rescue": [{"ansible.builtin.debug": {"msg": "rescued"}}],
+        },
+        hidden({**loop, "name": "unreachable ignored", "loop": ["mask-remote"], "register": "masked", "ignore_unreachable": True}),
+    ]
+
+    run = ansible.playbook(tasks, verbosity=1, keep=("masked",), shows=("show-remote-a", "show-remote-b"))
+
+    minted = minted_key_secrets(emulator)
+    assert run.rc == 0 and {run.status(name) for name in ("unreachable ends it", "in a block", "unreachable ignored")} == {"changed"}, run.output[-3000:]
+    assert minted["show-remote-a"] in run.stdout and minted["show-remote-b"] in run.stdout
+    assert run.kept("masked")["results"][0]["secret"] == minted["mask-remote"]
+    assert_masked(run.task("unreachable ignored"), [minted["mask-remote"]])
+    report(MASKING, "loop on a connection other than local: ignore_errors or rescue; ignore_unreachable", "shown; masked")
