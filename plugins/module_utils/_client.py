@@ -277,7 +277,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         if kind == kinds.TLS_FAILURE:
             detail += self._ca_note()
         error = TransportError(action, kind, detail)
-        error.args = (f"{error}{say.after_attempts(attempts)}",)
+        error.args = (say.with_attempts(str(error), attempts),)
         return error
 
     def _ca_note(self) -> str:
@@ -307,7 +307,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         error = self._api_error(action, answer)
         if answer.status == self.api.EXISTS and request.creates:
             raise CreateConflict(action, error.code, error.api_message, answer.may_have_reached_api)
-        error.args = (f"{error}{say.after_attempts(answer.attempts)}",)
+        error.args = (say.with_attempts(str(error), answer.attempts),)
         # Whatever the last answer, an attempt whose answer was lost or was a server fault may have been carried out.
         error.may_have_reached_api = answer.may_have_reached_api or may_have_reached_api(status=answer.status)
         raise error
