@@ -163,14 +163,9 @@ def read_keys(client, params: dict) -> dict:
         key = client.get_api_key(params["name"])
         matches = key is not None and all(not params[field] or key.get(field) in params[field] for field in ("kind", "status"))
         return {"changed": False, "api_keys": [key] if matches else [], "count": int(matches)}
-    keys, count = [], 0
-    pages = client.list_api_key_pages(
+    keys, count = client.list_api_keys(
         kind=params["kind"], status=params["status"], order_by=params["order_by"], order=params["order"], offset=params["offset"], limit=params["limit"]
     )
-    count = 0
-    for page, page_count in pages:
-        keys += page
-        count = page_count
     result = {"changed": False, "api_keys": keys, "count": count}
     if client.listing_changed:
         result.update(listing_changed=True, warnings=[client.listing_changed])
