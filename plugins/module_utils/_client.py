@@ -395,10 +395,10 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
     def list_api_keys(self, *, kind=None, status=None, order_by=None, order=None, offset: int = 0, limit=None) -> tuple[list, int]:
         """``(keys, count)``: the keys in the order the API gave them, ``limit`` at most, and the last page's count.
 
-        Read as ``list_api_key_pages`` reads them. Where the account changed during the first read, the keys are
-        those of the second read, in its order: read one page at a time, found steady, it holds every key that
-        existed from the start of the listing to its end. Where the account changed during the second read too,
-        a key the first read found and the second did not follows the key it followed in the first read.
+        Read as ``list_api_key_pages`` reads them. Where the account changed during the first read, the keys are in
+        the order of the second read, and a key only the first read found (one deleted meanwhile, say) follows the
+        key it followed there; then the first ``limit`` are kept. So the keys of both reads come in the API's order
+        without this client knowing how the API sorts (it does not, where no ``order_by`` is given).
         """
         filters = {"kind": kind, "status": status, "order_by": order_by, "order": order}
         self.listing_changed = None
@@ -409,8 +409,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
             second, count = self._every_key(self._read_listing(filters, offset, limit, 1, again))
             if again.changed:
                 self.listing_changed = say.listing_kept_changing(first.counts[0], again.counts[-1])
-                second = self._with_leftovers(second, keys)
-            keys = second
+            keys = self._with_leftovers(second, keys)
         return (keys if limit is None else keys[:limit]), count
 
     def _every_key(self, pages) -> tuple[list, int]:

@@ -494,9 +494,7 @@ def test_a_server_that_ignores_offset_stops_the_paging():
 def test_a_key_that_moved_across_pages_is_returned_once():
     names = [f"k{i:03}" for i in range(150)]
     # A key created before the second page was read pushed k098 onto it (where k099 was); the second read is steady.
-    transport = Transport(
-        answer(200, TOKEN), page(names[:100], 151), page(names[98:], 151), page(names[:100], 150), page(names[99:], 150)
-    )
+    transport = Transport(answer(200, TOKEN), page(names[:100], 151), page(names[98:], 151), page(names[:100], 150), page(names[99:], 150))
     keys = [key["name"] for keys, _count in make_client(transport).list_api_key_pages() for key in keys]
     assert keys == names
 
