@@ -413,10 +413,11 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         return (keys if limit is None else keys[:limit]), count
 
     def _every_key(self, pages) -> tuple[list, int]:
-        every, count = [], 0
+        every, last = [], 0
         for keys, count in self._new_keys(pages, set(), None):
             every += keys
-        return every, count
+            last = count
+        return every, last
 
     def _new_keys(self, pages, seen: set, limit):
         """The keys of each page not returned before, ``limit`` in all, with the page's count."""
