@@ -25,7 +25,7 @@ description:
     only the first listing found (one deleted meanwhile, say) after the key it followed there, and no more than
     O(limit). Should the account change during that second listing too, it warns and returns RV(listing_changed).
   - Not seen as a change, and harmless, are changes that move no key across the boundary of two pages between their
-    reads, for example a key created and another deleted, both on the same side of every boundary: no key that existed
+    reads, for example a key created and another deleted, both on the same side of every boundary; no key that existed
     from the start of the listing to its end is left out.
   - Never returns a secret; the API shows a key's secret only once, to the request that creates the key.
 author:
