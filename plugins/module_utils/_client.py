@@ -397,8 +397,9 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
 
         Read as ``list_api_key_pages`` reads them. Where the account changed during the first read, the keys are in
         the order of the second read, and a key only the first read found (one deleted meanwhile, say) follows the
-        key it followed there; then the first ``limit`` are kept. So the keys of both reads come in the API's order
-        without this client knowing how the API sorts (it does not, where no ``order_by`` is given).
+        key it followed there; then the first ``limit`` are kept. This needs no knowledge of how the API sorts (none
+        is given without ``order_by``); a leftover goes right after its predecessor even where a key created meanwhile
+        sorts between them, a place that only a listing that kept changing (``listing_changed``) can give it.
         """
         filters = {"kind": kind, "status": status, "order_by": order_by, "order": order}
         self.listing_changed = None
