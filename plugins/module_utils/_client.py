@@ -94,6 +94,19 @@ def _utc(seconds: int) -> str:
         return f"{seconds} seconds after 1970"
 
 
+class _Read:
+    """What one read of a listing saw of changes: each page's count, and whether a page began with another key than
+    the one the page before ended with."""
+
+    def __init__(self):
+        self.counts: list[int] = []
+        self.shifted = False
+
+    @property
+    def changed(self) -> bool:
+        return self.shifted or len(set(self.counts)) > 1
+
+
 def _shape(value: object) -> str:
     """What a JSON value is, for a message that must not show it."""
     if value is NOT_JSON:
@@ -277,7 +290,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         if kind == kinds.TLS_FAILURE:
             detail += self._ca_note()
         error = TransportError(action, kind, detail)
-        error.args = (f"{error}{say.after_attempts(attempts)}",)
+        error.args = (say.with_attempts(str(error), attempts),)
         return error
 
     def _ca_note(self) -> str:
@@ -307,7 +320,7 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         error = self._api_error(action, answer)
         if answer.status == self.api.EXISTS and request.creates:
             raise CreateConflict(action, error.code, error.api_message, answer.may_have_reached_api)
-        error.args = (f"{error}{say.after_attempts(answer.attempts)}",)
+        error.args = (say.with_attempts(str(error), answer.attempts),)
         # Whatever the last answer, an attempt whose answer was lost or was a server fault may have been carried out.
         error.may_have_reached_api = answer.may_have_reached_api or may_have_reached_api(status=answer.status)
         raise error
@@ -354,13 +367,15 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         return list(results_in_order(self.get_api_key, [(name,) for name in names], self.concurrency.ceiling))
 
     def list_api_key_pages(self, *, kind=None, status=None, order_by=None, order=None, offset: int = 0, limit=None):
-        """Yield ``(keys, count)`` page by page, a page of ``api.PAGE_SIZE`` keys at most, ``limit`` keys in all, each key once.
+        """Yield ``(keys, count)`` page by page, ``limit`` keys in all, each key once (the fleet's look-up: no order).
 
         The first page comes alone; the pages after it are read ahead, ``max_concurrent_requests`` at most beyond the
-        last page taken, and taken in order, so that no ``count`` decides how much is asked. Where the account changed
-        while the pages were read (a page's ``count`` differs from the first's), a key may have moved onto a page read
-        before it moved: the listing is then read again, one page at a time, and the keys it adds follow. Should the
-        account change during that second read too, ``listing_changed`` says so (a message; None otherwise).
+        last page taken, and taken in order, so that no ``count`` decides how much is asked. Each page after the first
+        begins with the last key of the page before (one key of overlap). Where the account changed while the pages
+        were read (a page's ``count`` differs from the first's, or a page does not begin with the key the page before
+        ended with), a key may have moved onto a page read before it moved: the listing is then read again, one page
+        at a time, and the keys it adds follow. Should the account change during that second read too,
+        ``listing_changed`` says so (a message; None otherwise).
 
         Fails on a page that breaks the contract, and on a page of keys all returned before in the same read (a server
         that ignores ``offset`` would otherwise give the first page again and again).
@@ -368,54 +383,111 @@ class FiskalyClient:  # pylint: disable=too-many-instance-attributes
         filters = {"kind": kind, "status": status, "order_by": order_by, "order": order}
         seen: set[str] = set()
         self.listing_changed = None
-        counts: list[int] = []
-        yield from self._new_keys(self._read_listing(filters, offset, limit, self.concurrency.ceiling, counts), seen)
-        if len(set(counts)) <= 1:
+        first = _Read()
+        yield from self._new_keys(self._read_listing(filters, offset, limit, self.concurrency.ceiling, first), seen, limit)
+        if not first.changed:
             return
-        again: list[int] = []
-        yield from self._new_keys(self._read_listing(filters, offset, limit, 1, again), seen)
-        if len(set(again)) > 1:
-            self.listing_changed = say.listing_kept_changing(counts[0], again[-1])
+        again = _Read()
+        yield from self._new_keys(self._read_listing(filters, offset, limit, 1, again), seen, limit)
+        if again.changed:
+            self.listing_changed = say.listing_kept_changing(first.counts[0], again.counts[-1])
 
-    def _new_keys(self, pages, seen: set):
-        """The keys of each page not returned before, with the page's count."""
+    def list_api_keys(self, *, kind=None, status=None, order_by=None, order=None, offset: int = 0, limit=None) -> tuple[list, int]:
+        """``(keys, count)``: the keys in the order the API gave them, ``limit`` at most, and the last page's count.
+
+        Read as ``list_api_key_pages`` reads them. Where the account changed during the first read, the keys are in
+        the order of the second read, and a key only the first read found (one deleted meanwhile, say) follows the
+        key it followed there; then the first ``limit`` are kept. This needs no knowledge of how the API sorts (none
+        is given without ``order_by``); a leftover goes right after its predecessor even where a key created meanwhile
+        sorts between them, a place that only a listing that kept changing (``listing_changed``) can give it.
+        """
+        filters = {"kind": kind, "status": status, "order_by": order_by, "order": order}
+        self.listing_changed = None
+        first = _Read()
+        keys, count = self._every_key(self._read_listing(filters, offset, limit, self.concurrency.ceiling, first))
+        if first.changed:
+            again = _Read()
+            second, count = self._every_key(self._read_listing(filters, offset, limit, 1, again))
+            if again.changed:
+                self.listing_changed = say.listing_kept_changing(first.counts[0], again.counts[-1])
+            keys = self._with_leftovers(second, keys)
+        return (keys if limit is None else keys[:limit]), count
+
+    def _every_key(self, pages) -> tuple[list, int]:
+        every, last = [], 0
+        for keys, count in self._new_keys(pages, set(), None):
+            every += keys
+            last = count
+        return every, last
+
+    def _new_keys(self, pages, seen: set, limit):
+        """The keys of each page not returned before, ``limit`` in all, with the page's count."""
         for keys, count in pages:
             new = [key for key in keys if key[self.api.KEY_NAME] not in seen]
+            if limit is not None:
+                new = new[: max(0, limit - len(seen))]
             seen.update(key[self.api.KEY_NAME] for key in new)
             yield new, count
 
-    def _read_listing(self, filters: dict, offset: int, limit: int | None, workers: int, counts: list):
+    def _with_leftovers(self, second: list, first: list) -> list:
+        """The keys of ``second``, each key of ``first`` it lacks placed after the key it followed in ``first``."""
+        name = self.api.KEY_NAME
+        kept = {key[name] for key in second}
+        after: dict = {}
+        anchor = None
+        for key in first:
+            if key[name] in kept:
+                anchor = key[name]
+            else:
+                after.setdefault(anchor, []).append(key)
+        merged = list(after.get(None, []))
+        for key in second:
+            merged += [key, *after.get(key[name], [])]
+        return merged
+
+    def _read_listing(self, filters: dict, offset: int, limit: int | None, workers: int, read: _Read):
         """``(keys, count)`` of each page from ``offset`` on, in order, until a short page or the last one a count
-        announces; each page's count goes to ``counts``. At most ``workers`` pages are read ahead of the one taken."""
+        announces; what each page tells of a change goes to ``read``. At most ``workers`` pages are read ahead of the
+        one taken. Each page after the first asks for one key before its own: the last key of the page before, so
+        that a key moving from one page to another between their reads shows as a page beginning with another key."""
         end = None if limit is None else offset + limit
+        size = self.api.PAGE_SIZE
         state = {"next": offset, "bound": offset + 1, "done": False}  # the first page alone: its count tells how many follow
 
         def next_page():
-            at = state["next"]
-            if state["done"] or at >= state["bound"] or (end is not None and at >= end):
+            new = state["next"]  # the first key no page has asked for yet
+            if state["done"] or new >= state["bound"] or (end is not None and new >= end):
                 return None
-            state["next"] = at + self.api.PAGE_SIZE
-            return filters, at, self.api.PAGE_SIZE if end is None else min(self.api.PAGE_SIZE, end - at)
+            overlap = 1 if new > offset else 0
+            ask = size - overlap if end is None else min(size - overlap, end - new)
+            state["next"] = new + ask
+            return filters, new - overlap, ask + overlap, overlap
 
         earlier: set[str] = set()
+        last = None
         with closing(results_ahead(self._read_page, next_page, workers)) as pages:
-            for at, size, page, count in pages:
-                keys = page[:size]  # a server that ignores limit
-                names = {key[self.api.KEY_NAME] for key in keys}
-                if keys and names <= earlier:
+            for at, asked, overlap, page, count in pages:
+                keys = page[:asked]  # a server that ignores limit
+                names = {key[self.api.KEY_NAME] for key in keys[overlap:]}
+                if names and names <= earlier:
                     raise MalformedAnswer(say.ACTION_LIST, 200, say.only_earlier_keys(at))
                 earlier |= names
-                counts.append(count)
+                if overlap and [key[self.api.KEY_NAME] for key in keys[:1]] != [last]:
+                    read.shifted = True  # the page before's last key moved: so may others, onto pages read before
+                else:
+                    keys = keys[overlap:]
+                last = keys[-1][self.api.KEY_NAME] if keys else last
+                read.counts.append(count)
                 state["bound"] = count  # pages up to what the latest count announces, read ahead in the window only
                 yield keys, count
                 # Stop on a short page, whatever count says (the contract asks for both).
-                if len(keys) < size or at + len(keys) >= count:
+                if len(page[:asked]) < asked or at + len(page[:asked]) >= count:
                     state["done"] = True
                     return
 
-    def _read_page(self, filters: dict, at: int, size: int) -> tuple[int, int, list, int]:
+    def _read_page(self, filters: dict, at: int, size: int, overlap: int) -> tuple[int, int, int, list, int]:
         request = self.api.list_keys(**filters, limit=size, offset=at)
-        return (at, size, *self._page(self._call(request, say.ACTION_LIST), at))
+        return (at, size, overlap, *self._page(self._call(request, say.ACTION_LIST), at))
 
     def _page(self, answer: Answer, at: int) -> tuple[list, int]:
         """The keys and the count of a list object, checked against the contract."""

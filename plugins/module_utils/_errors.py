@@ -373,9 +373,15 @@ def listing_kept_changing(first: int, last: int) -> str:
     )
 
 
-def after_attempts(attempts: int) -> str:
-    """What a failure says of the attempts behind it: nothing for one."""
-    return f" (after {attempts} attempts)" if attempts > 1 else ""
+def with_attempts(message: str, attempts: int) -> str:
+    """``message`` saying how many attempts were behind it (nothing for one), inside its sentence: before the
+    message's own full stop ("Service Unavailable (after 4 attempts)."), after an ellipsis or where none is."""
+    if attempts <= 1:
+        return message
+    text, note = message.rstrip(), f" (after {attempts} attempts)"
+    if text.endswith(".") and not text.endswith(".."):
+        return f"{text[:-1]}{note}."
+    return f"{text}{note}"
 
 
 def page_at(at: int) -> str:

@@ -11,16 +11,22 @@ short_description: List the API keys of a fiskaly account
 version_added: 1.0.0
 description:
   - Reads one API key by name, or lists the API keys that match the filters, in the order asked for.
-  - Without O(limit), returns every matching key, paging through the API 100 keys a request. Each key is returned
-    once, also when one moved to the next page while the pages were read.
+  - Without O(limit), returns every matching key, paging through the API 100 keys a request. Each page after the first
+    also asks for the last key of the page before, so holds 99 new keys. Each key is returned once, also when one moved
+    to the next page while the pages were read.
   - An answer that breaks the API's contract fails the task, saying what was wrong, be it a list or a key that is no
     JSON object, an item that is no API key object, a C(count) that is not a number of 0 or more, or a page that holds
     only keys of earlier pages (a server that ignores C(offset), which would otherwise repeat its first page).
   - The pages after the first are read several at a time (O(max_concurrent_requests)), never more than that many
     beyond the last page taken, whatever C(count) an answer announces.
-  - Where the account changed while it was listed (a page's C(count) differs from the first page's), a key may have
-    moved onto a page read before it moved; the module then lists the keys again, one page at a time, and adds those
-    it missed. Should the account change during that second listing too, it warns and returns RV(listing_changed).
+  - Where the account changed while it was listed (a page's C(count) differs from the first page's, or a page does not
+    begin with the key the page before ended with), a key may have moved onto a page read before it moved; the module
+    then lists the keys again, one page at a time. It returns the keys of that second listing in its order, each key
+    only the first listing found (one deleted meanwhile, say) after the key it followed there, and no more than
+    O(limit). Should the account change during that second listing too, it warns and returns RV(listing_changed).
+  - Not seen as a change, and harmless, are changes that move no key across the boundary of two pages between their
+    reads, for example a key created and another deleted, both on the same side of every boundary; no key that existed
+    from the start of the listing to its end is left out.
   - Never returns a secret; the API shows a key's secret only once, to the request that creates the key.
 author:
   - fiskaly.management maintainers (@fiskaly)
@@ -103,7 +109,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 api_keys:
-  description: The matching keys, without secrets.
+  description:
+    - The matching keys, without secrets, in the order asked for (O(order_by), O(order)), O(limit) at most.
+    - Where the account changed while it was listed, a key deleted meanwhile may be among them.
   returned: success
   type: list
   elements: dict
@@ -163,14 +171,9 @@ def read_keys(client, params: dict) -> dict:
         key = client.get_api_key(params["name"])
         matches = key is not None and all(not params[field] or key.get(field) in params[field] for field in ("kind", "status"))
         return {"changed": False, "api_keys": [key] if matches else [], "count": int(matches)}
-    keys, count = [], 0
-    pages = client.list_api_key_pages(
+    keys, count = client.list_api_keys(
         kind=params["kind"], status=params["status"], order_by=params["order_by"], order=params["order"], offset=params["offset"], limit=params["limit"]
     )
-    count = 0
-    for page, page_count in pages:
-        keys += page
-        count = page_count
     result = {"changed": False, "api_keys": keys, "count": count}
     if client.listing_changed:
         result.update(listing_changed=True, warnings=[client.listing_changed])

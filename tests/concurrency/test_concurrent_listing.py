@@ -26,8 +26,8 @@ def seed(emulator, count: int) -> list[str]:
     return names
 
 
-def listing(ansible, concurrency: int):
-    task = {"name": "list", INFO: {"order_by": "name", "max_concurrent_requests": concurrency}}
+def listing(ansible, concurrency: int, **params):
+    task = {"name": "list", INFO: {"order_by": "name", "max_concurrent_requests": concurrency, **params}}
     run = ansible.playbook([task], verbosity=0)
     assert run.status("list") == "ok", run.task("list")
     return run.task("list")
@@ -50,6 +50,33 @@ def test_a_key_deleted_after_the_first_page_moves_no_other_key_out_of_the_listin
     assert "listing_changed" not in result and not result.get("warnings")
     assert pages_read(emulator).count(0) == 2  # the count changed: read again, one page at a time
     report("concurrency", f"key deleted after the first page, {concurrency} in flight", "read again; no key left out, no warning")
+
+
+@pytest.mark.parametrize("concurrency", IN_FLIGHT)
+def test_a_listing_read_again_keeps_to_its_limit_and_its_order(ansible, emulator, concurrency):
+    names = seed(emulator, 400)
+    emulator.change_after_page(0, [{"delete": ["key-0000"]}])
+
+    result = listing(ansible, concurrency, limit=150)
+
+    # key-0000, listed before it went, keeps its place; then the first 150 in order, not key-0100 after key-0150.
+    assert [key["name"] for key in result["api_keys"]] == names[:150]
+    assert "listing_changed" not in result and not result.get("warnings")
+    report("concurrency", f"limit 150, key deleted after the first page, {concurrency} in flight", "read again; 150 keys, in order")
+
+
+@pytest.mark.parametrize("concurrency", IN_FLIGHT)
+def test_a_delete_and_a_create_between_two_pages_leave_out_no_key(ansible, emulator, concurrency):
+    names = seed(emulator, 300)
+    # The count stays 300, but key-0100 moves onto the first page, which was read before it moved.
+    emulator.change_after_page(0, [{"delete": ["key-0000"], "create": [{"name": "zzz", "kind": "test", "status": "enabled"}]}])
+
+    result = listing(ansible, concurrency)
+
+    assert [key["name"] for key in result["api_keys"]] == [*names, "zzz"]
+    assert "listing_changed" not in result and not result.get("warnings")
+    assert pages_read(emulator).count(0) == 2  # the second page did not begin with the first's last key: read again
+    report("concurrency", f"key deleted, another created after the first page, {concurrency} in flight", "read again; no key left out")
 
 
 @pytest.mark.parametrize("concurrency", IN_FLIGHT)

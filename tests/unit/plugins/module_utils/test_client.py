@@ -271,10 +271,11 @@ def page(names, count):
 
 def test_paging_reads_until_count_is_reached():
     names = [f"k{i:03}" for i in range(250)]
-    transport = Transport(answer(200, TOKEN), page(names[:100], 250), page(names[100:200], 250), page(names[200:], 250))
+    # Each page after the first begins with the last key of the page before.
+    transport = Transport(answer(200, TOKEN), page(names[:100], 250), page(names[99:199], 250), page(names[198:], 250))
     pages = list(make_client(transport).list_api_key_pages(kind=["test"], order_by="name"))
-    assert [len(keys) for keys, _count in pages] == [100, 100, 50]
-    assert [call.params["offset"] for call in transport.calls[1:]] == [0, 100, 200]
+    assert [len(keys) for keys, _count in pages] == [100, 99, 51]
+    assert [call.params["offset"] for call in transport.calls[1:]] == [0, 99, 198]
     assert all(call.params["limit"] == 100 and call.params["kind"] == ["test"] for call in transport.calls[1:])
     assert "status" not in transport.calls[1].params
 
@@ -285,10 +286,11 @@ def test_paging_stops_on_a_short_page_whatever_count_says():
 
 
 def test_paging_with_limit_and_offset_asks_for_no_more_than_needed():
-    transport = Transport(answer(200, TOKEN), page([f"k{i}" for i in range(100)], 500), page([f"k{i}" for i in range(100, 130)], 500))
+    transport = Transport(answer(200, TOKEN), page([f"k{i}" for i in range(100)], 500), page([f"k{i}" for i in range(99, 130)], 500))
     pages = list(make_client(transport).list_api_key_pages(limit=130, offset=20))
     assert sum(len(keys) for keys, _count in pages) == 130
-    assert [(call.params["limit"], call.params["offset"]) for call in transport.calls[1:]] == [(100, 20), (30, 120)]
+    # The 30 keys still wanted, and the one before them (the first page's last).
+    assert [(call.params["limit"], call.params["offset"]) for call in transport.calls[1:]] == [(100, 20), (31, 119)]
 
 
 def test_a_list_answer_without_data_is_an_error():
@@ -484,15 +486,15 @@ def test_a_server_that_ignores_offset_stops_the_paging():
     transport = Transport(answer(200, TOKEN), page(first, 1000), page(first, 1000), page(first, 1000))
     pages = make_client(transport).list_api_key_pages()
     assert len(next(pages)[0]) == 100
-    with pytest.raises(MalformedAnswer, match="page at offset 100 that holds only keys of earlier pages: the API seems to ignore offset"):
+    with pytest.raises(MalformedAnswer, match="page at offset 99 that holds only keys of earlier pages: the API seems to ignore offset"):
         next(pages)
     assert len(transport.calls) == 3
 
 
 def test_a_key_that_moved_across_pages_is_returned_once():
     names = [f"k{i:03}" for i in range(150)]
-    # A key created before the second page was read pushed k099 onto it.
-    transport = Transport(answer(200, TOKEN), page(names[:100], 151), page(names[99:], 151))
+    # A key created before the second page was read pushed k098 onto it (where k099 was); the second read is steady.
+    transport = Transport(answer(200, TOKEN), page(names[:100], 151), page(names[98:], 151), page(names[:100], 150), page(names[99:], 150))
     keys = [key["name"] for keys, _count in make_client(transport).list_api_key_pages() for key in keys]
     assert keys == names
 

@@ -49,3 +49,10 @@ def test_a_sentence_gets_one_full_stop_and_keeps_its_own():
     assert say.sentence("Service Unavailable.") == "Service Unavailable."
     assert say.sentence("cut short...") == "cut short..."
     assert say.sentence("really?") == "really?"
+
+
+def test_the_attempts_go_inside_the_sentence():
+    assert say.with_attempts("Service Unavailable.", 4) == "Service Unavailable (after 4 attempts)."
+    assert say.with_attempts("Service Unavailable", 4) == "Service Unavailable (after 4 attempts)"
+    assert say.with_attempts("cut short...", 2) == "cut short... (after 2 attempts)"
+    assert say.with_attempts("Service Unavailable.", 1) == "Service Unavailable."

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from ansible_collections.fiskaly.management.plugins.module_utils._client import FiskalyClient
+from ansible_collections.fiskaly.management.plugins.modules.fiskaly_api_key_info import read_keys
 
 BASE = "https://api.test/api/v0"
 TOKEN = {"access_token": "tok-1", "access_token_expires_in": 300, "refresh_token": "ref-1"}
@@ -59,6 +60,15 @@ def listing(account: Account, concurrency: int, **filters):
     return names, client.listing_changed
 
 
+def info(account: Account, concurrency: int, **params):
+    """The names fiskaly_api_key_info returns, by name, and its listing_changed."""
+    client = FiskalyClient(BASE, api_key="key", api_secret="s3cret", max_concurrent_requests=concurrency)
+    client._session.request = account  # pylint: disable=protected-access
+    given = {"name": None, "kind": None, "status": None, "order_by": "name", "order": "asc", "offset": 0, "limit": None}
+    result = read_keys(client, {**given, **params})
+    return [key["name"] for key in result["api_keys"]], result.get("listing_changed")
+
+
 NAMES = [f"key-{number:04d}" for number in range(150)]
 
 
@@ -68,7 +78,7 @@ def test_a_count_of_two_to_the_53_reads_no_more_than_the_window(concurrency):
     names, changed = listing(account, concurrency)
     assert names == NAMES and changed is None
     # The first page, then at most the window beyond it: the short page ends the listing.
-    assert len(account.offsets) <= 1 + concurrency and sorted(set(account.offsets))[:2] == [0, 100]
+    assert len(account.offsets) <= 1 + concurrency and sorted(set(account.offsets))[:2] == [0, 99]
 
 
 @pytest.mark.parametrize("concurrency", [1, 10, 100])
@@ -113,10 +123,63 @@ def test_an_account_that_keeps_changing_is_said_to_have_changed(concurrency):
 def test_a_listing_whose_count_stays_is_read_once():
     account = Account(NAMES)
     assert listing(account, 10) == (NAMES, None)
-    assert sorted(account.offsets) == [0, 100]
+    assert sorted(account.offsets) == [0, 99]  # the second page from the first's last key on
 
 
 def test_a_limit_bounds_the_pages_read_ahead():
     account = Account(NAMES, announce=lambda names: 9007199254740991)
     names, _changed = listing(account, 100, limit=120)
-    assert names == NAMES[:120] and sorted(account.offsets) == [0, 100]
+    assert names == NAMES[:120] and sorted(account.offsets) == [0, 99]
+
+
+@pytest.mark.parametrize("concurrency", [1, 10, 100])
+def test_a_listing_read_twice_keeps_to_its_limit_and_its_order(concurrency):
+    names = [f"key-{number:04d}" for number in range(400)]
+    account = Account(names)
+
+    def after(offset):
+        if offset == 0 and "key-0000" in account.names:  # the first read only
+            account.names.remove("key-0000")
+
+    account.after = after
+    listed, changed = info(account, concurrency, limit=150)
+    # key-0000, listed before it went, stays in its place; then the first 150 in order: not key-0100 after key-0150,
+    # not 151 keys.
+    assert listed == names[:150] and changed is None
+
+
+@pytest.mark.parametrize("concurrency", [1, 10, 100])
+def test_an_account_that_keeps_changing_is_listed_in_order_within_the_limit(concurrency):
+    names = [f"key-{number:04d}" for number in range(300)]
+    account = Account(names)
+    created = iter(range(10000, 20000))
+
+    def after(offset):
+        if offset == 0:  # in each read, after the first page: a key that sorts first pushes every key on
+            account.names.insert(0, f"aaa-{next(created)}")
+
+    account.after = after
+    listed, changed = info(account, concurrency, limit=150)
+    assert changed is True and len(listed) == 150 and listed == sorted(set(listed))
+
+
+@pytest.mark.parametrize("concurrency", [1, 10, 100])
+def test_a_delete_and_a_create_between_two_pages_lose_no_key(concurrency):
+    """The count stays the same; the key that moved onto the first page is found all the same."""
+    names = [f"key-{number:04d}" for number in range(300)]
+
+    def account_changing_once():
+        account = Account(names)
+
+        def after(offset):
+            if offset == 0 and "key-0000" in account.names:  # the first read only
+                account.names.remove("key-0000")
+                account.names.append("zzz")
+
+        account.after = after
+        return account
+
+    listed, changed = listing(account_changing_once(), concurrency)
+    assert set(names[1:]) <= set(listed) and len(listed) == len(set(listed)) and changed is None
+    listed, changed = info(account_changing_once(), concurrency)
+    assert listed == [*names, "zzz"] and changed is None
