@@ -23,13 +23,13 @@
 #      plays run by hand. Without this script ansible-test's targets use
 #      tests/output/.tmp/fiskaly-emulator.json (see setup_emulator/defaults/main.yml);
 #   3. writes tests/integration/integration.cfg: the test callback result_log
-#      (tests/harness/callback_plugins) records every host event, and log_path keeps
+#      (tests/e2e/harness/callback_plugins) records every host event, and log_path keeps
 #      Ansible's own log, since ansible-test passes no environment variable through;
 #   4. runs `ansible-test integration --local -vvv` (the playbooks run at -vvv, so the scan
 #      sees results, invocations and diffs), tee'd to a log;
 #   5. asks the emulator for every secret it minted (GET admin_url/minted?since=0), stops it
 #      (SIGTERM to the pid of its JSON file), and scans the ansible-test log, the callback
-#      record and Ansible's log with the harness's rules (tests/harness/secret_scan.py): any
+#      record and Ansible's log with the harness's rules (tests/e2e/harness/secret_scan.py): any
 #      minted secret, input secret (the emulator's credentials) or Python traceback fails the
 #      run. It prints "minted secrets found in target output: N (...)".
 # Exit status: ansible-test's when it failed, else the scan's.
@@ -102,7 +102,7 @@ main() {
   cat >"$dest/tests/integration/integration.cfg" <<EOF
 # Written by tools/integration.sh for this run only.
 [defaults]
-callback_plugins = $dest/tests/harness/callback_plugins
+callback_plugins = $dest/tests/e2e/harness/callback_plugins
 # result_log needs no enabling (ansible-test sets ANSIBLE_CALLBACKS_ENABLED itself)
 log_path = $ansible_log
 retry_files_enabled = False
@@ -122,7 +122,7 @@ EOF
   fi
   cp "$json" "$work/emulator.json" # the emulator removes its own file when it stops
   emulator_finish "$venv/bin/python" "$json" "$work/minted.json" || { [[ $rc -ne 0 ]] || rc=1; }
-  "$venv/bin/python" "$dest/tests/harness/secret_scan.py" --json "$work/emulator.json" \
+  "$venv/bin/python" "$dest/tests/e2e/harness/secret_scan.py" --json "$work/emulator.json" \
     --minted "$work/minted.json" --events "$events" --events "$ansible_log" "$log" || scan_rc=$?
   [[ $rc -ne 0 ]] || rc=$scan_rc
   return "$rc"

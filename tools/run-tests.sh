@@ -28,7 +28,7 @@
 #                    emulator, and the secret scan of its output
 #     pytest-LINE    what a playbook cannot express (PYTEST_DIRS: faults, signals, concurrency, races, the
 #                    convergence property, the secret scan) with that line's ansible-core
-#     emulator       tests/emulator, once (they do not depend on ansible-core)
+#     emulator       tests/e2e/emulator, once (they do not depend on ansible-core)
 #   PYTEST_ARGS   pytest arguments (word-split; default "-n 2"), e.g. PYTEST_ARGS="-n 2 -k token"
 #   KEEP_GOING=1  run the later stages after a failure too (exit status stays 1)
 #   Interpreters: see tools/venv.sh (found on PATH; FISKALY_PYTHON_<LINE> and
@@ -60,7 +60,7 @@ mapfile -t LINES < <(matrix_lines)
 NEWEST_GA=$(matrix_rows | awk '$4 == "-" { l = $1 } END { print l }')
 PER_LINE_STAGES=(sanity units integration pytest)
 # The pytest suites, each a folder named for what it holds.
-PYTEST_DIRS=(tests/faults tests/signals tests/concurrency tests/races tests/convergence tests/secret_scan)
+PYTEST_DIRS=(tests/e2e/faults tests/e2e/signals tests/e2e/concurrency tests/e2e/races tests/e2e/convergence tests/e2e/secret_scan)
 ALL_STAGES=" setup support-range workflow-lint style"
 for stage in "${PER_LINE_STAGES[@]}"; do
   for line in "${LINES[@]}"; do ALL_STAGES+=" $stage-$line"; done
@@ -237,7 +237,7 @@ stage_pytest() {
 
 # The emulator's own tests do not involve ansible-core: once, with the newest GA line's venv.
 stage_emulator() {
-  run_pytest "$NEWEST_GA" tests/emulator
+  run_pytest "$NEWEST_GA" tests/e2e/emulator
 }
 
 tools_env() {
@@ -302,8 +302,8 @@ stage_ee_create() {
 # The benchmark's quick run, so that it keeps working: it prints figures and fails only when the
 # collection misbehaves (a wrong request count, say), never on a time.
 stage_benchmark() {
-  [[ -f "$ROOT/tests/benchmark/test_benchmark.py" ]] || skip "no tests/benchmark/test_benchmark.py"
-  FISKALY_BENCHMARK=quick PYTEST_ARGS=-s run_pytest "$NEWEST_GA" tests/benchmark
+  [[ -f "$ROOT/tests/e2e/benchmark/test_benchmark.py" ]] || skip "no tests/e2e/benchmark/test_benchmark.py"
+  FISKALY_BENCHMARK=quick PYTEST_ARGS=-s run_pytest "$NEWEST_GA" tests/e2e/benchmark
 }
 
 # Build the collection tarball, check it carries no caches or test output, install it

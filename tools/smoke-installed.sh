@@ -25,7 +25,7 @@ for f in emulator/pyproject.toml emulator/fiskaly_emulator/cli.py tools/stage-co
   [[ -f "$installed/$f" ]] || { echo "FAILED: the installed collection has no $f" >&2; exit 1; }
 done
 for f in tools/run-tests.sh tools/venv.sh tools/sanity.sh tools/units.sh tools/integration.sh tools/docs.sh \
-  tools/run-example.sh tools/smoke-installed.sh tools/check_support_range.py tools/matrix.tsv tests/benchmark .ruff_cache; do
+  tools/run-example.sh tools/smoke-installed.sh tools/check_support_range.py tools/matrix.tsv tests/e2e/benchmark .ruff_cache; do
   [[ ! -e "$installed/$f" ]] || { echo "FAILED: the installed collection carries $f, development tooling" >&2; exit 1; }
 done
 [[ "$(bash "$installed/tools/stage-collection.sh")" == "$collections" ]] || {

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Stage this checkout as the collection fiskaly.management: the one place that knows how (every
-# tool, shell or Python, calls this; Python through tests/harness/collection_path.py).
+# tool, shell or Python, calls this; Python through tests/e2e/harness/collection_path.py).
 #
 # Usage: tools/stage-collection.sh
 #          prints a collections root, a directory in which ansible_collections/fiskaly/management

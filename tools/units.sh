@@ -15,7 +15,7 @@
 # An existing .venv/core-LINE is used as it is (tools/venv.sh builds a missing one).
 # Why a copy: as for tools/sanity.sh, ansible-test needs the collection at
 # .../ansible_collections/NS/NAME, which also puts it on the import path of the tests. The copy
-# holds tests/unit and no other test directory: pytest would also load tests/conftest.py (the
+# holds tests/unit and no other test directory: pytest would also load tests/e2e/conftest.py (the
 # emulator and harness fixtures of the pytest suites), which is not the unit tests' concern.
 set -euo pipefail
 

@@ -15,7 +15,7 @@ import os
 import subprocess
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[2]
+CHECKOUT = Path(__file__).resolve().parents[3]
 STAGE = CHECKOUT / "tools" / "stage-collection.sh"
 
 
