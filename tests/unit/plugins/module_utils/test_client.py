@@ -269,12 +269,36 @@ def page(names, count):
     return answer(200, {"data": [{**KEY, "name": name} for name in names], "count": count, "_type": "API_KEY_LIST"})
 
 
+class PagesByOffset(Transport):
+    """Answers each listing by its offset, as a server does, so that pages read concurrently may arrive in any order.
+
+    The answer to the offset in ``slow`` comes late, so that the pages after it are answered first.
+    """
+
+    def __init__(self, token, pages: dict, slow: int | None = None):
+        super().__init__(token)
+        self.pages = pages
+        self.slow = slow
+
+    def __call__(self, method, url, **kwargs):
+        if method == "POST":
+            return super().__call__(method, url, **kwargs)
+        self.calls.append(SimpleNamespace(method=method, url=url, **kwargs))
+        if kwargs["params"]["offset"] == self.slow:
+            time.sleep(0.3)
+        return self.pages[kwargs["params"]["offset"]]
+
+
 def test_paging_reads_until_count_is_reached():
     names = [f"k{i:03}" for i in range(250)]
-    transport = Transport(answer(200, TOKEN), page(names[:100], 250), page(names[100:200], 250), page(names[200:], 250))
+    # The pages after the first are read concurrently: the second one answered last.
+    transport = PagesByOffset(answer(200, TOKEN), {0: page(names[:100], 250), 100: page(names[100:200], 250), 200: page(names[200:], 250)}, slow=100)
     pages = list(make_client(transport).list_api_key_pages(kind=["test"], order_by="name"))
     assert [len(keys) for keys, _count in pages] == [100, 100, 50]
-    assert [call.params["offset"] for call in transport.calls[1:]] == [0, 100, 200]
+    assert [key["name"] for keys, _count in pages for key in keys] == names
+    # The first page alone and first; the pages its count announces in any order.
+    assert transport.calls[1].params["offset"] == 0
+    assert sorted(call.params["offset"] for call in transport.calls[2:]) == [100, 200]
     assert all(call.params["limit"] == 100 and call.params["kind"] == ["test"] for call in transport.calls[1:])
     assert "status" not in transport.calls[1].params
 
