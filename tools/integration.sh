@@ -22,9 +22,11 @@
 #      every later target reuses it); FISKALY_EMULATOR_JSON is exported with the same path for
 #      plays run by hand. Without this script ansible-test's targets use
 #      tests/output/.tmp/fiskaly-emulator.json (see setup_emulator/defaults/main.yml);
-#   3. writes tests/integration/integration.cfg: the test callback result_log
+#   3. writes tests/integration/integration.cfg in its copy: the test callback result_log
 #      (tests/e2e/harness/callback_plugins) records every host event, and log_path keeps
-#      Ansible's own log, since ansible-test passes no environment variable through;
+#      Ansible's own log, since ansible-test passes no environment variable through; the
+#      committed file's callback, fiskaly_secret_scan (which scans each playbook of a plain
+#      ansible-test run too), stays on the callback path;
 #   4. runs `ansible-test integration --local -vvv` (the playbooks run at -vvv, so the scan
 #      sees results, invocations and diffs), tee'd to a log;
 #   5. asks the emulator for every secret it minted (GET admin_url/minted?since=0), stops it
@@ -102,8 +104,8 @@ main() {
   cat >"$dest/tests/integration/integration.cfg" <<EOF
 # Written by tools/integration.sh for this run only.
 [defaults]
-callback_plugins = $dest/tests/e2e/harness/callback_plugins
-# result_log needs no enabling (ansible-test sets ANSIBLE_CALLBACKS_ENABLED itself)
+callback_plugins = $dest/tests/e2e/harness/callback_plugins:$dest/tests/integration/targets/setup_emulator/callback_plugins
+# result_log and fiskaly_secret_scan need no enabling (ansible-test sets ANSIBLE_CALLBACKS_ENABLED itself)
 log_path = $ansible_log
 retry_files_enabled = False
 
