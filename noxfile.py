@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import hashlib
 import json
 import os
 import re
@@ -241,9 +242,25 @@ def seed_ansible_test_cache(session: nox.Session) -> None:
     session.run("bash", str(ROOT / "tools" / "ansible-test-offline.sh"), "python", silent=True, external=True)
 
 
+def _on_venv_python(session: nox.Session) -> None:
+    """ansible-test units and integration on the session's own Python, as `--python X.Y` (without it, units run on
+    every Python they find, in which pytest is missing). add_ansible_test_session appends the posargs: these go first."""
+    version = session.run("python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])", silent=True).strip()
+    session.posargs[:0] = ["--python", version]
+
+
 def _seed_current() -> None:
     """callback_before of the ansible-test sessions: runs once ansible-core is in the session's venv."""
     seed_ansible_test_cache(_CURRENT["session"])
+
+
+def _units_requirements() -> None:
+    """callback_before of the units sessions: what ansible-test units would install (its own pytest and plugins,
+    and tests/unit/requirements.txt) into the session's venv, which --local then uses."""
+    session = _CURRENT["session"]
+    seed_ansible_test_cache(session)
+    package = session.run("python", "-c", "import ansible_test, os; print(os.path.dirname(ansible_test.__file__))", silent=True).strip()
+    session.install("-r", os.path.join(package, "_data", "requirements", "units.txt"), "-r", str(ROOT / "tests" / "unit" / "requirements.txt"))
 
 
 def _copy_back_folders() -> None:
@@ -260,7 +277,7 @@ def _copy_back_folders() -> None:
 def collections_root() -> Path:
     """A directory whose ansible_collections/fiskaly/management is this checkout, outside the checkout (nothing
     that walks the tree loops through it): ANSIBLE_COLLECTIONS_PATH for the sessions that run ansible directly."""
-    base = Path(tempfile.gettempdir()) / f"fiskaly-management-collections-{abs(hash(str(ROOT))) % 10**12}"
+    base = Path(tempfile.gettempdir()) / f"fiskaly-management-collections-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"
     link = base / "ansible_collections" / "fiskaly" / "management"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not (link.is_symlink() and link.resolve() == ROOT):
@@ -298,7 +315,7 @@ def timed(func):
 
 
 E2E = ROOT / "tests" / "e2e"
-E2E_REQUIREMENTS = next(p for p in (E2E / "requirements.txt", ROOT / "tests" / "requirements.txt") if p.exists())
+E2E_REQUIREMENTS = E2E / "requirements.txt"
 # The client's own behaviour: it does not depend on ansible-core beyond what the oldest and the newest line show.
 CLIENT_SUITES = ["faults", "signals", "concurrency", "races", "convergence"]
 # What reaches the output depends on ansible-core's callbacks, no_log and result handling: every line.
@@ -344,7 +361,7 @@ for _line in LINES:
     _extend(f"ansible-test-sanity-{_line}", _sanity_before)
 
     def _units_before(session: nox.Session) -> None:
-        session.install("-r", str(ROOT / "tests" / "unit" / "requirements.txt") if (ROOT / "tests/unit/requirements.txt").exists() else str(E2E_REQUIREMENTS))
+        _on_venv_python(session)
 
     # --local: the unit tests' requirements are in the session's venv already (no index asked by ansible-test).
     antsibull_nox.add_ansible_test_session(
@@ -355,14 +372,14 @@ for _line in LINES:
         ansible_core_version=_line,
         ansible_core_source="pypi",
         callback_after=_copy_back_folders,
-        callback_before=_seed_current,
+        callback_before=_units_requirements,
         register_name="units",
     )
     _extend(f"ansible-test-units-{_line}", _units_before)
 
     def _integration_before(session: nox.Session) -> None:
-        requirements = ROOT / "tests" / "integration" / "requirements.txt"
-        session.install("-r", str(requirements if requirements.exists() else E2E_REQUIREMENTS))
+        _on_venv_python(session)
+        session.install("-r", str(ROOT / "tests" / "integration" / "requirements.txt"))
 
     antsibull_nox.add_ansible_test_session(
         name=f"ansible-test-integration-{_line}",
@@ -510,7 +527,7 @@ def package(session: nox.Session) -> None:
 def benchmark(session: nox.Session) -> None:
     """The benchmark's quick form: figures only; it fails when the collection misbehaves, never on a time."""
     session.install(core_spec(NEWEST), "-r", str(E2E_REQUIREMENTS))
-    pytest(session, NEWEST, [str(E2E / "benchmark")], "-s", env={"FISKALY_BENCHMARK": "quick"})
+    pytest(session, NEWEST, [str(E2E / "benchmark")], "-s", env={"FISKALY_BENCHMARK": os.environ.get("FISKALY_BENCHMARK", "quick")})
 
 
 @nox.session(python=controller_pythons(NEWEST), default=False)
