@@ -217,7 +217,7 @@ def find_python(version: str) -> str | None:
     return None
 
 
-def interpreter_links(session: nox.Session, versions: list[str]) -> Path:
+def interpreter_links(session: nox.Session, versions: tuple[str, ...]) -> Path:
     """A directory of pythonX.Y links to real interpreters, first on PATH: ansible-test passes no PYENV_VERSION to
     what it starts, and only skips (with a warning) a Python it cannot run. A missing one fails here instead."""
     bin_dir = Path(session.create_tmp()).resolve() / "interpreters"
@@ -338,7 +338,7 @@ def pytest(session: nox.Session, line: str | None, paths: list[str], *extra: str
 # --- per ansible-core line -----------------------------------------------------------------------------------
 
 for _line in LINES:
-    _pythons = module_pythons(_line)
+    _pythons = tuple(module_pythons(_line))
 
     def _sanity_before(session: nox.Session, pythons=_pythons) -> None:
         bin_dir = interpreter_links(session, pythons)
@@ -393,7 +393,7 @@ for _line in LINES:
     )
     _extend(f"ansible-test-integration-{_line}", _integration_before)
 
-    _suites = PER_LINE_SUITES + (CLIENT_SUITES if _line in (OLDEST, NEWEST) else [])
+    _suites = tuple(PER_LINE_SUITES + (CLIENT_SUITES if _line in (OLDEST, NEWEST) else []))
 
     # Our own: what a playbook cannot express (faults, signals, races, ...) drives ansible-playbook from pytest.
     @nox.session(name=f"e2e-{_line}", python=controller_pythons(_line))
