@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -263,6 +264,26 @@ def _units_requirements() -> None:
     session.install("-r", os.path.join(package, "_data", "requirements", "units.txt"), "-r", str(ROOT / "tests" / "unit" / "requirements.txt"))
 
 
+# setup_emulator's emulator stops itself after 120 s without a connection; on a loaded machine a target can spend
+# that long on tasks that fail before any request (bad input), and the next request finds it gone. The sessions give
+# it longer and stop it themselves when ansible-test is done.
+INTEGRATION_CONFIG = "---\n# Written by noxfile.py for this run.\nsetup_emulator_idle_exit: 900\n"
+
+
+def _integration_config() -> None:
+    Path("tests/integration/integration_config.yml").write_text(INTEGRATION_CONFIG, encoding="utf-8")
+
+
+def _stop_emulator() -> None:
+    details = Path("tests/output/.tmp/fiskaly-emulator.json")
+    if details.exists():
+        try:
+            os.kill(json.loads(details.read_text(encoding="utf-8"))["pid"], signal.SIGTERM)
+        except (OSError, ValueError, KeyError):
+            pass
+    _copy_back_folders()
+
+
 def _copy_back_folders() -> None:
     """antsibull-nox 1.10.0 copies tests/output back with a non-recursive mkdir, which fails on nested folders
     (tests/output/.tmp/pylint): create them in the checkout first."""
@@ -388,7 +409,8 @@ for _line in LINES:
         default=True,
         ansible_core_version=_line,
         ansible_core_source="pypi",
-        callback_after=_copy_back_folders,
+        callback_before=_integration_config,
+        callback_after=_stop_emulator,
         register_name="integration",
     )
     _extend(f"ansible-test-integration-{_line}", _integration_before)
