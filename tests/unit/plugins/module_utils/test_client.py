@@ -269,13 +269,37 @@ def page(names, count):
     return answer(200, {"data": [{**KEY, "name": name} for name in names], "count": count, "_type": "API_KEY_LIST"})
 
 
+class PagesByOffset(Transport):
+    """Answers each listing by its offset, as a server does, so that pages read concurrently may arrive in any order.
+
+    The answer to the offset in ``slow`` comes late, so that the pages after it are answered first.
+    """
+
+    def __init__(self, token, pages: dict, slow: int | None = None):
+        super().__init__(token)
+        self.pages = pages
+        self.slow = slow
+
+    def __call__(self, method, url, **kwargs):
+        if method == "POST":
+            return super().__call__(method, url, **kwargs)
+        self.calls.append(SimpleNamespace(method=method, url=url, **kwargs))
+        if kwargs["params"]["offset"] == self.slow:
+            time.sleep(0.3)
+        return self.pages[kwargs["params"]["offset"]]
+
+
 def test_paging_reads_until_count_is_reached():
     names = [f"k{i:03}" for i in range(250)]
+    # The pages after the first are read concurrently (as the modules do, 10 in flight): the second one answered last.
     # Each page after the first begins with the last key of the page before.
-    transport = Transport(answer(200, TOKEN), page(names[:100], 250), page(names[99:199], 250), page(names[198:], 250))
-    pages = list(make_client(transport).list_api_key_pages(kind=["test"], order_by="name"))
+    transport = PagesByOffset(answer(200, TOKEN), {0: page(names[:100], 250), 99: page(names[99:199], 250), 198: page(names[198:], 250)}, slow=99)
+    pages = list(make_client(transport, max_concurrent_requests=10).list_api_key_pages(kind=["test"], order_by="name"))
     assert [len(keys) for keys, _count in pages] == [100, 99, 51]
-    assert [call.params["offset"] for call in transport.calls[1:]] == [0, 99, 198]
+    assert [key["name"] for keys, _count in pages for key in keys] == names
+    # The first page alone and first; the pages its count announces in any order.
+    assert transport.calls[1].params["offset"] == 0
+    assert sorted(call.params["offset"] for call in transport.calls[2:]) == [99, 198]
     assert all(call.params["limit"] == 100 and call.params["kind"] == ["test"] for call in transport.calls[1:])
     assert "status" not in transport.calls[1].params
 

@@ -3,20 +3,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Where Ansible finds this checkout as the collection ``fiskaly.management``.
 
-``tools/stage-collection.sh`` is the one place that stages it; this only asks it, or takes the root that the
-test runner exported: the entry of ``ANSIBLE_COLLECTIONS_PATH`` that holds ``ansible_collections/fiskaly/management``
-as this very checkout (a path that holds another copy of the collection, an installed one say, does not count).
+The root that the test runner (noxfile.py) exported: the entry of ``ANSIBLE_COLLECTIONS_PATH`` that holds
+``ansible_collections/fiskaly/management`` as this very checkout (a path that holds another copy of the collection,
+an installed one say, does not count). Without one (pytest run by hand), the checkout's own place when it lies at
+``.../ansible_collections/fiskaly/management``, else a symlink to it in the temporary directory, named as
+noxfile.py names it.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
-import subprocess
+import tempfile
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[2]
-STAGE = CHECKOUT / "tools" / "stage-collection.sh"
+CHECKOUT = Path(__file__).resolve().parents[3]
 
 
 @functools.cache
@@ -25,10 +27,18 @@ def collections_root() -> Path:
     for entry in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
         if entry and (Path(entry) / "ansible_collections" / "fiskaly" / "management").resolve() == CHECKOUT:
             return Path(entry)
-    done = subprocess.run(["bash", str(STAGE)], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{STAGE} failed (rc {done.returncode}): {done.stderr.strip()}")
-    return Path(done.stdout.strip())
+    if CHECKOUT.parent.name == "fiskaly" and CHECKOUT.parent.parent.name == "ansible_collections" and CHECKOUT.name == "management":
+        return CHECKOUT.parents[2]
+    base = Path(tempfile.gettempdir()) / f"fiskaly-management-collections-{hashlib.sha256(str(CHECKOUT).encode()).hexdigest()[:12]}"
+    link = base / "ansible_collections" / "fiskaly" / "management"
+    if not (link.is_symlink() and link.resolve() == CHECKOUT):
+        link.parent.mkdir(parents=True, exist_ok=True)
+        # Replaced atomically: concurrent pytest workers never see it missing.
+        tmp = link.with_name(f"management.{os.getpid()}")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(CHECKOUT)
+        tmp.replace(link)
+    return base
 
 
 def import_from_collection() -> None:

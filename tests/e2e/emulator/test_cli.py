@@ -21,7 +21,7 @@ import pytest
 import requests
 
 # Where the package lies in a checkout and in the installed collection: python -m finds it from there.
-EMULATOR_DIR = Path(__file__).resolve().parents[2] / "emulator"
+EMULATOR_DIR = Path(__file__).resolve().parents[3] / "emulator"
 ENV_FILE_MARKER = "# written by the fiskaly Management API emulator; it removes this file when it stops"
 # The env file an earlier emulator left behind: the only kind of existing file that the launcher replaces.
 STALE = "stale-from-an-earlier-run"

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Figures the suite reports after a run: the secret and traceback scan of every ansible run, and
 tables of observed outcomes (how each fault kind ended, say). Under pytest-xdist each worker keeps
-its own; tests/conftest.py folds them together in the controller and prints them."""
+its own; tests/e2e/conftest.py folds them together in the controller and prints them."""
 
 from __future__ import annotations
 

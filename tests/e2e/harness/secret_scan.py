@@ -6,7 +6,7 @@
 Used by the harness for every ansible run of the pytest suite, and, as a command, by tools/integration.sh for the
 output of the ansible-test integration targets:
 
-    python tests/harness/secret_scan.py --json EMULATOR_JSON --minted MINTED_JSON \
+    python tests/e2e/harness/secret_scan.py --json EMULATOR_JSON --minted MINTED_JSON \
         [--input-secret VALUE]... [--events FILE]... OUTPUT...
 
 MINTED_JSON is what the emulator's admin API answers to GET /_emulator/minted?since=0. Prints one line of figures,

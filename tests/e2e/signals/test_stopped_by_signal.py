@@ -25,7 +25,7 @@ def test_a_fleet_stopped_by_a_signal_writes_the_secrets_of_the_keys_it_created(a
     names = ["stop-a", "stop-b", "stop-c", "stop-d"]
     secrets_file = tmp_path / "secrets.json"
     emulator.inject("PUT", "/api_keys/stop-c", [{"delay": DELAY}])
-    # One write at a time: the create in flight is the last one (tests/concurrency has the same with several in flight).
+    # One write at a time: the create in flight is the last one (tests/e2e/concurrency has the same with several in flight).
     args = {"kind": "live", "api_keys": [{"name": name} for name in names], "secrets_file": str(secrets_file), "max_concurrent_requests": 1}
 
     spawned = ansible.spawn([{"name": "fleet", MODULE: args}], verbosity=1)

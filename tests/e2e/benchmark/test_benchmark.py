@@ -6,9 +6,9 @@
 A pytest test: it runs with the ansible-playbook next to the python that runs pytest (a venv with ansible-core,
 requests and trustme), which also runs the modules unless FISKALY_TEST_PYTHON names another:
 
-    /path/to/venv/bin/python -m pytest tests/benchmark -s                          # quick: one run each, no uri loop
-    FISKALY_BENCHMARK=full /path/to/venv/bin/python -m pytest tests/benchmark -s   # about 5 minutes with the uri loop
-    FISKALY_BENCHMARK="--keys 200 --uri-keys 50" ... python -m pytest tests/benchmark -s   # options as below
+    /path/to/venv/bin/python -m pytest tests/e2e/benchmark -s                          # quick: one run each, no uri loop
+    FISKALY_BENCHMARK=full /path/to/venv/bin/python -m pytest tests/e2e/benchmark -s   # about 5 minutes with the uri loop
+    FISKALY_BENCHMARK="--keys 200 --uri-keys 50" ... python -m pytest tests/e2e/benchmark -s   # options as below
 
 FISKALY_BENCHMARK is "quick" (the default), "full", or options: --keys, --sizes, --runs, --uri-runs, --uri-keys,
 --skip-uri, --quick, --python, --ansible-playbook (see parse_args). The figures print whether or not pytest captures output.
