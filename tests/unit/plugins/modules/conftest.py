@@ -43,13 +43,28 @@ except ImportError:  # ansible-core 2.16 to 2.18: AnsibleModule reads its argume
             yield
 
 
+# What a no_log value becomes in the result (ansible-core 2.16 to 2.21 write it so; 2.22's controller masks it).
+NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+# Every value that ansible-core 2.22 listed as registered in this process (see ModuleRun).
+REGISTERED_SECRETS: set[str] = set()
+
+
 class ModuleRun:
     """What a module printed and returned: ``result`` is the JSON the controller would receive, ``output`` the text of it."""
 
     def __init__(self, output: str, exit_code: int) -> None:
+        # ansible-core 2.22 leaves no_log values in a module's own output and lists them in _ansible_new_secrets, for
+        # the controller to mask in everything it shows, logs or stores; ``result`` is what a registered variable
+        # holds, ``output`` what the controller shows. A value is listed once per process, when it is first
+        # registered, and stays registered: so every value listed in this process is masked (with the placeholder of
+        # the older lines, so that one assertion holds on all of them), and a value never registered still shows.
+        self.result = json.loads(output)
+        REGISTERED_SECRETS.update(self.result.pop("_ansible_new_secrets", []))
+        for secret in sorted(REGISTERED_SECRETS, key=len, reverse=True):
+            output = output.replace(json.dumps(secret)[1:-1], NO_LOG_PLACEHOLDER)
         self.output = output
         self.exit_code = exit_code
-        self.result = json.loads(output)
+        self.shown = json.loads(output)
 
     def __getitem__(self, key):
         return self.result[key]

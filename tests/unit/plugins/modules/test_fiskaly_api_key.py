@@ -36,7 +36,7 @@ def test_creates_a_missing_key_and_returns_its_secret_once(run_module, emulator)
     assert [run["secret"]] == key_secrets(emulator, before)
     assert "secret" not in run["api_key"]
     assert writes(emulator) == [("PUT", "/api_keys/pos-unit-01")]
-    assert emulator.api_secret not in run.output and run["invocation"]["module_args"]["api_secret"] == NO_LOG_PLACEHOLDER
+    assert emulator.api_secret not in run.output and run.shown["invocation"]["module_args"]["api_secret"] == NO_LOG_PLACEHOLDER
 
 
 def test_a_second_run_changes_nothing_sends_no_write_and_returns_no_secret(run_module, emulator):

@@ -23,7 +23,7 @@ def test_the_api_secret_shows_nowhere_in_the_result(run_module, emulator):
     run = run_module(fiskaly_token)
 
     assert emulator.api_secret not in run.output
-    assert run["invocation"]["module_args"]["api_secret"] == NO_LOG_PLACEHOLDER
+    assert run.shown["invocation"]["module_args"]["api_secret"] == NO_LOG_PLACEHOLDER
 
 
 def test_check_mode_logs_in_for_real_and_reports_no_change(run_module, emulator, minted):
@@ -47,7 +47,7 @@ def test_the_refresh_token_gets_a_new_access_token_and_is_shown_nowhere(run_modu
 
     assert run["changed"] is False and run["access_token"] in minted()[2:]
     assert refresh_token not in run.output
-    assert run["invocation"]["module_args"]["refresh_token"] == NO_LOG_PLACEHOLDER
+    assert run.shown["invocation"]["module_args"]["refresh_token"] == NO_LOG_PLACEHOLDER
     assert emulator.requests("POST", "/auth")[-1]["status"] == 200
 
 
