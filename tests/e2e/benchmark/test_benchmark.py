@@ -14,7 +14,7 @@ FISKALY_BENCHMARK is "quick" (the default), "full", or options: --keys, --sizes,
 --skip-uri, --quick, --python, --ansible-playbook (see parse_args). The figures print whether or not pytest captures output.
 
 It starts its own emulator in this process and runs the checkout as fiskaly.management through the collections root
-of tools/stage-collection.sh, so nothing outside a temporary directory is touched. The test fails when a playbook
+of tests/e2e/harness/collection_path.py, so nothing outside a temporary directory is touched. The test fails when a playbook
 fails or a request count is wrong (a functional failure); timing targets only print PASS or MISS.
 """
 

@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The secret and traceback scan: the rules by which any output of the collection counts as leaking a secret.
 
-Used by the harness for every ansible run of the pytest suite, and, as a command, by tools/integration.sh for the
-output of the ansible-test integration targets:
+Used by the harness for every ansible run of the pytest suite, by the integration targets' callback
+fiskaly_secret_scan (setup_emulator), and, as a command, to scan output captured by hand:
 
     python tests/e2e/harness/secret_scan.py --json EMULATOR_JSON --minted MINTED_JSON \
         [--input-secret VALUE]... [--events FILE]... OUTPUT...

@@ -19,8 +19,8 @@ short_description: Record host events for the integration tests
 description: Appends each task result, loop item, retry and diff as one JSON line to the file named by FISKALY_RESULT_LOG.
 options:
   log:
-    description: The JSON-lines file to append to (tools/integration.sh sets it in the integration.cfg it writes,
-      since ansible-test passes no environment variable through).
+    description: The JSON-lines file to append to (the harness sets it for each run it starts; an ini file can
+      set it where no environment variable is passed through, as with ansible-test).
     type: path
     required: true
     env:
@@ -35,7 +35,7 @@ class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
     CALLBACK_NAME = "result_log"
-    # Loaded by being in callback_plugins (the harness and tools/integration.sh put it there): ansible-test
+    # Loaded by being in callback_plugins (the harness puts it there): ansible-test
     # sets ANSIBLE_CALLBACKS_ENABLED itself, so a callbacks_enabled setting would not reach its playbooks.
     CALLBACK_NEEDS_ENABLED = False
 
