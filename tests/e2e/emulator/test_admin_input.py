@@ -173,7 +173,7 @@ def test_every_admin_endpoint_refuses_what_it_does_not_take(emulator: Emulator, 
 
 
 def test_every_admin_endpoint_is_in_the_guide_and_the_readme() -> None:
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     guide = (root / "docs" / "docsite" / "rst" / "guide_emulator.rst").read_text(encoding="utf-8")
     readme = (root / "emulator" / "README.md").read_text(encoding="utf-8")
     for name, methods in ENDPOINTS.items():
