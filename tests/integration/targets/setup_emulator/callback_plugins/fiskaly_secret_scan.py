@@ -76,8 +76,19 @@ class CallbackModule(CallbackBase):
         if self._scan is None:
             self._display.warning("fiskaly_secret_scan: no emulator was set up in this playbook, so nothing was scanned")
             return
-        rules = _load_rules(os.path.join(self._scan["collection_root"], RULES))
-        with open(self._scan["json"], encoding="utf-8") as handle:
+        try:
+            self._scan_output()
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # ansible-core turns a callback's exception into a warning: a scan that could not run must fail the run.
+            self._display.error(f"fiskaly_secret_scan: the scan could not run: {exc!r}")
+            sys.exit(LEAK_EXIT)
+
+    def _scan_output(self) -> None:
+        # Plain str (join gives one; str() keeps the type): a fact's strings are ansible-core's unsafe text, and a
+        # module loaded from a path of unsafe text fails to compile ("unmarshallable object").
+        collection_root, details_path = ("".join(self._scan[name]) for name in ("collection_root", "json"))
+        rules = _load_rules(os.path.join(collection_root, RULES))
+        with open(details_path, encoding="utf-8") as handle:
             details = json.load(handle)
         context = ssl.create_default_context(cafile=details["ca_path"])
         with urllib.request.urlopen(details["admin_url"] + "/minted?since=0", context=context, timeout=30) as answer:
