@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -20,11 +23,23 @@ ROLE = "fiskaly.management.api_keys"
 PRIVATE_PREFIX = "fiskaly-api-keys."
 
 
-def fresh_host(tmp_path, *, remote_tmp: str, pipelining: bool) -> tuple[dict, dict]:
+@pytest.fixture
+def short_tmp():
+    """A temporary directory with a short path: ansible-core 2.21+ starts a local RPC server on a Unix socket in
+    TMPDIR, whose path must stay within the 107 bytes a socket address allows (pytest's tmp_path under a nox
+    session's own temporary directory does not)."""
+    path = Path(tempfile.mkdtemp(prefix="fh-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def fresh_host(tmp_path, *, remote_tmp: str, pipelining: bool, host_tmp: Path) -> tuple[dict, dict]:
     """The environment of a host that never ran Ansible: an empty HOME, and the host's temporary directory (TMPDIR)."""
-    places = {name: tmp_path / name for name in ("home", "tmp", "remote-tmp")}
-    for place in places.values():
-        place.mkdir()
+    places = {"home": tmp_path / "home", "tmp": host_tmp, "remote-tmp": tmp_path / "remote-tmp"}
+    for name in ("home", "remote-tmp"):
+        places[name].mkdir()
     env = {"HOME": str(places["home"]), "TMPDIR": str(places["tmp"]), "ANSIBLE_PIPELINING": str(pipelining)}
     if remote_tmp == "elsewhere":
         env["ANSIBLE_REMOTE_TMP"] = str(places["remote-tmp"])
@@ -52,8 +67,8 @@ def left_in(directory) -> list[str]:
 
 @pytest.mark.parametrize("pipelining", [False, True], ids=["pipelining-off", "pipelining-on"])
 @pytest.mark.parametrize("remote_tmp", ["default", "elsewhere"], ids=["remote-tmp-default", "remote-tmp-elsewhere"])
-def test_the_role_works_on_first_use_of_a_fresh_host_and_leaves_nothing(ansible, emulator, tmp_path, remote_tmp, pipelining):
-    env, places = fresh_host(tmp_path, remote_tmp=remote_tmp, pipelining=pipelining)
+def test_the_role_works_on_first_use_of_a_fresh_host_and_leaves_nothing(ansible, emulator, tmp_path, remote_tmp, pipelining, short_tmp):
+    env, places = fresh_host(tmp_path, remote_tmp=remote_tmp, pipelining=pipelining, host_tmp=short_tmp)
 
     start = len(emulator.minted_secrets())
 
@@ -69,8 +84,8 @@ def test_the_role_works_on_first_use_of_a_fresh_host_and_leaves_nothing(ansible,
     )
 
 
-def test_after_a_failure_mid_way_the_private_directory_keeps_the_named_file(ansible, emulator, tmp_path):
-    env, places = fresh_host(tmp_path, remote_tmp="elsewhere", pipelining=True)
+def test_after_a_failure_mid_way_the_private_directory_keeps_the_named_file(ansible, emulator, tmp_path, short_tmp):
+    env, places = fresh_host(tmp_path, remote_tmp="elsewhere", pipelining=True, host_tmp=short_tmp)
     emulator.inject("PUT", "/api_keys/kept-c", [{"status": 400}])
     task = role_task(["kept-a", "kept-b", "kept-c"], api_keys_max_concurrent_requests=1)
     tasks = [{"name": "declare", "block": [task], "rescue": [{"name": "rescued", "ansible.builtin.set_fact": {"api_keys_test_rescued": True}}]}]
@@ -92,8 +107,8 @@ def test_after_a_failure_mid_way_the_private_directory_keeps_the_named_file(ansi
     report("role on a fresh host", "failed mid-way", "the private directory (0700) keeps the named 0600 file of both secrets")
 
 
-def test_check_mode_on_a_fresh_host_sends_no_write_and_leaves_nothing(ansible, emulator, tmp_path):
-    env, places = fresh_host(tmp_path, remote_tmp="elsewhere", pipelining=True)
+def test_check_mode_on_a_fresh_host_sends_no_write_and_leaves_nothing(ansible, emulator, tmp_path, short_tmp):
+    env, places = fresh_host(tmp_path, remote_tmp="elsewhere", pipelining=True, host_tmp=short_tmp)
 
     run = ansible.playbook([role_task(["dry-a"])], env=env, check=True, keep=("api_keys_result",))
 
