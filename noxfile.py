@@ -275,11 +275,18 @@ def _integration_config() -> None:
 
 
 def _stop_emulator() -> None:
+    """Stops setup_emulator's emulator and waits until it is gone: it removes its details file as it exits, and
+    antsibull-nox removes the session's copy of the collection right after this (a race: 'No such file')."""
     details = Path("tests/output/.tmp/fiskaly-emulator.json")
     if details.exists():
         try:
-            os.kill(json.loads(details.read_text(encoding="utf-8"))["pid"], signal.SIGTERM)
-        except (OSError, ValueError, KeyError):
+            pid = json.loads(details.read_text(encoding="utf-8"))["pid"]
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)  # raises ProcessLookupError once it has exited
+                time.sleep(0.1)
+        except (OSError, ValueError, KeyError, TypeError):
             pass
     _copy_back_folders()
 
