@@ -360,7 +360,8 @@ def pytest(session: nox.Session, line: str | None, paths: list[str], *extra: str
         **(env or {}),
     }
     args = session.posargs or ["-n", "2"]
-    session.run("python", "-m", "pytest", *paths, "-q", *extra, *args, env=run_env)
+    # --durations: the slowest tests named in the log, for whoever trims CI time next.
+    session.run("python", "-m", "pytest", *paths, "-q", "--durations=10", *extra, *args, env=run_env)
 
 
 # --- once (defined first: .ci/run starts them first, so that a broken one shows early) ---------------------
