@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import emulator as defaults  # its DEFAULT_* values, by qualified name
+from . import state as defaults  # its DEFAULT_* values, by qualified name
 from .atomic import InUse, claim, publish
 from .emulator import Emulator, is_loopback
 from .network import MAX_LATENCY, MAX_RATE_LIMIT

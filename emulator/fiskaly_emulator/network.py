@@ -69,7 +69,8 @@ class Network:
     def __init__(self, latency: float = 0.0, rate_limit: int | None = None) -> None:
         self._lock = threading.Lock()
         self._latency = check_latency(latency)
-        self._bucket = TokenBucket(rate_limit) if check_rate_limit(rate_limit) is not None else None
+        limit = check_rate_limit(rate_limit)
+        self._bucket = TokenBucket(limit) if limit is not None else None
 
     def configure(self, latency: float = UNCHANGED, rate_limit: int | None = UNCHANGED) -> None:
         """Set either or both, all or nothing; a rate limit given (even the same one) starts with a full bucket."""

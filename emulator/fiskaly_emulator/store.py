@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import secrets
 import threading
@@ -142,7 +143,7 @@ class KeyStore:
             self._keys.pop(name, None)
         self._listings.clear()
 
-    def _matches(self, query: ListQuery) -> list[ApiKey]:
+    def _matches(self, query: ListQuery) -> builtins.list[ApiKey]:  # `list` here is the method above
         matches = [key for key in self._keys.values() if (not query.kinds or key.kind in query.kinds) and (not query.statuses or key.status in query.statuses)]
         if query.order_by is not None:
             # The name breaks ties so that pages never overlap or skip.

@@ -74,8 +74,9 @@ class TokenService:
         with self._lock:
             expires_at = now + self.access_ttl
             # Rounding exp up keeps the claim from expiring before the exact registry time.
-            claims = {"sub": subject, "iat": int(now), "exp": math.ceil(expires_at), "jti": str(uuid.uuid4())}
-            self._access[claims["jti"]] = Grant(subject, readonly, expires_at, claims["exp"])
+            jti, exp = str(uuid.uuid4()), math.ceil(expires_at)
+            claims = {"sub": subject, "iat": int(now), "exp": exp, "jti": jti}
+            self._access[jti] = Grant(subject, readonly, expires_at, exp)
             self._maybe_prune(now)
         signing_input = _b64encode(json.dumps(_HEADER, separators=(",", ":")).encode()) + "." + _b64encode(json.dumps(claims, separators=(",", ":")).encode())
         return self._minted.record("access_token", subject, signing_input + "." + self._sign(signing_input))
