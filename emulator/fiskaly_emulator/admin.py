@@ -80,7 +80,13 @@ def parse_body(body: bytes) -> Any:
         raise bad_request("E_INVALID_JSON", f"request body must be JSON: {exc}") from None
     path = _non_finite(value)
     if path is not None:
-        raise bad_request("E_VALIDATION", f"{field_path(*path)} must be a finite number: NaN and Infinity are not JSON, nor is a number beyond 1.8e308")
+        raise bad_request(
+            "E_VALIDATION",
+            (
+                f"{field_path(*path)} must be a finite number: NaN and Infinity are not JSON, nor is a "
+                "number beyond 1.8e308"
+            ),
+        )
     return value
 
 
@@ -118,7 +124,9 @@ def check_bool(options: dict[str, Any], name: str, default: bool) -> bool:
 
 def _reset(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     options = check_object({} if body is NO_BODY else body, "the reset body", ("access_token_ttl", "refresh_token_ttl"))
-    ttls = {name: check_ttl(options[name], name) for name in ("access_token_ttl", "refresh_token_ttl") if name in options}
+    ttls = {
+        name: check_ttl(options[name], name) for name in ("access_token_ttl", "refresh_token_ttl") if name in options
+    }
     state.reset(ttls.get("access_token_ttl"), ttls.get("refresh_token_ttl"))
     return {"access_token_ttl": state.access_token_ttl, "refresh_token_ttl": state.refresh_token_ttl}
 
@@ -145,7 +153,12 @@ def _inject(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
 def _expire_tokens(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     options = check_object({} if body is NO_BODY else body, "the expire-tokens body", ("access", "refresh"))
     access, refresh = check_bool(options, "access", True), check_bool(options, "refresh", False)
-    return {"expired": {"access": state.expire_access_tokens() if access else 0, "refresh": state.expire_refresh_tokens() if refresh else 0}}
+    return {
+        "expired": {
+            "access": state.expire_access_tokens() if access else 0,
+            "refresh": state.expire_refresh_tokens() if refresh else 0,
+        }
+    }
 
 
 def _minted(state: EmulatorState, query: dict[str, str], _body: Any) -> Any:
@@ -158,7 +171,10 @@ def _minted(state: EmulatorState, query: dict[str, str], _body: Any) -> Any:
 def _set_network(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     options = check_object(body, "the network body", ("latency", "rate_limit"))
     if not options:
-        raise ValueError('the network body needs "latency" (seconds, 0 to 60) and/or "rate_limit" (requests per second, or null for no limit)')
+        raise ValueError(
+            'the network body needs "latency" (seconds, 0 to 60) and/or "rate_limit" (requests per second, '
+            "or null for no limit)"
+        )
     return state.set_network(**options)
 
 
@@ -174,11 +190,17 @@ ENDPOINTS: dict[str, dict[str, Endpoint]] = {
         "GET": Endpoint(_requests, query=("method", "path_prefix")),
         "DELETE": Endpoint(lambda state, _query, _body: {"cleared": state.clear_requests()}),
     },
-    "faults": {"GET": Endpoint(lambda state, _query, _body: {"faults": state.pending_faults()}), "POST": Endpoint(_inject, body=True)},
+    "faults": {
+        "GET": Endpoint(lambda state, _query, _body: {"faults": state.pending_faults()}),
+        "POST": Endpoint(_inject, body=True),
+    },
     "expire-tokens": {"POST": Endpoint(_expire_tokens, body=True)},
     "stats": {"GET": Endpoint(lambda state, _query, _body: state.stats())},
     "minted": {"GET": Endpoint(_minted, query=("since",))},
-    "network": {"GET": Endpoint(lambda state, _query, _body: state.network_settings()), "POST": Endpoint(_set_network, body=True)},
+    "network": {
+        "GET": Endpoint(lambda state, _query, _body: state.network_settings()),
+        "POST": Endpoint(_set_network, body=True),
+    },
     "listing-changes": {
         "GET": Endpoint(lambda state, _query, _body: {"listing_changes": state.pending_listing_changes()}),
         "POST": Endpoint(_change_listing, body=True),
@@ -193,7 +215,8 @@ class AdminApi:  # pylint: disable=too-few-public-methods
         self.state = state
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
-        """Answer an admin request; its input is checked whole first, and ValueError from the Python API becomes a 400."""
+        """Answer an admin request; its input is checked whole first, and ValueError from the Python API becomes a
+        400."""
         name = path[len(PREFIX) :]
         methods = ENDPOINTS.get(name)
         if methods is None:
@@ -201,7 +224,12 @@ class AdminApi:  # pylint: disable=too-few-public-methods
         endpoint = methods.get(method)
         if endpoint is None:
             allowed = ", ".join(methods)
-            raise ApiError(405, "E_METHOD_NOT_ALLOWED", f"method {method} is not allowed here; allowed: {allowed}", {"Allow": allowed})
+            raise ApiError(
+                405,
+                "E_METHOD_NOT_ALLOWED",
+                f"method {method} is not allowed here; allowed: {allowed}",
+                {"Allow": allowed},
+            )
         where = f"{method} {PREFIX}{name}"
         options = parse_query(query, endpoint.query, where)
         if not endpoint.body and body.strip():

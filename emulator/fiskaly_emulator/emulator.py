@@ -98,12 +98,18 @@ class Emulator(EmulatorState):  # pylint: disable=too-many-instance-attributes
             raise
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
-            self._httpd = EmulatorHTTPServer((self.host, self._requested_port), family, context, self, verbose=self.verbose)
+            self._httpd = EmulatorHTTPServer(
+                (self.host, self._requested_port), family, context, self, verbose=self.verbose
+            )
         except OSError as exc:
             self.stop()
             # "[Errno 98] Address already in use" alone does not say which address.
-            raise OSError(exc.errno, f"cannot listen on {self.host} port {self._requested_port}: {exc.strerror or exc}") from None
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="fiskaly-emulator", daemon=True)
+            raise OSError(
+                exc.errno, f"cannot listen on {self.host} port {self._requested_port}: {exc.strerror or exc}"
+            ) from None
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="fiskaly-emulator", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -90,14 +90,16 @@ class RequestHandler(BaseHTTPRequestHandler):
     _arrived = 0.0
 
     def parse_request(self) -> bool:
-        """Start the handler clock once the request line is read: its arrival, for the rate limit and the request log."""
+        """Start the handler clock once the request line is read: its arrival, for the rate limit and the request
+        log."""
         self._started = time.thread_time()
         self._arrived = time.monotonic()
         return super().parse_request()
 
     def _handler_seconds(self) -> float:
-        """The CPU time this request's thread spent on it: no latency, delay or trickle sleep, and no wait for the other
-        requests answered at the same time (they share one interpreter lock), so the figure is the emulator's own cost."""
+        """The CPU time this request's thread spent on it: no latency, delay or trickle sleep, and no wait for the
+        other requests answered at the same time (they share one interpreter lock), so the figure is the emulator's
+        own cost."""
         return time.thread_time() - self._started
 
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
@@ -139,16 +141,24 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._answer_api(request, path, query, fault, admission)
 
     def _answer_api(  # pylint: disable=too-many-arguments,too-many-branches
-        self, request: Request | None, path: str, query: dict[str, list[str]], fault: Fault | None, admission: Admission | None
+        self,
+        request: Request | None,
+        path: str,
+        query: dict[str, list[str]],
+        fault: Fault | None,
+        admission: Admission | None,
     ) -> None:
         state = self.server.state
-        # The latency first, for every answer alike (a 429 too: it travels the same network); the handler time leaves it out.
+        # The latency first, for every answer alike (a 429 too: it travels the same network); the handler time leaves
+        # it out.
         latency = admission.latency if admission is not None else 0.0
         if latency:
             time.sleep(latency)
         if admission is not None and admission.retry_after is not None:
             reply = error_reply(rate_limited(admission.rate_limit or 0, admission.retry_after))
-            entry = state.journal.record(self.command, path, query, reply.status, None, started=self._arrived, rate_limited=True)
+            entry = state.journal.record(
+                self.command, path, query, reply.status, None, started=self._arrived, rate_limited=True
+            )
             if self.server.verbose:
                 print(f"{self.command} {path} {reply.status} (rate limited)", file=sys.stderr, flush=True)
             self._write_and_finish(reply, entry)
@@ -167,11 +177,23 @@ class RequestHandler(BaseHTTPRequestHandler):
         else:
             reply = self._run(lambda: state.api.handle(request))
         if fault is not None and fault.has_body and fault.status is None:
-            # Carried out as usual, answered with the given body: a server that breaks the contract after doing the work.
+            # Carried out as usual, answered with the given body: a server that breaks the contract after doing the
+            # work.
             reply = json_reply(reply.status, fault.body, reply.headers)
-        entry = state.journal.record(self.command, path, query, reply.status, fault.as_dict() if fault is not None else None, started=self._arrived)
+        entry = state.journal.record(
+            self.command,
+            path,
+            query,
+            reply.status,
+            fault.as_dict() if fault is not None else None,
+            started=self._arrived,
+        )
         if self.server.verbose:
-            print(f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""), file=sys.stderr, flush=True)
+            print(
+                f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""),
+                file=sys.stderr,
+                flush=True,
+            )
         if fault is not None and fault.lose_response:
             self.close_connection = True  # no answer at all: the handler loop closes the connection
             state.journal.finish(entry, self._handler_seconds())
@@ -257,12 +279,14 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _write(self, reply: Reply, trickle: Fault | None = None) -> None:
         # One write per answer: headers and body in separate segments would meet Nagle and delayed ACKs.
-        # A trickle fault instead sends it in pieces of trickle_bytes, trickle seconds apart (from the head, or after it).
+        # A trickle fault instead sends it in pieces of trickle_bytes, trickle seconds apart (from the head, or after
+        # it).
         lines = [
             f"HTTP/1.1 {reply.status} {reason(reply.status)}",
             f"Server: {self.server_version}",
             f"Date: {self.date_time_string()}",
-            f"Content-Type: {reply.content_type}" + ("; charset=utf-8" if reply.content_type.startswith("text/") else ""),
+            f"Content-Type: {reply.content_type}"
+            + ("; charset=utf-8" if reply.content_type.startswith("text/") else ""),
             f"Content-Length: {len(reply.body)}",
         ]
         lines.extend(f"{name}: {value}" for name, value in reply.headers.items())
@@ -279,4 +303,6 @@ class RequestHandler(BaseHTTPRequestHandler):
         for offset in range(start, len(answer), trickle.trickle_bytes):
             if offset > start:
                 time.sleep(trickle.trickle)
-            self.wfile.write(answer[offset : offset + trickle.trickle_bytes])  # an OSError once the client gave up ends the handler
+            self.wfile.write(
+                answer[offset : offset + trickle.trickle_bytes]
+            )  # an OSError once the client gave up ends the handler

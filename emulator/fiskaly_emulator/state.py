@@ -97,8 +97,14 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
 
         The latency and the rate limit go back to the constructor's, with a full token bucket.
         """
-        access = check_ttl(access_token_ttl, "access_token_ttl") if access_token_ttl is not None else self._default_ttls[0]
-        refresh = check_ttl(refresh_token_ttl, "refresh_token_ttl") if refresh_token_ttl is not None else self._default_ttls[1]
+        access = (
+            check_ttl(access_token_ttl, "access_token_ttl") if access_token_ttl is not None else self._default_ttls[0]
+        )
+        refresh = (
+            check_ttl(refresh_token_ttl, "refresh_token_ttl")
+            if refresh_token_ttl is not None
+            else self._default_ttls[1]
+        )
         self.keystore.reset()
         self.tokens.reset(access, refresh)
         self.faults.clear()
@@ -107,7 +113,8 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
         self.network.configure(*self._default_network)
 
     def set_network(self, *, latency: float = UNCHANGED, rate_limit: int | None = UNCHANGED) -> dict[str, Any]:
-        """Change the latency (seconds added to every API answer) and the rate limit (requests per second; None: no limit).
+        """Change the latency (seconds added to every API answer) and the rate limit (requests per second; None: no
+        limit).
 
         An argument left out stays as it is; a rate limit given (even the same one) starts with a full bucket.
         Raise ValueError on a bad value, changing nothing. Return the settings now in force.
@@ -132,7 +139,9 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
                 raise ValueError(f"{seed_record(index, record)}: {exc}") from None
             name = checked[-1][0]
             if name in first:
-                raise ValueError(f"{seed_record(index, record)}: the name is taken by seed record {first[name]} already")
+                raise ValueError(
+                    f"{seed_record(index, record)}: the name is taken by seed record {first[name]} already"
+                )
             first[name] = index
         try:
             return self.keystore.seed(checked)
@@ -154,7 +163,8 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
         return self.journal.entries(method, path_prefix)
 
     def minted_secrets(self, start: int = 0) -> list[MintedSecret]:
-        """Every key secret, access token and refresh token handed out since the emulator started (from ``start`` on)."""
+        """Every key secret, access token and refresh token handed out since the emulator started (from ``start``
+        on)."""
         return self.minted.since(start)
 
     def clear_requests(self) -> int:
@@ -162,7 +172,8 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
         return self.journal.clear()
 
     def stats(self) -> dict[str, Any]:
-        """Return counters: requests, handler_seconds (without the latency), faults, rate_limited, creates and create_counts."""
+        """Return counters: requests, handler_seconds (without the latency), faults, rate_limited, creates and
+        create_counts."""
         stats = self.journal.stats()
         counts = self.keystore.create_counts()
         stats["creates"] = sum(counts.values())
@@ -172,7 +183,8 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
     # Faults and tokens
 
     def inject(self, method: str, path: str, faults: list[dict[str, Any]]) -> int:
-        """Queue faults for the next requests matching method ('*' = any) and path (exact, or a prefix ending in '*')."""
+        """Queue faults for the next requests matching method ('*' = any) and path (exact, or a prefix ending in
+        '*')."""
         return self.faults.inject(method, path, faults)
 
     def change_after_page(self, after_offset: int, changes: list[dict[str, Any]]) -> int:

@@ -75,9 +75,8 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_check_finds_a_cycle_through_an_annotation_only_import(tmp_path: Path) -> None:
     (tmp_path / "server.py").write_text("from .state import State\n", encoding="utf-8")
-    (tmp_path / "state.py").write_text(
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import server\n", encoding="utf-8"
-    )
+    annotation_only = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import server\n"
+    (tmp_path / "state.py").write_text(annotation_only, encoding="utf-8")
     (tmp_path / "cli.py").write_text("from fiskaly_emulator.server import Server\n", encoding="utf-8")
     graph = import_graph(tmp_path)
     assert graph == {"cli": {"server"}, "server": {"state"}, "state": {"server"}}
