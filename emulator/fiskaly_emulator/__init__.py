@@ -5,14 +5,14 @@
 
 from __future__ import annotations
 
-from .emulator import (
+from .emulator import Emulator
+from .state import (
     DEFAULT_ACCESS_TOKEN_TTL,
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     DEFAULT_READONLY_API_KEY,
     DEFAULT_READONLY_API_SECRET,
     DEFAULT_REFRESH_TOKEN_TTL,
-    Emulator,
 )
 
 __all__ = [

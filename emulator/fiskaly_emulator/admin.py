@@ -1,7 +1,7 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The unauthenticated admin API under /_emulator/ that drives the emulator from another process.
+"""The unauthenticated admin API under /_emulator/ that drives the emulator's state from another process.
 
 Every endpoint declares the query parameters and whether the JSON body it takes; handle() checks both whole
 (unknown or repeated parameters, a body where none is taken, NaN, Infinity or an out-of-range number anywhere)
@@ -14,16 +14,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from .errors import ApiError, bad_request
 from .faults import check_method
 from .listing_changes import check_listing_changes
 from .reply import Reply, json_reply
+from .state import EmulatorState
 from .validation import check_ttl
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
 
 PREFIX = "/_emulator/"
 
@@ -33,9 +31,9 @@ NO_BODY: Any = None
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One method of one admin path: the Emulator call it makes and the input it takes."""
+    """One method of one admin path: the call on the state it makes and the input it takes."""
 
-    call: Callable[[Emulator, dict[str, str], Any], Any]
+    call: Callable[[EmulatorState, dict[str, str], Any], Any]
     query: tuple[str, ...] = ()
     body: bool = False
 
@@ -82,7 +80,13 @@ def parse_body(body: bytes) -> Any:
         raise bad_request("E_INVALID_JSON", f"request body must be JSON: {exc}") from None
     path = _non_finite(value)
     if path is not None:
-        raise bad_request("E_VALIDATION", f"{field_path(*path)} must be a finite number: NaN and Infinity are not JSON, nor is a number beyond 1.8e308")
+        raise bad_request(
+            "E_VALIDATION",
+            (
+                f"{field_path(*path)} must be a finite number: NaN and Infinity are not JSON, nor is a "
+                "number beyond 1.8e308"
+            ),
+        )
     return value
 
 
@@ -118,84 +122,101 @@ def check_bool(options: dict[str, Any], name: str, default: bool) -> bool:
     return value
 
 
-def _reset(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
+def _reset(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     options = check_object({} if body is NO_BODY else body, "the reset body", ("access_token_ttl", "refresh_token_ttl"))
-    ttls = {name: check_ttl(options[name], name) for name in ("access_token_ttl", "refresh_token_ttl") if name in options}
-    emulator.reset(ttls.get("access_token_ttl"), ttls.get("refresh_token_ttl"))
-    return {"access_token_ttl": emulator.access_token_ttl, "refresh_token_ttl": emulator.refresh_token_ttl}
+    ttls = {
+        name: check_ttl(options[name], name) for name in ("access_token_ttl", "refresh_token_ttl") if name in options
+    }
+    state.reset(ttls.get("access_token_ttl"), ttls.get("refresh_token_ttl"))
+    return {"access_token_ttl": state.access_token_ttl, "refresh_token_ttl": state.refresh_token_ttl}
 
 
-def _seed(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
+def _seed(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     if isinstance(body, dict):
         body = check_object(body, "the keys body", ("keys",), ("keys",))["keys"]
-    return {"keys": emulator.seed_keys(body)}
+    return {"keys": state.seed_keys(body)}
 
 
-def _requests(emulator: Emulator, query: dict[str, str], _body: Any) -> Any:
+def _requests(state: EmulatorState, query: dict[str, str], _body: Any) -> Any:
     method = check_method(query["method"], "method") if "method" in query else None
     prefix = query.get("path_prefix")
     if prefix is not None and not prefix.startswith("/"):
         raise ValueError("'path_prefix' must start with '/', relative to /api/v0, e.g. /api_keys/")
-    return {"requests": emulator.requests(None if method == "*" else method, prefix)}
+    return {"requests": state.requests(None if method == "*" else method, prefix)}
 
 
-def _inject(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
+def _inject(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     spec = check_object(body, "the faults body", ("method", "path", "faults"), ("method", "path", "faults"))
-    return {"queued": emulator.inject(spec["method"], spec["path"], spec["faults"])}
+    return {"queued": state.inject(spec["method"], spec["path"], spec["faults"])}
 
 
-def _expire_tokens(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
+def _expire_tokens(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     options = check_object({} if body is NO_BODY else body, "the expire-tokens body", ("access", "refresh"))
     access, refresh = check_bool(options, "access", True), check_bool(options, "refresh", False)
-    return {"expired": {"access": emulator.expire_access_tokens() if access else 0, "refresh": emulator.expire_refresh_tokens() if refresh else 0}}
+    return {
+        "expired": {
+            "access": state.expire_access_tokens() if access else 0,
+            "refresh": state.expire_refresh_tokens() if refresh else 0,
+        }
+    }
 
 
-def _minted(emulator: Emulator, query: dict[str, str], _body: Any) -> Any:
+def _minted(state: EmulatorState, query: dict[str, str], _body: Any) -> Any:
     start = query.get("since", "0")
     if not start.isascii() or not start.isdigit():
         raise ValueError("'since' must be a non-negative integer, the count of an earlier answer")
-    return emulator.minted.as_json(int(start))
+    return state.minted.as_json(int(start))
 
 
-def _set_network(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
+def _set_network(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     options = check_object(body, "the network body", ("latency", "rate_limit"))
     if not options:
-        raise ValueError('the network body needs "latency" (seconds, 0 to 60) and/or "rate_limit" (requests per second, or null for no limit)')
-    return emulator.set_network(**options)
+        raise ValueError(
+            'the network body needs "latency" (seconds, 0 to 60) and/or "rate_limit" (requests per second, '
+            "or null for no limit)"
+        )
+    return state.set_network(**options)
 
 
-def _change_listing(emulator: Emulator, _query: dict[str, str], body: Any) -> Any:
+def _change_listing(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     # Checked whole once, here: its messages show the form expected of a body that is no such object.
-    return {"queued": emulator.listing_changes.add(*check_listing_changes(body))}
+    return {"queued": state.listing_changes.add(*check_listing_changes(body))}
 
 
 ENDPOINTS: dict[str, dict[str, Endpoint]] = {
     "reset": {"POST": Endpoint(_reset, body=True)},
-    "keys": {"GET": Endpoint(lambda emulator, _query, _body: {"keys": emulator.keys()}), "POST": Endpoint(_seed, body=True)},
+    "keys": {"GET": Endpoint(lambda state, _query, _body: {"keys": state.keys()}), "POST": Endpoint(_seed, body=True)},
     "requests": {
         "GET": Endpoint(_requests, query=("method", "path_prefix")),
-        "DELETE": Endpoint(lambda emulator, _query, _body: {"cleared": emulator.clear_requests()}),
+        "DELETE": Endpoint(lambda state, _query, _body: {"cleared": state.clear_requests()}),
     },
-    "faults": {"GET": Endpoint(lambda emulator, _query, _body: {"faults": emulator.pending_faults()}), "POST": Endpoint(_inject, body=True)},
+    "faults": {
+        "GET": Endpoint(lambda state, _query, _body: {"faults": state.pending_faults()}),
+        "POST": Endpoint(_inject, body=True),
+    },
     "expire-tokens": {"POST": Endpoint(_expire_tokens, body=True)},
-    "stats": {"GET": Endpoint(lambda emulator, _query, _body: emulator.stats())},
+    "stats": {"GET": Endpoint(lambda state, _query, _body: state.stats())},
     "minted": {"GET": Endpoint(_minted, query=("since",))},
-    "network": {"GET": Endpoint(lambda emulator, _query, _body: emulator.network_settings()), "POST": Endpoint(_set_network, body=True)},
+    "network": {
+        "GET": Endpoint(lambda state, _query, _body: state.network_settings()),
+        "POST": Endpoint(_set_network, body=True),
+    },
     "listing-changes": {
-        "GET": Endpoint(lambda emulator, _query, _body: {"listing_changes": emulator.pending_listing_changes()}),
+        "GET": Endpoint(lambda state, _query, _body: {"listing_changes": state.pending_listing_changes()}),
         "POST": Endpoint(_change_listing, body=True),
     },
 }
 
 
 class AdminApi:  # pylint: disable=too-few-public-methods
-    """Maps admin requests onto the Emulator's Python API."""
+    """Maps admin requests onto the Python API of the emulator's state."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
-        """Answer an admin request; its input is checked whole first, and ValueError from the Python API becomes a 400."""
+        """Answer an admin request; its input is checked whole first, and ValueError from the Python API becomes a
+        400."""
         name = path[len(PREFIX) :]
         methods = ENDPOINTS.get(name)
         if methods is None:
@@ -203,14 +224,19 @@ class AdminApi:  # pylint: disable=too-few-public-methods
         endpoint = methods.get(method)
         if endpoint is None:
             allowed = ", ".join(methods)
-            raise ApiError(405, "E_METHOD_NOT_ALLOWED", f"method {method} is not allowed here; allowed: {allowed}", {"Allow": allowed})
+            raise ApiError(
+                405,
+                "E_METHOD_NOT_ALLOWED",
+                f"method {method} is not allowed here; allowed: {allowed}",
+                {"Allow": allowed},
+            )
         where = f"{method} {PREFIX}{name}"
         options = parse_query(query, endpoint.query, where)
         if not endpoint.body and body.strip():
             raise bad_request("E_VALIDATION", f"{where} takes no body")
         payload = parse_body(body) if endpoint.body else NO_BODY
         try:
-            answer = endpoint.call(self.emulator, options, payload)
+            answer = endpoint.call(self.state, options, payload)
         except ValueError as exc:
             raise bad_request("E_VALIDATION", str(exc)) from None
         return json_reply(200, answer)

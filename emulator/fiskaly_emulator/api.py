@@ -14,7 +14,14 @@ from .errors import ApiError, unauthorized
 from .reply import Reply, json_reply
 from .store import KeyStore
 from .tokens import Grant, TokenService
-from .validation import check_auth_body, check_create_body, check_key_name, check_list_query, check_update_body, parse_json_object
+from .validation import (
+    check_auth_body,
+    check_create_body,
+    check_key_name,
+    check_list_query,
+    check_update_body,
+    parse_json_object,
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,10 @@ class ManagementApi:  # pylint: disable=too-few-public-methods
         operation, allowed, name = self._route(request.path)
         if request.method not in allowed:
             raise ApiError(
-                405, "E_METHOD_NOT_ALLOWED", f"method {request.method} is not allowed here; allowed: {', '.join(allowed)}", {"Allow": ", ".join(allowed)}
+                405,
+                "E_METHOD_NOT_ALLOWED",
+                f"method {request.method} is not allowed here; allowed: {', '.join(allowed)}",
+                {"Allow": ", ".join(allowed)},
             )
         return operation(request, name)
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import emulator as defaults  # its DEFAULT_* values, by qualified name
+from . import state as defaults  # its DEFAULT_* values, by qualified name
 from .atomic import InUse, claim, publish
 from .emulator import Emulator, is_loopback
 from .network import MAX_LATENCY, MAX_RATE_LIMIT
@@ -66,37 +66,75 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     """Return the argument parser; ``prog`` is how it was started (argparse takes the command's name by default)."""
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="HTTPS emulator of the fiskaly Management API (base path /api/v0) with an admin API under /_emulator/.",
+        description=(
+            "HTTPS emulator of the fiskaly Management API (base path /api/v0) with an admin API under /_emulator/."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=_port, default=8443, help="port, 0 for any free one (default: %(default)s)")
     parser.add_argument("--tls-dir", help="directory for ca.pem (default: a temporary directory removed on exit)")
-    parser.add_argument("--api-key", default=defaults.DEFAULT_API_KEY, help="full-rights api_key (default: %(default)s)")
-    parser.add_argument("--api-secret", default=defaults.DEFAULT_API_SECRET, help="full-rights api_secret (default: %(default)s)")
-    parser.add_argument("--readonly-api-key", default=defaults.DEFAULT_READONLY_API_KEY, help="read-only api_key (default: %(default)s)")
-    parser.add_argument("--readonly-api-secret", default=defaults.DEFAULT_READONLY_API_SECRET, help="read-only api_secret (default: %(default)s)")
-    parser.add_argument("--access-token-ttl", type=_positive_int, default=defaults.DEFAULT_ACCESS_TOKEN_TTL, help="seconds (default: %(default)s)")
-    parser.add_argument("--refresh-token-ttl", type=_positive_int, default=defaults.DEFAULT_REFRESH_TOKEN_TTL, help="seconds (default: %(default)s)")
-    parser.add_argument("--env-file", help="write shell export lines here once listening (removed on exit)")
-    parser.add_argument("--json-file", help="write base_url, ca_path, the credentials and the pid here as JSON once listening (removed on exit)")
     parser.add_argument(
-        "--idle-exit", type=_positive_int, metavar="SECONDS", help="stop after SECONDS without a connection (for an emulator started in the background)"
+        "--api-key", default=defaults.DEFAULT_API_KEY, help="full-rights api_key (default: %(default)s)"
     )
-    parser.add_argument("--seed", help="JSON file with a list of {name, kind, status, metadata?} keys to create at start")
+    parser.add_argument(
+        "--api-secret", default=defaults.DEFAULT_API_SECRET, help="full-rights api_secret (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--readonly-api-key", default=defaults.DEFAULT_READONLY_API_KEY, help="read-only api_key (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--readonly-api-secret",
+        default=defaults.DEFAULT_READONLY_API_SECRET,
+        help="read-only api_secret (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--access-token-ttl",
+        type=_positive_int,
+        default=defaults.DEFAULT_ACCESS_TOKEN_TTL,
+        help="seconds (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--refresh-token-ttl",
+        type=_positive_int,
+        default=defaults.DEFAULT_REFRESH_TOKEN_TTL,
+        help="seconds (default: %(default)s)",
+    )
+    parser.add_argument("--env-file", help="write shell export lines here once listening (removed on exit)")
+    parser.add_argument(
+        "--json-file",
+        help="write base_url, ca_path, the credentials and the pid here as JSON once listening (removed on exit)",
+    )
+    parser.add_argument(
+        "--idle-exit",
+        type=_positive_int,
+        metavar="SECONDS",
+        help="stop after SECONDS without a connection (for an emulator started in the background)",
+    )
+    parser.add_argument(
+        "--seed", help="JSON file with a list of {name, kind, status, metadata?} keys to create at start"
+    )
     parser.add_argument(
         "--latency",
         type=_latency,
         default=0.0,
         metavar="SECONDS",
-        help=f"add SECONDS (0..{MAX_LATENCY:g}) to every API answer, errors and 429s included, not to the admin API (default: %(default)s)",
+        help=(
+            f"add SECONDS (0..{MAX_LATENCY:g}) to every API answer, errors and 429s included, not to "
+            "the admin API (default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--rate-limit",
         type=_rate_limit,
         metavar="N",
-        help="allow N API requests per second (a token bucket of N); more are answered 429 with Retry-After (default: no limit)",
+        help=(
+            "allow N API requests per second (a token bucket of N); more are answered 429 with "
+            "Retry-After (default: no limit)"
+        ),
     )
-    parser.add_argument("--verbose", action="store_true", help="print one line per API request (method, path, status) to stderr")
+    parser.add_argument(
+        "--verbose", action="store_true", help="print one line per API request (method, path, status) to stderr"
+    )
     return parser
 
 
@@ -132,7 +170,8 @@ def write_env_file(path: Path, lines: list[str]) -> int:
 
 
 def write_json_file(path: Path, details: dict[str, Any]) -> int:
-    """Write the connection details so that a waiting script never sees a partial file; return the descriptor of its lock."""
+    """Write the connection details so that a waiting script never sees a partial file; return the descriptor of its
+    lock."""
     return publish(path, (json.dumps(details, indent=2) + "\n").encode(), SECRET_FILE_MODE)
 
 
@@ -174,7 +213,10 @@ def output_file_problem(option: str, path: Path) -> str | None:
         return f"{option} {path}: the directory {path.parent} does not exist"
     if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink() and ours(path)):
         kind = "an env file" if option == "--env-file" else "a JSON file"
-        return f"{option} {path} exists and is not {kind} that an emulator wrote: it is never replaced; move it away or choose another path"
+        return (
+            f"{option} {path} exists and is not {kind} that an emulator wrote: it is never "
+            "replaced; move it away or choose another path"
+        )
     return None
 
 
@@ -188,7 +230,10 @@ def _load_seed(path: str) -> Any:
 
 
 def in_use(option: str, path: Path) -> str:
-    return f"{option} {path} belongs to an emulator that is running: it is never replaced; stop that emulator or choose another path"
+    return (
+        f"{option} {path} belongs to an emulator that is running: it is never replaced; stop that "
+        "emulator or choose another path"
+    )
 
 
 def make_way_for_outputs(outputs: dict[str, Path]) -> str | None:
@@ -213,9 +258,16 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     """Run until SIGINT/SIGTERM; return the exit status."""
     args = build_parser(prog).parse_args(argv)
     if not is_loopback(args.host):
-        print(f"error: refusing to listen on non-loopback host {args.host!r}: the admin API has no authentication", file=sys.stderr)
+        print(
+            f"error: refusing to listen on non-loopback host {args.host!r}: the admin API has no authentication",
+            file=sys.stderr,
+        )
         return 2
-    outputs = {option: Path(os.path.abspath(value)) for option, value in (("--env-file", args.env_file), ("--json-file", args.json_file)) if value}
+    outputs = {
+        option: Path(os.path.abspath(value))
+        for option, value in (("--env-file", args.env_file), ("--json-file", args.json_file))
+        if value
+    }
     problem = make_way_for_outputs(outputs)
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
@@ -238,7 +290,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         seed = _load_seed(args.seed) if args.seed else None
         emulator.start()
     except (OSError, ValueError) as exc:
-        hint = "; choose another --port, or --port 0 for any free one" if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE else ""
+        hint = (
+            "; choose another --port, or --port 0 for any free one"
+            if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE
+            else ""
+        )
         print(f"error: {exc}{hint}", file=sys.stderr)
         return 1
     stop = threading.Event()
@@ -259,7 +315,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print("\n".join(lines), flush=True)
         for option, path in outputs.items():
             try:
-                locks.append(write_env_file(path, lines) if option == "--env-file" else write_json_file(path, connection_details(emulator)))
+                locks.append(
+                    write_env_file(path, lines)
+                    if option == "--env-file"
+                    else write_json_file(path, connection_details(emulator))
+                )
             except InUse:
                 # Another emulator, started at the same time, wrote it first.
                 print(f"error: {in_use(option, path)}", file=sys.stderr)

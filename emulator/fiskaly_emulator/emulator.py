@@ -1,12 +1,12 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Emulator: one HTTPS server in a background thread plus the Python API that tests drive it with."""
+"""The Emulator: the state and its Python API (state.py), served by one HTTPS server (server.py) in a background
+thread."""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import shutil
 import socket
@@ -14,27 +14,18 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
-from .admin import AdminApi
-from .api import Credential, ManagementApi
-from .faults import FaultQueue
-from .journal import Journal
-from .listing_changes import ListingChanges, check_listing_changes
-from .minted import MintedSecret, MintedSecrets
-from .network import UNCHANGED, Network, check_latency, check_rate_limit
 from .server import API_PREFIX, EmulatorHTTPServer
-from .store import KeyStore, NameTaken
+from .state import (
+    DEFAULT_ACCESS_TOKEN_TTL,
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    DEFAULT_READONLY_API_KEY,
+    DEFAULT_READONLY_API_SECRET,
+    DEFAULT_REFRESH_TOKEN_TTL,
+    EmulatorState,
+)
 from .tls import make_server_context
-from .tokens import TokenService
-from .validation import check_key_record, check_ttl
-
-DEFAULT_API_KEY = "emulator-api-key"
-DEFAULT_API_SECRET = "emulator-api-secret"
-DEFAULT_READONLY_API_KEY = "emulator-readonly-api-key"
-DEFAULT_READONLY_API_SECRET = "emulator-readonly-api-secret"
-DEFAULT_ACCESS_TOKEN_TTL = 300
-DEFAULT_REFRESH_TOKEN_TTL = 86400
 
 
 def is_loopback(host: str) -> bool:
@@ -47,15 +38,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def seed_record(index: int, record: Any) -> str:
-    """Name a seed record in a message: its index in the list and its name, if it has a string one."""
-    name = record.get("name") if isinstance(record, dict) else None
-    # A name that breaks the rules is still shown (it is the user's own input), but never more than a line of it.
-    shown = json.dumps(name)[:60] if isinstance(name, str) else "without a name"
-    return f"seed record {index} ({shown})"
-
-
-class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over every part
+class Emulator(EmulatorState):  # pylint: disable=too-many-instance-attributes
     """A stateful HTTPS emulator of the fiskaly Management API."""
 
     def __init__(  # pylint: disable=too-many-arguments
@@ -76,43 +59,28 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"refusing to listen on non-loopback host {host!r}: the admin API has no authentication")
-        if api_key == readonly_api_key:
-            raise ValueError("the full-rights and the read-only api_key must differ")
+        super().__init__(
+            access_token_ttl,
+            refresh_token_ttl,
+            api_key=api_key,
+            api_secret=api_secret,
+            readonly_api_key=readonly_api_key,
+            readonly_api_secret=readonly_api_secret,
+            latency=latency,
+            rate_limit=rate_limit,
+        )
         self.host = host
         self._requested_port = port
-        # Absolute, as the CA's path is handed to clients that may run elsewhere (an env file sourced in another directory).
+        # Absolute, as the CA's path is handed to clients that may run elsewhere (an env file sourced in another
+        # directory).
         self._tls_dir = Path(os.path.abspath(tls_dir)) if tls_dir is not None else None
-        self._default_ttls = (check_ttl(access_token_ttl, "access_token_ttl"), check_ttl(refresh_token_ttl, "refresh_token_ttl"))
-        self.api_key = api_key
-        self.api_secret = api_secret
-        self.readonly_api_key = readonly_api_key
-        self.readonly_api_secret = readonly_api_secret
         self.verbose = verbose
-        self.minted = MintedSecrets()
-        self.listing_changes = ListingChanges()
-        self.keystore = KeyStore(self.minted, self.listing_changes)
-        self.tokens = TokenService(*self._default_ttls, minted=self.minted)
-        self.faults = FaultQueue()
-        self.journal = Journal()
-        # What reset() goes back to.
-        self._default_network = (check_latency(latency), check_rate_limit(rate_limit))
-        self.network = Network(*self._default_network)
-        self.api = ManagementApi(
-            self.keystore,
-            self.tokens,
-            (
-                Credential(api_key, api_secret, readonly=False),
-                Credential(readonly_api_key, readonly_api_secret, readonly=True),
-            ),
-        )
-        self.admin = AdminApi(self)
         self._httpd: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._own_tls_dir: str | None = None
         self._ca_path: Path | None = None
         self._ca_lock: int | None = None
-        # When a connection last came in (time.monotonic()), for the command line's --idle-exit.
-        self.last_request_at = time.monotonic()
+        self._created_at = time.monotonic()
 
     # Life cycle
 
@@ -130,12 +98,18 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
             raise
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
-            self._httpd = EmulatorHTTPServer((self.host, self._requested_port), family, context, self)
+            self._httpd = EmulatorHTTPServer(
+                (self.host, self._requested_port), family, context, self, verbose=self.verbose
+            )
         except OSError as exc:
             self.stop()
             # "[Errno 98] Address already in use" alone does not say which address.
-            raise OSError(exc.errno, f"cannot listen on {self.host} port {self._requested_port}: {exc.strerror or exc}") from None
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="fiskaly-emulator", daemon=True)
+            raise OSError(
+                exc.errno, f"cannot listen on {self.host} port {self._requested_port}: {exc.strerror or exc}"
+            ) from None
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="fiskaly-emulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -184,125 +158,6 @@ class Emulator:  # pylint: disable=too-many-instance-attributes  # a facade over
         return str(self._ca_path)
 
     @property
-    def access_token_ttl(self) -> int:
-        """Current access token lifetime in seconds."""
-        return self.tokens.access_ttl
-
-    @property
-    def refresh_token_ttl(self) -> int:
-        """Current refresh token lifetime in seconds."""
-        return self.tokens.refresh_ttl
-
-    # State
-
-    def reset(self, access_token_ttl: int | None = None, refresh_token_ttl: int | None = None) -> None:
-        """Drop keys, tokens, the request log, faults and counters; None restores a lifetime given to the constructor.
-
-        The latency and the rate limit go back to the constructor's, with a full token bucket.
-        """
-        access = check_ttl(access_token_ttl, "access_token_ttl") if access_token_ttl is not None else self._default_ttls[0]
-        refresh = check_ttl(refresh_token_ttl, "refresh_token_ttl") if refresh_token_ttl is not None else self._default_ttls[1]
-        self.keystore.reset()
-        self.tokens.reset(access, refresh)
-        self.faults.clear()
-        self.listing_changes.clear()
-        self.journal.reset()
-        self.network.configure(*self._default_network)
-
-    def set_network(self, *, latency: float = UNCHANGED, rate_limit: int | None = UNCHANGED) -> dict[str, Any]:
-        """Change the latency (seconds added to every API answer) and the rate limit (requests per second; None: no limit).
-
-        An argument left out stays as it is; a rate limit given (even the same one) starts with a full bucket.
-        Raise ValueError on a bad value, changing nothing. Return the settings now in force.
-        """
-        self.network.configure(latency, rate_limit)
-        return self.network.settings()
-
-    def network_settings(self) -> dict[str, Any]:
-        """Return {"latency": seconds, "rate_limit": requests per second or None}."""
-        return self.network.settings()
-
-    def seed_keys(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Create keys without the wire (not logged, not counted); all or nothing; raise ValueError on a bad record."""
-        if not isinstance(records, list):
-            raise ValueError("seed keys with a list of {name, kind, status, metadata?} objects")
-        checked = []
-        first: dict[str, int] = {}
-        for index, record in enumerate(records):
-            try:
-                checked.append(check_key_record(record))
-            except ValueError as exc:
-                raise ValueError(f"{seed_record(index, record)}: {exc}") from None
-            name = checked[-1][0]
-            if name in first:
-                raise ValueError(f"{seed_record(index, record)}: the name is taken by seed record {first[name]} already")
-            first[name] = index
-        try:
-            return self.keystore.seed(checked)
-        except NameTaken as exc:
-            raise ValueError(f"{seed_record(first[exc.name], records[first[exc.name]])}: {exc}") from None
-
-    def keys(self) -> dict[str, dict[str, Any]]:
-        """Return every key object (no secrets) by name."""
-        return self.keystore.snapshot()
-
-    def create_count(self, name: str) -> int:
-        """Return how many times a PUT created this name."""
-        return self.keystore.create_count(name)
-
-    # Observability
-
-    def requests(self, method: str | None = None, path_prefix: str | None = None) -> list[dict[str, Any]]:
-        """Return the request log, optionally filtered by method and path prefix (relative to /api/v0)."""
-        return self.journal.entries(method, path_prefix)
-
-    def minted_secrets(self, start: int = 0) -> list[MintedSecret]:
-        """Every key secret, access token and refresh token handed out since the emulator started (from ``start`` on)."""
-        return self.minted.since(start)
-
-    def clear_requests(self) -> int:
-        """Clear the request log; return how many entries it had."""
-        return self.journal.clear()
-
-    def stats(self) -> dict[str, Any]:
-        """Return counters: requests, handler_seconds (without the latency), faults, rate_limited, creates and create_counts."""
-        stats = self.journal.stats()
-        counts = self.keystore.create_counts()
-        stats["creates"] = sum(counts.values())
-        stats["create_counts"] = counts
-        return stats
-
-    # Faults and tokens
-
-    def inject(self, method: str, path: str, faults: list[dict[str, Any]]) -> int:
-        """Queue faults for the next requests matching method ('*' = any) and path (exact, or a prefix ending in '*')."""
-        return self.faults.inject(method, path, faults)
-
-    def change_after_page(self, after_offset: int, changes: list[dict[str, Any]]) -> int:
-        """Change the account right after the listing page at ``after_offset`` is served (whatever its filters): each
-        serving of that page takes the next of ``changes``, each ``{"create": [key records], "delete": [names]}``.
-
-        Raise ValueError on a bad spec, queuing nothing; return how many changes wait for that page.
-        """
-        offset, checked = check_listing_changes({"after_offset": after_offset, "changes": changes})
-        return self.listing_changes.add(offset, checked)
-
-    def pending_listing_changes(self) -> list[dict[str, Any]]:
-        """Return the listing changes not made yet, by page offset."""
-        return self.listing_changes.pending()
-
-    def pending_faults(self) -> list[dict[str, Any]]:
-        """Return the faults not consumed yet."""
-        return self.faults.pending()
-
-    def expire_access_tokens(self) -> int:
-        """Make every issued access token expired now; return how many were live."""
-        return self.tokens.expire_access()
-
-    def expire_refresh_tokens(self) -> int:
-        """Make every issued refresh token expired now; return how many were live."""
-        return self.tokens.expire_refresh()
-
-    def issue_token(self, readonly: bool = False) -> str:
-        """Mint a valid access token directly (full rights unless readonly)."""
-        return self.tokens.mint_access(self.readonly_api_key if readonly else self.api_key, readonly)
+    def last_request_at(self) -> float:
+        """When a connection last came in (time.monotonic()), or when the emulator was made: for --idle-exit."""
+        return self._httpd.last_request_at if self._httpd is not None else self._created_at

@@ -11,7 +11,19 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-_KEYS = ("status", "retry_after", "retry_after_raw", "html", "body", "drop", "delay", "lose_response", "trickle", "trickle_bytes", "trickle_from")
+_KEYS = (
+    "status",
+    "retry_after",
+    "retry_after_raw",
+    "html",
+    "body",
+    "drop",
+    "delay",
+    "lose_response",
+    "trickle",
+    "trickle_bytes",
+    "trickle_from",
+)
 MAX_DELAY = 600.0
 # Retry-After is delay-seconds, a non-negative integer (RFC 9110); anything else is what retry_after_raw is for.
 MAX_RETRY_AFTER = 86400
@@ -52,7 +64,12 @@ class Fault:
 
 def _number(value: Any, name: str, high: float) -> float:
     # NaN passes every comparison, so finiteness comes first.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not 0 <= value <= high
+    ):
         raise ValueError(f"fault '{name}' must be a number >= 0 and <= {high:g}")
     return value
 
@@ -60,8 +77,8 @@ def _number(value: Any, name: str, high: float) -> float:
 def _retry_after(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRY_AFTER:
         raise ValueError(
-            f"fault 'retry_after' must be an integer number of seconds 0..{MAX_RETRY_AFTER}, as Retry-After carries them; "
-            "send any other value with 'retry_after_raw'"
+            f"fault 'retry_after' must be an integer number of seconds 0..{MAX_RETRY_AFTER}, as Retry-After "
+            "carries them; send any other value with 'retry_after_raw'"
         )
     return value
 
@@ -88,14 +105,23 @@ def check_path(value: Any) -> str:
         raise ValueError(f"'path' must start with '/', {hint}")
     if value == "/api/v0" or value.startswith("/api/v0/"):
         raise ValueError(f"'path' is {hint}: leave out /api/v0")
-    if "*" in value[:-1] or any(character in value for character in "?#") or any(character.isspace() or not character.isprintable() for character in value):
-        raise ValueError(f"'path' is a path without query, white space or control characters, with '*' only at its end: {hint}")
+    if (
+        "*" in value[:-1]
+        or any(character in value for character in "?#")
+        or any(character.isspace() or not character.isprintable() for character in value)
+    ):
+        raise ValueError(
+            f"'path' is a path without query, white space or control characters, with '*' only at its end: {hint}"
+        )
     return value
 
 
 def _header_value(value: Any, name: str) -> str:
     # Sent as it is, but never a second header: no line break or other control character.
-    if not isinstance(value, str) or any(ord(character) > 255 or (ord(character) < 32 and character != "\t") or character == "\x7f" for character in value):
+    if not isinstance(value, str) or any(
+        ord(character) > 255 or (ord(character) < 32 and character != "\t") or character == "\x7f"
+        for character in value
+    ):
         raise ValueError(f"fault '{name}' must be a string of Latin-1 characters without control characters")
     return value
 
@@ -141,13 +167,19 @@ def parse_fault(spec: Any) -> Fault:
         raise ValueError("fault 'body' is the body of an answer: it goes with neither html, drop nor lose_response")
     if "trickle" in spec and ("drop" in spec or "lose_response" in spec):
         raise ValueError("fault 'trickle' sends an answer slowly: it goes with neither drop nor lose_response")
-    if spec.get("drop") is False or spec.get("lose_response") is False or (not kinds and not any(name in spec for name in ("delay", "body", "trickle"))):
+    if (
+        spec.get("drop") is False
+        or spec.get("lose_response") is False
+        or (not kinds and not any(name in spec for name in ("delay", "body", "trickle")))
+    ):
         raise ValueError("a fault needs a status, drop: true, lose_response: true, a body, a trickle or a delay")
     trickle, trickle_bytes, trickle_from = _trickle(spec)
     return Fault(
         status=status,
         retry_after=_retry_after(spec["retry_after"]) if "retry_after" in spec else None,
-        retry_after_raw=_header_value(spec["retry_after_raw"], "retry_after_raw") if "retry_after_raw" in spec else None,
+        retry_after_raw=_header_value(spec["retry_after_raw"], "retry_after_raw")
+        if "retry_after_raw" in spec
+        else None,
         html=bool(spec.get("html", False)),
         body=_json_value(spec["body"]) if "body" in spec else _ABSENT,
         drop=bool(spec.get("drop", False)),

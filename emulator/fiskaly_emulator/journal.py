@@ -55,7 +55,15 @@ class Journal:
         Called before the answer is sent so a client never sees an answer that is not logged yet; "finished"
         holds the time of logging until finish() replaces it by the time the answer was written.
         """
-        entry = {"method": method, "path": path, "query": query, "status": status, "fault": fault, "started": started, "finished": time.monotonic()}
+        entry = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "fault": fault,
+            "started": started,
+            "finished": time.monotonic(),
+        }
         with self._lock:
             self._entries.append(entry)
             self._requests += 1
@@ -77,7 +85,8 @@ class Journal:
             selected = [
                 entry
                 for entry in self._entries
-                if (method is None or entry["method"] == method.upper()) and (path_prefix is None or entry["path"].startswith(path_prefix))
+                if (method is None or entry["method"] == method.upper())
+                and (path_prefix is None or entry["path"].startswith(path_prefix))
             ]
             return copy.deepcopy(selected)
 
@@ -91,4 +100,9 @@ class Journal:
     def stats(self) -> dict[str, Any]:
         """Return the counters."""
         with self._lock:
-            return {"requests": self._requests, "handler_seconds": self._seconds, "faults": self._faults, "rate_limited": self._rate_limited}
+            return {
+                "requests": self._requests,
+                "handler_seconds": self._seconds,
+                "faults": self._faults,
+                "rate_limited": self._rate_limited,
+            }

@@ -24,14 +24,19 @@ class Change:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "create": [{"name": name, "kind": kind, "status": status, "metadata": metadata} for name, kind, status, metadata in self.create],
+            "create": [
+                {"name": name, "kind": kind, "status": status, "metadata": metadata}
+                for name, kind, status, metadata in self.create
+            ],
             "delete": list(self.delete),
         }
 
 
 def _check_change(change: Any, where: str) -> Change:
     if not isinstance(change, dict) or not change or set(change) - {"create", "delete"}:
-        raise ValueError(f"{where} must be an object with 'create' (a list of key records) and/or 'delete' (a list of key names)")
+        raise ValueError(
+            f"{where} must be an object with 'create' (a list of key records) and/or 'delete' (a list of key names)"
+        )
     create, delete = change.get("create", []), change.get("delete", [])
     if not isinstance(create, list) or not isinstance(delete, list):
         raise ValueError(f"{where}: 'create' and 'delete' must be lists")
@@ -53,7 +58,9 @@ def _check_change(change: Any, where: str) -> Change:
 def check_listing_changes(spec: Any) -> tuple[int, list[Change]]:
     """Validate ``{"after_offset": N, "changes": [{"create": [...], "delete": [...]}, ...]}``."""
     if not isinstance(spec, dict) or set(spec) != {"after_offset", "changes"}:
-        raise ValueError('listing-changes take an object {"after_offset": N, "changes": [{"create": [...], "delete": [...]}, ...]}')
+        raise ValueError(
+            'listing-changes take an object {"after_offset": N, "changes": [{"create": [...], "delete": [...]}, ...]}'
+        )
     offset, changes = spec["after_offset"], spec["changes"]
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise ValueError("after_offset must be an integer >= 0, the offset of a listing's page")
@@ -86,7 +93,10 @@ class ListingChanges:
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [{"after_offset": offset, "changes": [change.as_json() for change in queue]} for offset, queue in sorted(self._queued.items())]
+            return [
+                {"after_offset": offset, "changes": [change.as_json() for change in queue]}
+                for offset, queue in sorted(self._queued.items())
+            ]
 
     def clear(self) -> None:
         with self._lock:

@@ -20,7 +20,12 @@ UNCHANGED: Any = object()
 
 def check_latency(value: Any) -> float:
     """Return a valid latency in seconds (0 to 60); raise ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= MAX_LATENCY:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_LATENCY
+    ):
         raise ValueError(f"latency must be a number of seconds from 0 to {MAX_LATENCY:g}")
     return float(value)
 
@@ -30,7 +35,10 @@ def check_rate_limit(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RATE_LIMIT:
-        raise ValueError(f"rate_limit must be an integer number of requests per second from 1 to {MAX_RATE_LIMIT}, or null for no limit")
+        raise ValueError(
+            f"rate_limit must be an integer number of requests per second from 1 to {MAX_RATE_LIMIT}, "
+            "or null for no limit"
+        )
     return value
 
 
@@ -56,7 +64,8 @@ class TokenBucket:  # pylint: disable=too-few-public-methods
 
 @dataclass(frozen=True)
 class Admission:
-    """What the network does to one API request: how long its answer takes, and the Retry-After of a 429 (None: let through)."""
+    """What the network does to one API request: how long its answer takes, and the Retry-After of a 429 (None: let
+    through)."""
 
     latency: float
     retry_after: int | None
@@ -69,7 +78,8 @@ class Network:
     def __init__(self, latency: float = 0.0, rate_limit: int | None = None) -> None:
         self._lock = threading.Lock()
         self._latency = check_latency(latency)
-        self._bucket = TokenBucket(rate_limit) if check_rate_limit(rate_limit) is not None else None
+        limit = check_rate_limit(rate_limit)
+        self._bucket = TokenBucket(limit) if limit is not None else None
 
     def configure(self, latency: float = UNCHANGED, rate_limit: int | None = UNCHANGED) -> None:
         """Set either or both, all or nothing; a rate limit given (even the same one) starts with a full bucket."""
@@ -92,5 +102,6 @@ class Network:
             if self._bucket is None:
                 return Admission(self._latency, None, None)
             wait = self._bucket.take()
-            # Whole seconds, rounded up: urllib3 reads only integer delay-seconds, and an early retry would be refused again.
+            # Whole seconds, rounded up: urllib3 reads only integer delay-seconds, and an early retry would be refused
+            # again.
             return Admission(self._latency, max(1, math.ceil(wait)) if wait > 0 else None, self._bucket.rate)

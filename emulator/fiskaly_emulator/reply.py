@@ -24,7 +24,9 @@ class Reply:
 
 def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
     """Answer with a JSON document; NaN and Infinity are not JSON, and inputs are checked so that none gets here."""
-    return Reply(status, json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("utf-8"), headers=dict(headers or {}))
+    return Reply(
+        status, json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("utf-8"), headers=dict(headers or {})
+    )
 
 
 def error_reply(error: ApiError) -> Reply:
@@ -41,6 +43,7 @@ def html_reply(status: int) -> Reply:
     """Answer like a gateway in front of the API: an HTML page instead of JSON."""
     title = f"{status} {reason(status)}"
     page = (
-        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
+        "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
     )
     return Reply(status, page.encode("ascii"), "text/html")

@@ -12,18 +12,17 @@ import sys
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from .admin import PREFIX as ADMIN_PREFIX
+from .admin import AdminApi
 from .api import Request
 from .errors import ApiError, generic_code, rate_limited, reason
 from .faults import Fault
 from .network import Admission
 from .reply import Reply, error_reply, html_reply, json_reply, status_reply
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
+from .state import EmulatorState
 
 API_PREFIX = "/api/v0"
 MAX_BODY = 1024 * 1024
@@ -33,20 +32,34 @@ IDLE_TIMEOUT = 30.0
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that wraps each accepted socket in TLS inside its own thread."""
+    """A threading HTTP server that wraps each accepted socket in TLS inside its own thread, and answers the API and
+    the admin API from one emulator's state."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], family: socket.AddressFamily, context: ssl.SSLContext, emulator: Emulator) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        family: socket.AddressFamily,
+        context: ssl.SSLContext,
+        state: EmulatorState,
+        *,
+        verbose: bool = False,
+    ) -> None:
         self.address_family = family
         self.ssl_context = context
-        self.emulator = emulator
+        self.state = state
+        self.admin = AdminApi(state)
+        # Print one line per API request to stderr.
+        self.verbose = verbose
+        # When a connection last came in (time.monotonic()), for the command line's --idle-exit.
+        self.last_request_at = time.monotonic()
         super().__init__(address, RequestHandler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Do the TLS handshake here, not in the accept loop, so a slow client cannot stall the listener."""
-        self.emulator.last_request_at = time.monotonic()
+        self.last_request_at = time.monotonic()
         request.settimeout(IDLE_TIMEOUT)
         try:
             connection = self.ssl_context.wrap_socket(request, server_side=True)
@@ -77,14 +90,16 @@ class RequestHandler(BaseHTTPRequestHandler):
     _arrived = 0.0
 
     def parse_request(self) -> bool:
-        """Start the handler clock once the request line is read: its arrival, for the rate limit and the request log."""
+        """Start the handler clock once the request line is read: its arrival, for the rate limit and the request
+        log."""
         self._started = time.thread_time()
         self._arrived = time.monotonic()
         return super().parse_request()
 
     def _handler_seconds(self) -> float:
-        """The CPU time this request's thread spent on it: no latency, delay or trickle sleep, and no wait for the other
-        requests answered at the same time (they share one interpreter lock), so the figure is the emulator's own cost."""
+        """The CPU time this request's thread spent on it: no latency, delay or trickle sleep, and no wait for the
+        other requests answered at the same time (they share one interpreter lock), so the figure is the emulator's
+        own cost."""
         return time.thread_time() - self._started
 
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
@@ -106,7 +121,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         query = parse_qs(url.query, keep_blank_values=True)
         inside = url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/")
         # The token goes at arrival, before the body is read: a gateway counts requests as they come in.
-        admission = self.server.emulator.network.admit() if inside else None
+        admission = self.server.state.network.admit() if inside else None
         try:
             body = self._read_body()
         except ApiError as exc:
@@ -116,52 +131,72 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._write(error_reply(exc))
             return
         if url.path.startswith(ADMIN_PREFIX):
-            self._write(self._run(lambda: self.server.emulator.admin.handle(self.command, url.path, query, body)))
+            self._write(self._run(lambda: self.server.admin.handle(self.command, url.path, query, body)))
             return
         path = url.path[len(API_PREFIX) :] if inside else url.path
         # A rate-limited request never reaches the API, so it consumes no fault either.
         admitted = admission is None or admission.retry_after is None
-        fault = self.server.emulator.faults.take(self.command, path) if inside and admitted else None
+        fault = self.server.state.faults.take(self.command, path) if inside and admitted else None
         request = Request(self.command, path, query, self.headers.get("Authorization"), body) if inside else None
         self._answer_api(request, path, query, fault, admission)
 
     def _answer_api(  # pylint: disable=too-many-arguments,too-many-branches
-        self, request: Request | None, path: str, query: dict[str, list[str]], fault: Fault | None, admission: Admission | None
+        self,
+        request: Request | None,
+        path: str,
+        query: dict[str, list[str]],
+        fault: Fault | None,
+        admission: Admission | None,
     ) -> None:
-        emulator = self.server.emulator
-        # The latency first, for every answer alike (a 429 too: it travels the same network); the handler time leaves it out.
+        state = self.server.state
+        # The latency first, for every answer alike (a 429 too: it travels the same network); the handler time leaves
+        # it out.
         latency = admission.latency if admission is not None else 0.0
         if latency:
             time.sleep(latency)
         if admission is not None and admission.retry_after is not None:
             reply = error_reply(rate_limited(admission.rate_limit or 0, admission.retry_after))
-            entry = emulator.journal.record(self.command, path, query, reply.status, None, started=self._arrived, rate_limited=True)
-            if emulator.verbose:
+            entry = state.journal.record(
+                self.command, path, query, reply.status, None, started=self._arrived, rate_limited=True
+            )
+            if self.server.verbose:
                 print(f"{self.command} {path} {reply.status} (rate limited)", file=sys.stderr, flush=True)
             self._write_and_finish(reply, entry)
             return
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.drop:
-            entry = emulator.journal.record(self.command, path, query, None, fault.as_dict(), started=self._arrived)
+            entry = state.journal.record(self.command, path, query, None, fault.as_dict(), started=self._arrived)
             self.close_connection = True  # no answer at all: the handler loop closes the connection
-            emulator.journal.finish(entry, self._handler_seconds())
+            state.journal.finish(entry, self._handler_seconds())
             return
         if fault is not None and fault.status is not None:
             reply = self._fault_reply(fault)
         elif request is None:
             reply = error_reply(ApiError(404, "E_NOT_FOUND", f"no such endpoint; the API lives under {API_PREFIX}"))
         else:
-            reply = self._run(lambda: emulator.api.handle(request))
+            reply = self._run(lambda: state.api.handle(request))
         if fault is not None and fault.has_body and fault.status is None:
-            # Carried out as usual, answered with the given body: a server that breaks the contract after doing the work.
+            # Carried out as usual, answered with the given body: a server that breaks the contract after doing the
+            # work.
             reply = json_reply(reply.status, fault.body, reply.headers)
-        entry = emulator.journal.record(self.command, path, query, reply.status, fault.as_dict() if fault is not None else None, started=self._arrived)
-        if emulator.verbose:
-            print(f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""), file=sys.stderr, flush=True)
+        entry = state.journal.record(
+            self.command,
+            path,
+            query,
+            reply.status,
+            fault.as_dict() if fault is not None else None,
+            started=self._arrived,
+        )
+        if self.server.verbose:
+            print(
+                f"{self.command} {path} {reply.status}" + (" (fault)" if fault is not None else ""),
+                file=sys.stderr,
+                flush=True,
+            )
         if fault is not None and fault.lose_response:
             self.close_connection = True  # no answer at all: the handler loop closes the connection
-            emulator.journal.finish(entry, self._handler_seconds())
+            state.journal.finish(entry, self._handler_seconds())
         elif fault is not None and fault.trickle:
             self.close_connection = True  # a client that gave up mid-answer leaves nothing to keep alive
             self._write_and_finish(reply, entry, fault)
@@ -173,7 +208,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._write(reply, trickle)
         finally:
             # Also when the client went away mid-answer: the entry then says when the server gave up.
-            self.server.emulator.journal.finish(entry, self._handler_seconds())
+            self.server.state.journal.finish(entry, self._handler_seconds())
 
     @staticmethod
     def _fault_reply(fault: Fault) -> Reply:
@@ -191,7 +226,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         return reply
 
     @staticmethod
-    def _run(operation: Any) -> Reply:
+    def _run(operation: Callable[[], Reply]) -> Reply:
         try:
             return operation()
         except ApiError as exc:
@@ -244,12 +279,14 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _write(self, reply: Reply, trickle: Fault | None = None) -> None:
         # One write per answer: headers and body in separate segments would meet Nagle and delayed ACKs.
-        # A trickle fault instead sends it in pieces of trickle_bytes, trickle seconds apart (from the head, or after it).
+        # A trickle fault instead sends it in pieces of trickle_bytes, trickle seconds apart (from the head, or after
+        # it).
         lines = [
             f"HTTP/1.1 {reply.status} {reason(reply.status)}",
             f"Server: {self.server_version}",
             f"Date: {self.date_time_string()}",
-            f"Content-Type: {reply.content_type}" + ("; charset=utf-8" if reply.content_type.startswith("text/") else ""),
+            f"Content-Type: {reply.content_type}"
+            + ("; charset=utf-8" if reply.content_type.startswith("text/") else ""),
             f"Content-Length: {len(reply.body)}",
         ]
         lines.extend(f"{name}: {value}" for name, value in reply.headers.items())
@@ -266,4 +303,6 @@ class RequestHandler(BaseHTTPRequestHandler):
         for offset in range(start, len(answer), trickle.trickle_bytes):
             if offset > start:
                 time.sleep(trickle.trickle)
-            self.wfile.write(answer[offset : offset + trickle.trickle_bytes])  # an OSError once the client gave up ends the handler
+            self.wfile.write(
+                answer[offset : offset + trickle.trickle_bytes]
+            )  # an OSError once the client gave up ends the handler

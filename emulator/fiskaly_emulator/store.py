@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import secrets
 import threading
@@ -142,8 +143,12 @@ class KeyStore:
             self._keys.pop(name, None)
         self._listings.clear()
 
-    def _matches(self, query: ListQuery) -> list[ApiKey]:
-        matches = [key for key in self._keys.values() if (not query.kinds or key.kind in query.kinds) and (not query.statuses or key.status in query.statuses)]
+    def _matches(self, query: ListQuery) -> builtins.list[ApiKey]:  # `list` here is the method above
+        matches = [
+            key
+            for key in self._keys.values()
+            if (not query.kinds or key.kind in query.kinds) and (not query.statuses or key.status in query.statuses)
+        ]
         if query.order_by is not None:
             # The name breaks ties so that pages never overlap or skip.
             order_by = query.order_by

@@ -25,7 +25,9 @@ def written_by_an_emulator(path: Path) -> bool:
         certificate = x509.load_pem_x509_certificate(path.read_bytes())
     except (OSError, ValueError):
         return False
-    return [attribute.value for attribute in certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)] == [ORGANIZATION]
+    return [attribute.value for attribute in certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)] == [
+        ORGANIZATION
+    ]
 
 
 def make_server_context(tls_dir: Path, host: str) -> tuple[ssl.SSLContext, Path, int]:
@@ -41,12 +43,16 @@ def make_server_context(tls_dir: Path, host: str) -> tuple[ssl.SSLContext, Path,
         lock = lock_directory(tls_dir)
     except InUse:
         raise ValueError(
-            f"{tls_dir} is the --tls-dir of an emulator that is running: a second emulator there would replace its CA, "
-            "and the first would fail every TLS handshake; give each emulator a --tls-dir of its own, or none (a temporary one)"
+            f"{tls_dir} is the --tls-dir of an emulator that is running: a second emulator there would replace its "
+            "CA, and the first would fail every TLS handshake; give each emulator a --tls-dir of its own, or none "
+            "(a temporary one)"
         ) from None
     try:
         if (ca_path.exists() or ca_path.is_symlink()) and (ca_path.is_symlink() or not written_by_an_emulator(ca_path)):
-            raise ValueError(f"{ca_path} exists and is not a CA that an emulator wrote: it is never replaced; give --tls-dir a directory of its own")
+            raise ValueError(
+                f"{ca_path} exists and is not a CA that an emulator wrote: it is never replaced; give "
+                "--tls-dir a directory of its own"
+            )
         ca = trustme.CA(organization_name=ORGANIZATION)
         names = list(LOOPBACK_NAMES) + ([host] if host not in LOOPBACK_NAMES else [])
         cert = ca.issue_cert(*names)

@@ -74,10 +74,15 @@ class TokenService:
         with self._lock:
             expires_at = now + self.access_ttl
             # Rounding exp up keeps the claim from expiring before the exact registry time.
-            claims = {"sub": subject, "iat": int(now), "exp": math.ceil(expires_at), "jti": str(uuid.uuid4())}
-            self._access[claims["jti"]] = Grant(subject, readonly, expires_at, claims["exp"])
+            jti, exp = str(uuid.uuid4()), math.ceil(expires_at)
+            claims = {"sub": subject, "iat": int(now), "exp": exp, "jti": jti}
+            self._access[jti] = Grant(subject, readonly, expires_at, exp)
             self._maybe_prune(now)
-        signing_input = _b64encode(json.dumps(_HEADER, separators=(",", ":")).encode()) + "." + _b64encode(json.dumps(claims, separators=(",", ":")).encode())
+        signing_input = (
+            _b64encode(json.dumps(_HEADER, separators=(",", ":")).encode())
+            + "."
+            + _b64encode(json.dumps(claims, separators=(",", ":")).encode())
+        )
         return self._minted.record("access_token", subject, signing_input + "." + self._sign(signing_input))
 
     def issue(self, subject: str, readonly: bool) -> dict[str, Any]:
@@ -104,7 +109,9 @@ class TokenService:
         if grant is None:
             raise unauthorized("E_INVALID_REFRESH_TOKEN", "refresh token is unknown or revoked")
         if time.time() >= grant.expires_at:
-            raise unauthorized("E_REFRESH_TOKEN_EXPIRED", "refresh token has expired, authenticate with api_key and api_secret")
+            raise unauthorized(
+                "E_REFRESH_TOKEN_EXPIRED", "refresh token has expired, authenticate with api_key and api_secret"
+            )
         return self.issue(grant.subject, grant.readonly)
 
     def authenticate(self, authorization: str | None) -> Grant:
@@ -114,7 +121,9 @@ class TokenService:
         scheme, _space, token = authorization.strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise unauthorized("E_UNAUTHORIZED", "Authorization header must use the Bearer scheme: 'Bearer <access_token>'")
+            raise unauthorized(
+                "E_UNAUTHORIZED", "Authorization header must use the Bearer scheme: 'Bearer <access_token>'"
+            )
         claims = self._verify(token)
         now = time.time()
         if now >= claims["exp"]:
@@ -142,7 +151,11 @@ class TokenService:
         expected = hmac.new(self._signing_key, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
         if not hmac.compare_digest(signature, expected):
             raise unauthorized("E_INVALID_TOKEN", "access token signature is invalid")
-        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int) or not isinstance(claims.get("jti"), str):
+        if (
+            not isinstance(claims, dict)
+            or not isinstance(claims.get("exp"), int)
+            or not isinstance(claims.get("jti"), str)
+        ):
             raise unauthorized("E_INVALID_TOKEN", "access token claims are malformed")
         return claims
 
@@ -169,4 +182,6 @@ class TokenService:
         if self._issued % _PRUNE_EVERY:
             return
         self._access = {jti: grant for jti, grant in self._access.items() if grant.claim_exp > now}
-        self._refresh = {token: grant for token, grant in self._refresh.items() if grant.expires_at + _REFRESH_GRACE > now}
+        self._refresh = {
+            token: grant for token, grant in self._refresh.items() if grant.expires_at + _REFRESH_GRACE > now
+        }

@@ -99,7 +99,9 @@ def check_metadata(value: Any) -> dict[str, str]:
         if not isinstance(item, str):
             raise bad_request("E_VALIDATION", f"metadata value of {_field(name)} must be a string")
         if len(item) > METADATA_MAX_VALUE:
-            raise bad_request("E_VALIDATION", f"metadata value of {_field(name)} may be at most {METADATA_MAX_VALUE} characters")
+            raise bad_request(
+                "E_VALIDATION", f"metadata value of {_field(name)} may be at most {METADATA_MAX_VALUE} characters"
+            )
     return dict(value)
 
 
@@ -169,7 +171,9 @@ def check_list_query(query: dict[str, list[str]]) -> ListQuery:
     """Validate the List API Keys query string."""
     for name in query:
         if name not in LIST_PARAMS:
-            raise bad_request("E_INVALID_QUERY", f"unknown query parameter {_field(name)}; allowed: {', '.join(LIST_PARAMS)}")
+            raise bad_request(
+                "E_INVALID_QUERY", f"unknown query parameter {_field(name)}; allowed: {', '.join(LIST_PARAMS)}"
+            )
     order_by = _single(query, "order_by")
     if order_by is not None and order_by not in ORDER_BY:
         raise bad_request("E_INVALID_QUERY", f"query parameter 'order_by' must be one of: {', '.join(ORDER_BY)}")
