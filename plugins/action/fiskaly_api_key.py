@@ -18,7 +18,7 @@ from ansible.module_utils.common.validation import check_type_dict, check_type_l
 from ansible.playbook.block import Block
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
-from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import HAS_SECRET_MASKING, key_secrets, mask
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import HAS_SECRET_MASKING, key_secrets, mask
 
 # What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole result.
 WHOLE_RESULT = "_task.polymorphic_result"

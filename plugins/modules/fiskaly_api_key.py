@@ -302,10 +302,11 @@ failure:
       type: str
 """
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import desired_key_errors
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_tasks import manage_fleet, manage_one
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
+from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import desired_key_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.run import reconcile_fleet, reconcile_one
+from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
 KEY_OPTIONS = {
@@ -319,7 +320,12 @@ ARGUMENT_SPEC = {
     "name": {"type": "str"},
     "state": {**KEY_OPTIONS["state"], "default": "present"},
     "secret_file": {"type": "path"},
-    "api_keys": {"type": "list", "elements": "dict", "no_log": False, "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}}},
+    "api_keys": {
+        "type": "list",
+        "elements": "dict",
+        "no_log": False,
+        "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}},
+    },
     "secrets_file": {"type": "path"},
 }
 
@@ -328,7 +334,13 @@ def desired_keys(params: dict) -> list[DesiredKey]:
     if params["api_keys"] is None:
         return [DesiredKey(params["name"], params["state"], params["kind"], params["metadata"])]
     return [
-        DesiredKey(item["name"], item["state"] or params["state"], item["kind"] or params["kind"], item["metadata"], option=f"api_keys[{index}]")
+        DesiredKey(
+            item["name"],
+            item["state"] or params["state"],
+            item["kind"] or params["kind"],
+            item["metadata"],
+            declared_as=f"api_keys[{index}]",
+        )
         for index, item in enumerate(params["api_keys"])
     ]
 
@@ -337,17 +349,26 @@ def main() -> None:
     module = fiskaly_module(
         ARGUMENT_SPEC,
         required_one_of=[("name", "api_keys")],
-        mutually_exclusive=[("name", "api_keys"), ("metadata", "api_keys"), ("secret_file", "api_keys"), ("secrets_file", "name")],
+        mutually_exclusive=[
+            ("name", "api_keys"),
+            ("metadata", "api_keys"),
+            ("secret_file", "api_keys"),
+            ("secrets_file", "name"),
+        ],
     )
     keys = desired_keys(module.params)
     errors = desired_key_errors(keys)
     if errors:
-        module.fail_json(msg=error_list(errors))
-    options = {"check_mode": module.check_mode, "diff": module._diff}
-    if module.params["api_keys"] is None:
-        run(module, lambda client: manage_one(client, keys[0], secret_file=module.params["secret_file"], **options))
-    else:
-        run(module, lambda client: manage_fleet(client, keys, secrets_file=module.params["secrets_file"], **options))
+        module.fail_json(msg=messages.error_list(errors))
+    check_mode, diff = module.check_mode, module._diff
+    secret_file, secrets_file = module.params["secret_file"], module.params["secrets_file"]
+
+    def reconcile(client: FiskalyClient) -> dict:
+        if module.params["api_keys"] is None:
+            return reconcile_one(client, keys[0], check_mode=check_mode, diff=diff, secret_file=secret_file)
+        return reconcile_fleet(client, keys, check_mode=check_mode, diff=diff, secrets_file=secrets_file)
+
+    run(module, reconcile)
 
 
 if __name__ == "__main__":

@@ -120,16 +120,17 @@ failure:
       type: str
 """
 
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import mask
+from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
+from ansible_collections.fiskaly.management.plugins.module_utils._http.routes import API
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
-from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import mask
-from ansible_collections.fiskaly.management.plugins.module_utils._wire import API
 
 
 def main() -> None:
     module = fiskaly_module({"refresh_token": {"type": "str", "no_log": True}}, token_option="refresh_token")
     refresh_token = module.params["refresh_token"]
 
-    def get_token(client) -> dict:
+    def get_token(client: FiskalyClient) -> dict:
         token = client.refresh(refresh_token) if refresh_token else client.authenticate()
         mask([token[name] for name in API.SECRET_TOKEN_FIELDS if isinstance(token.get(name), str)])
         return {"changed": False, **{name: token.get(name) for name in API.TOKEN_FIELDS}}

@@ -1,7 +1,7 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Everything this collection knows of the API's wire format, in one table per API version
+"""The route table of the API: everything this collection knows of its wire format, one table per API version
 (internal to this collection, not a public API).
 
 HTTP methods, paths, request bodies, paging parameters, and the fields and statuses of the answers
@@ -78,7 +78,15 @@ class ManagementApiV0:
         return Request("PATCH", f"/api_keys/{name}", body={"status": status})
 
     @staticmethod
-    def list_keys(*, kind=None, status=None, order_by=None, order=None, limit: int, offset: int) -> Request:
+    def list_keys(
+        *,
+        kind: list[str] | None = None,
+        status: list[str] | None = None,
+        order_by: str | None = None,
+        order: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> Request:
         """One page; ``kind`` and ``status`` are lists, sent as repeated parameters."""
         filters = {name: value for name, value in (("kind", kind), ("status", status), ("order_by", order_by), ("order", order)) if value}
         return Request("GET", "/api_keys", params={**filters, "limit": limit, "offset": offset})

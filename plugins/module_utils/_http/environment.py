@@ -18,7 +18,7 @@ try:
 except ImportError:  # reported by the module through missing_required_lib
     pass
 
-from . import _errors as say
+from .. import _messages as messages
 
 # The environment variables that requests reads, in its order, for the certificate authorities when verify is True.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -68,11 +68,11 @@ def proxy_url_error(proxy: str) -> str | None:
         parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
         parts.port  # noqa: B018  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
     except ValueError:
-        return say.PROXY_NOT_A_URL
+        return messages.PROXY_NOT_A_URL
     if not parts.hostname:
-        return say.PROXY_WITHOUT_HOST
+        return messages.PROXY_WITHOUT_HOST
     if parts.scheme.lower() not in PROXY_SCHEMES:
-        return say.proxy_bad_scheme(parts.scheme, PROXY_SCHEMES)
+        return messages.proxy_bad_scheme(parts.scheme, PROXY_SCHEMES)
     return None
 
 
