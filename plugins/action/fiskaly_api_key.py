@@ -18,9 +18,14 @@ from ansible.module_utils.common.validation import check_type_dict, check_type_l
 from ansible.playbook.block import Block
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import HAS_SECRET_MASKING, key_secrets, mask
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import (
+    HAS_SECRET_MASKING,
+    key_secrets,
+    mask,
+)
 
-# What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole result.
+# What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole
+# result.
 WHOLE_RESULT = "_task.polymorphic_result"
 
 
@@ -72,13 +77,16 @@ def literally_false(condition) -> bool:
 
 def literal_bool(condition) -> bool:
     """Whether a condition is a literal true or false, which evaluating cannot fail."""
-    return isinstance(condition, bool) or (isinstance(condition, str) and condition.strip() in ("false", "False", "true", "True"))
+    return isinstance(condition, bool) or (
+        isinstance(condition, str) and condition.strip() in ("false", "False", "true", "True")
+    )
 
 
 def api_keys_problem(api_keys) -> str | None:
     """Why ``api_keys`` would fail ansible-core's check of its items, naming the item; None where it would not.
 
-    An item may be a mapping, or a string that ansible-core reads as one (JSON or key=value), as before; a string for the
+    An item may be a mapping, or a string that ansible-core reads as one (JSON or key=value), as before; a string for
+    the
     whole list is split at its commas, as ansible-core does."""
     if isinstance(api_keys, str):
         api_keys = check_type_list(api_keys)
@@ -116,11 +124,16 @@ def whole_result_registered(register) -> bool:
     """Whether ``register`` keeps the task's whole result: a name, or on 2.22 its translation into a projection."""
     if isinstance(register, str):
         return bool(register)
-    return isinstance(register, Mapping) and bool(register) and all(str(expression) == WHOLE_RESULT for expression in register.values())
+    return (
+        isinstance(register, Mapping)
+        and bool(register)
+        and all(str(expression) == WHOLE_RESULT for expression in register.values())
+    )
 
 
 def rescued(task) -> bool:
-    """Whether a block's ``rescue`` catches this task's failure: the task sits in the ``block`` part of a block that has a
+    """Whether a block's ``rescue`` catches this task's failure: the task sits in the ``block`` part of a block that
+    has a
     ``rescue``, at any depth (through nested blocks, includes and imports), not in its ``rescue`` or ``always`` part.
 
     Ancestors are found through the parent links that ansible-core keeps on each task; copies of tasks and blocks keep

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-
 EXCERPT_LENGTH = 120
 # How many input errors a message lists; the rest are counted (a fleet of 10,000 bad names makes one short message).
 LISTED_ERRORS = 10
@@ -55,7 +54,11 @@ def error_list(errors: list[str]) -> str:
     """Input errors as one message: all of a few, or the first ``LISTED_ERRORS`` and how many there are in all."""
     if len(errors) <= LISTED_ERRORS:
         return "; ".join(errors)
-    return f"{len(errors)} errors, the first {LISTED_ERRORS} of them: " + "; ".join(errors[:LISTED_ERRORS]) + f"; and {len(errors) - LISTED_ERRORS} more"
+    return (
+        f"{len(errors)} errors, the first {LISTED_ERRORS} of them: "
+        + "; ".join(errors[:LISTED_ERRORS])
+        + f"; and {len(errors) - LISTED_ERRORS} more"
+    )
 
 
 def excerpt(text: str) -> str:
@@ -83,16 +86,24 @@ def quoted(value: object) -> str:
 
 
 def unprintable_credential(name: str) -> str:
-    return f"{name} must not contain white space or control characters (a trailing line break from a file or vault, say)"
+    return (
+        f"{name} must not contain white space or control characters (a trailing line break from a file or vault, say)"
+    )
 
 
 def non_ascii_access_token() -> str:
     # Never quoted: it is a credential.
-    return "access_token must be ASCII: it goes in an HTTP header, which takes no other characters (a token never has them)"
+    return (
+        "access_token must be ASCII: it goes in an HTTP header, which takes no other characters (a token never has "
+        "them)"
+    )
 
 
 def missing_credentials(alternative: str = "access_token") -> str:
-    return f"one of {alternative}, or api_key with api_secret, is required (as options, through module_defaults, or as FISKALY_* environment variables)"
+    return (
+        f"one of {alternative}, or api_key with api_secret, is required (as options, through module_defaults, or as "
+        "FISKALY_* environment variables)"
+    )
 
 
 def ca_path_no_file(ca_path: str) -> str:
@@ -101,8 +112,10 @@ def ca_path_no_file(ca_path: str) -> str:
 
 def ca_path_no_file_unverified(ca_path: str) -> str:
     return (
-        f"ca_path {ca_path} is no file, and validate_certs is false: ca_path names the certificate authorities that verify "
-        "the API, which validate_certs false turns off, so one of the two is a mistake. Give a ca_path that exists and drop "
+        f"ca_path {ca_path} is no file, and validate_certs is false: ca_path names the certificate authorities that "
+        "verify "
+        "the API, which validate_certs false turns off, so one of the two is a mistake. Give a ca_path that exists "
+        "and drop "
         "validate_certs false, or drop ca_path (and FISKALY_CA_PATH)"
     )
 
@@ -132,13 +145,17 @@ def missing_ca_bundle(name: str, path: str) -> str:
 
 def unusable_proxy(source: str, problem: str) -> str:
     # Named, never shown: a proxy URL may carry a user and a password.
-    return f"the proxy for base_url comes from {source}, which requests cannot use: {problem}. Fix or unset it, or exclude the API's host with NO_PROXY"
+    return (
+        f"the proxy for base_url comes from {source}, which requests cannot use: {problem}. Fix or unset it, or "
+        "exclude the API's host with NO_PROXY"
+    )
 
 
 BASE_URL_INVALID = "base_url is not a valid URL"
 # Never quoted: the user information may hold a password.
 BASE_URL_USER_INFORMATION = (
-    "base_url must not carry user information (user:password@host): the API takes api_key and api_secret, and a URL's credentials would be sent to it instead"
+    "base_url must not carry user information (user:password@host): the API takes api_key and api_secret, and a "
+    "URL's credentials would be sent to it instead"
 )
 
 
@@ -158,7 +175,10 @@ def base_url_query(shown: str) -> str:
     return f"base_url must have no query string or fragment, got {shown!r}: the paths of the API are added to it"
 
 
-INSECURE_WARNING = "validate_certs is false: the API's TLS certificate is not verified, so its identity is not either. Use ca_path for a private CA instead."
+INSECURE_WARNING = (
+    "validate_certs is false: the API's TLS certificate is not verified, so its identity is not either. Use ca_path "
+    "for a private CA instead."
+)
 
 
 def interrupted_before_done(error: BaseException) -> str:
@@ -213,11 +233,16 @@ def no_kind_to_create(where: str) -> str:
 
 
 def kind_cannot_change(where: str, current: object, wanted: object) -> str:
-    return f"{where} exists with kind {current!r}, but kind {wanted!r} is wanted: the API cannot change the kind of a key"
+    return (
+        f"{where} exists with kind {current!r}, but kind {wanted!r} is wanted: the API cannot change the kind of a key"
+    )
 
 
 def metadata_cannot_change(where: str, current: object, wanted: object) -> str:
-    return f"{where} exists with metadata {current!r}, but metadata {wanted!r} is wanted: the API cannot change the metadata of a key"
+    return (
+        f"{where} exists with metadata {current!r}, but metadata {wanted!r} is wanted: the API cannot change the "
+        "metadata of a key"
+    )
 
 
 # -- the client's requests (_http) ---------------------------------------------------------
@@ -247,7 +272,10 @@ ACTIVITY_LIST = "Listing API keys"
 
 NO_ACCESS_TOKEN = "without an access_token string in its body (POST /auth)"
 # Never shown: it is a credential, and the API's own.
-UNUSABLE_ACCESS_TOKEN = "with an access_token that is no printable ASCII without white space: it cannot go in the Authorization header of the next requests"
+UNUSABLE_ACCESS_TOKEN = (
+    "with an access_token that is no printable ASCII without white space: it cannot go in the Authorization header "
+    "of the next requests"
+)
 # Never the value: it may be a token.
 BAD_REQUEST_HEADER = "a header value has a line break or another character HTTP does not allow"
 MISSING_SOCKS = "its scheme needs a library that is missing (PySocks for socks://)"
@@ -321,12 +349,16 @@ def not_a_key_object(shape: str) -> str:
 
 
 def only_earlier_keys(at: int) -> str:
-    return f"with a page at offset {at} that holds only keys of earlier pages: the API seems to ignore offset, so the listing cannot be completed"
+    return (
+        f"with a page at offset {at} that holds only keys of earlier pages: the API seems to ignore offset, so the "
+        "listing cannot be completed"
+    )
 
 
 def listing_kept_changing(first: int, last: int) -> str:
     return (
-        f"The API keys changed while they were listed ({first} matched at first, {last} at last), and again while they were "
+        f"The API keys changed while they were listed ({first} matched at first, {last} at last), and again while "
+        "they were "
         "read a second time: a key created or deleted meanwhile may be missing, or listed though it is gone"
     )
 
@@ -374,7 +406,10 @@ def conflict_unreadable(name: str) -> str:
 
 
 def may_have_created(failure: object) -> str:
-    return f"{sentence(failure)} The key may have been created all the same, its secret lost: a run that finds it existing will not report it as created"
+    return (
+        f"{sentence(failure)} The key may have been created all the same, its secret lost: a run that finds it "
+        "existing will not report it as created"
+    )
 
 
 CONFLICT_FOUND_IT = "the repeated request found the key existing (HTTP 409)"
@@ -398,16 +433,29 @@ def interrupted(error: BaseException) -> str:
 
 
 def interrupted_writing(error: BaseException, name: str, creating: bool) -> str:
-    doubt = (": the key may have been created all the same, its secret lost. Look it up before you run again, and disable it if it exists") if creating else ""
+    doubt = (
+        (
+            ": the key may have been created all the same, its secret lost. Look it up before you run again, and "
+            "disable it if it exists"
+        )
+        if creating
+        else ""
+    )
     return f"The module was {error} while it wrote API key '{name}'{doubt}"
 
 
 def other_failures(failure: object, others: int) -> str:
-    return f"{sentence(failure)} {others} more {'write' if others == 1 else 'writes'} under way at the time failed too, each named in fleet[].error"
+    return (
+        f"{sentence(failure)} {others} more {'write' if others == 1 else 'writes'} under way at the time failed too, "
+        "each named in fleet[].error"
+    )
 
 
 def writes_failed(failure: object, failed: int) -> str:
-    return f"{sentence(failure)} {failed} {'write' if failed == 1 else 'writes'} under way at the time failed, each named in fleet[].error"
+    return (
+        f"{sentence(failure)} {failed} {'write' if failed == 1 else 'writes'} under way at the time failed, each "
+        "named in fleet[].error"
+    )
 
 
 def secrets_kept_in(failure: object, kept: int, after: int, path: str) -> str:
@@ -416,7 +464,9 @@ def secrets_kept_in(failure: object, kept: int, after: int, path: str) -> str:
 
 
 def also_lost_secrets(failure: object, names: list[str]) -> str:
-    shown = ", ".join(f"'{name}'" for name in names[:LISTED_ERRORS]) + (f" and {len(names) - LISTED_ERRORS} more" if len(names) > LISTED_ERRORS else "")
+    shown = ", ".join(f"'{name}'" for name in names[:LISTED_ERRORS]) + (
+        f" and {len(names) - LISTED_ERRORS} more" if len(names) > LISTED_ERRORS else ""
+    )
     return f"{sentence(failure)} Created, but their secrets were not received (see fleet[].error): {shown}"
 
 
@@ -440,7 +490,10 @@ def secret_in_fallback(reason: str, where: str) -> str:
 
 
 def empty_path(option: str) -> str:
-    return f"{option} must not be empty (a variable that rendered empty, say): give a file path, or leave {option} out to get the secret in the result"
+    return (
+        f"{option} must not be empty (a variable that rendered empty, say): give a file path, or leave {option} out "
+        "to get the secret in the result"
+    )
 
 
 def unprintable_path(option: str, path: str) -> str:
@@ -452,7 +505,10 @@ def path_is_directory(option: str, path: str) -> str:
 
 
 def path_exists(option: str, path: str) -> str:
-    return f"{option} {path} already exists, and a secret file is never overwritten: move it away or choose another path before a key is created"
+    return (
+        f"{option} {path} already exists, and a secret file is never overwritten: move it away or choose another "
+        "path before a key is created"
+    )
 
 
 def no_directory(option: str, path: str, directory: str) -> str:
@@ -460,7 +516,9 @@ def no_directory(option: str, path: str, directory: str) -> str:
 
 
 def no_file_there(option: str, path: str, strerror: str) -> str:
-    return f"{option} {path}: no file can be created there ({strerror}); give the path of a file in an existing directory"
+    return (
+        f"{option} {path}: no file can be created there ({strerror}); give the path of a file in an existing directory"
+    )
 
 
 def cannot_create(option: str, path: str, error: OSError) -> str:

@@ -18,7 +18,8 @@ STOPPING_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
 
 
 class Interrupted(BaseException):
-    """A stopping signal arrived. A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way swallows it."""
+    """A stopping signal arrived. A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way
+    swallows it."""
 
     def __init__(self, signal_name: str):
         super().__init__(f"interrupted by {signal_name}")

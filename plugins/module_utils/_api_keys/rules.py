@@ -10,7 +10,6 @@ any request is sent.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 

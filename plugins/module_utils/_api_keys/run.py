@@ -106,7 +106,8 @@ def _fleet_failure(failure: FiskalyError, plans: list[Plan], progress: FleetProg
 
 
 def _stopped_by(error: BaseException, plans: list[Plan], progress: FleetProgress, check_mode: bool) -> FiskalyError:
-    """The failure that ends the run: the first failed write, or what stopped it otherwise (a signal, the secrets file)."""
+    """The failure that ends the run: the first failed write, or what stopped it otherwise (a signal, the secrets
+    file)."""
     if isinstance(error, Interrupted) and progress.writing is not None:
         # Cut short while it wrote one key, one at a time: that key's entry says so.
         progress.failures[progress.writing] = interrupted_failure(error, plans[progress.writing], check_mode)
@@ -159,17 +160,26 @@ def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reserv
             reservation,
             json.dumps(secrets, indent=2, sort_keys=True) + "\n",
             result,
-            {"fleet": [{**item, "secret": secrets[item["name"]]} if item["name"] in secrets else item for item in entries]},
+            {
+                "fleet": [
+                    {**item, "secret": secrets[item["name"]]} if item["name"] in secrets else item for item in entries
+                ]
+            },
         )
     elif reservation is not None:
         reservation.release()
     if diff:
-        result["diff"] = [progress.outcomes[index].plan.diff() for index in sorted(progress.outcomes) if progress.outcomes[index].plan.changed]
+        result["diff"] = [
+            progress.outcomes[index].plan.diff()
+            for index in sorted(progress.outcomes)
+            if progress.outcomes[index].plan.changed
+        ]
     return result
 
 
 def counted_as(entry: dict) -> str:
-    """The field of the summary that counts a key, from its entry, the outcome the run reports for it: once for each key.
+    """The field of the summary that counts a key, from its entry, the outcome the run reports for it: once for each
+    key.
 
     The action is the one carried out (a create that lost the race to another run is reconciled with the key found,
     most often "none"); a key created whose secret was lost counts as created, not as failed.
@@ -182,7 +192,12 @@ def counted_as(entry: dict) -> str:
 
 
 def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
-    entry = {"name": plan.desired.name, "changed": bool(failure.result.get("changed")), "action": plan.action, "error": str(failure)}
+    entry = {
+        "name": plan.desired.name,
+        "changed": bool(failure.result.get("changed")),
+        "action": plan.action,
+        "error": str(failure),
+    }
     if isinstance(failure, SecretLost):
         entry["secret_lost"] = True
     if "api_key" in failure.result:
@@ -191,7 +206,8 @@ def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
 
 
 def _hand_over(reservation: Reservation, content: str, result: dict, last_resort: dict) -> None:
-    """Write the secrets to the reserved file and say in ``result`` where they are; a secret in hand is never thrown away."""
+    """Write the secrets to the reserved file and say in ``result`` where they are; a secret in hand is never thrown
+    away."""
     where, reason = reservation.fill(content)
     if where is not None:
         result[reservation.option] = where

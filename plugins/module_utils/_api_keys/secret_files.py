@@ -47,7 +47,9 @@ class Reservation:
         self.option = option
         self.path = absolute(path)
         try:
-            self._descriptor: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            self._descriptor: int | None = os.open(
+                self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600
+            )
         except OSError as error:
             shown = self.path if self.path == path else f"{path} ({self.path})"
             raise InvalidInput(_refusal(option, shown, self.path, error)) from None
@@ -124,7 +126,9 @@ def _write_all(descriptor: int, content: str) -> None:
 def _write_fallback(path: str, content: str) -> str | None:
     """The secret in a new 0600 file beside ``path``, in the temporary directory, or in the home directory."""
     name = os.path.basename(path) + "."
-    for directory in dict.fromkeys((os.path.dirname(os.path.abspath(path)), tempfile.gettempdir(), os.path.expanduser("~"))):
+    for directory in dict.fromkeys(
+        (os.path.dirname(os.path.abspath(path)), tempfile.gettempdir(), os.path.expanduser("~"))
+    ):
         try:
             descriptor, fallback = tempfile.mkstemp(dir=directory, prefix=FALLBACK_PREFIX + name)  # mode 0600
         except OSError:

@@ -78,7 +78,8 @@ class AttemptClock:  # pylint: disable=too-many-instance-attributes
 
     @contextmanager
     def running(self) -> Iterator[AttemptClock]:
-        """Within this block, each attempt started with ``start()`` (the first one at once) raises ``AttemptTimeout`` once over time."""
+        """Within this block, each attempt started with ``start()`` (the first one at once) raises ``AttemptTimeout``
+        once over time."""
         if not self._usable():
             with self._watching():
                 yield self
@@ -163,7 +164,8 @@ class AttemptClock:  # pylint: disable=too-many-instance-attributes
 
     def over_time(self, error: BaseException | None) -> BaseException | None:
         """What an attempt that ended with ``error`` (None: it seemed to succeed) ended with: ``AttemptTimeout`` if
-        the watchdog cut it off, whatever the cut connection raised or however short it left the answer; else ``error``."""
+        the watchdog cut it off, whatever the cut connection raised or however short it left the answer; else
+        ``error``."""
         if not self._cut or isinstance(error, AttemptTimeout):
             return error
         timeout = self._timeout()
@@ -199,7 +201,11 @@ class AttemptClock:  # pylint: disable=too-many-instance-attributes
 
     @staticmethod
     def _usable() -> bool:
-        return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread() and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+        return (
+            hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+        )
 
 
 # -- the connection each attempt uses, told to the attempt's clock --------------------------------------------------
@@ -246,13 +252,19 @@ def _watched(pool_class: type) -> type:
     if issubclass(pool_class, _WatchedPool):
         return pool_class
     if pool_class not in _WATCHED:
-        connection_class = type(f"Watched{pool_class.ConnectionCls.__name__}", (_WatchedConnection, pool_class.ConnectionCls), {})
-        _WATCHED[pool_class] = type(f"Watched{pool_class.__name__}", (_WatchedPool, pool_class), {"ConnectionCls": connection_class})
+        connection_class = type(
+            f"Watched{pool_class.ConnectionCls.__name__}", (_WatchedConnection, pool_class.ConnectionCls), {}
+        )
+        _WATCHED[pool_class] = type(
+            f"Watched{pool_class.__name__}", (_WatchedPool, pool_class), {"ConnectionCls": connection_class}
+        )
     return _WATCHED[pool_class]
 
 
 def _watch_pools(manager: Any) -> Any:
-    manager.pool_classes_by_scheme = {scheme: _watched(pool_class) for scheme, pool_class in manager.pool_classes_by_scheme.items()}
+    manager.pool_classes_by_scheme = {
+        scheme: _watched(pool_class) for scheme, pool_class in manager.pool_classes_by_scheme.items()
+    }
     return manager
 
 

@@ -24,7 +24,8 @@ from .. import _messages as messages
 class BearerAuth:  # pylint: disable=too-few-public-methods
     """requests' ``auth=`` for the API: the token as ``Bearer``, or no Authorization header at all for ``POST /auth``.
 
-    Given any ``auth=``, requests no longer reads ``~/.netrc`` (or ``$NETRC``), whose ``default`` or matching ``machine``
+    Given any ``auth=``, requests no longer reads ``~/.netrc`` (or ``$NETRC``), whose ``default`` or matching
+    ``machine``
     entry would otherwise replace the token with HTTP Basic credentials, sent to the API. Proxies from the environment
     still apply: ``trust_env`` stays on.
     """

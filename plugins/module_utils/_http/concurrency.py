@@ -40,7 +40,8 @@ class Slot:
         self.inside = False
 
     def rate_limited(self, retry_after: float | None) -> bool:
-        """The API answered 429: lower ``allowed`` and pause. True where another request was in flight during this attempt:
+        """The API answered 429: lower ``allowed`` and pause. True where another request was in flight during this
+        attempt:
         sending more than one at a time is then the likely cause, and the request pays no retry for it."""
         self._owner.rate_limited(self.window, retry_after)
         return self.had_company
@@ -164,7 +165,8 @@ def results_ahead(
     """Yield ``function(*item)`` in order for each ``item`` that ``next_item()`` gives, until it raises StopIteration or
     gives None while no call is pending.
 
-    At most ``window`` calls (``max_concurrent_requests`` unless given) are ahead of the result the caller holds: ``next_item`` is
+    At most ``window`` calls (``max_concurrent_requests`` unless given) are ahead of the result the caller holds:
+    ``next_item`` is
     asked again only once the caller has taken a result, so it can decide from what came so far (a page's count, say),
     and what an answer announces never decides how much is asked at once. With one at a time every call runs here.
     """

@@ -45,7 +45,8 @@ def without_credentials(url: str) -> str:
 
 
 def proxy_from_environment(url: str) -> tuple[str, str, str] | None:
-    """The proxy that requests takes for ``url``: (where it comes from, its URL without credentials, its URL), or None."""
+    """The proxy that requests takes for ``url``: (where it comes from, its URL without credentials, its URL), or
+    None."""
     try:
         proxies = get_environ_proxies(url)
         proxy = select_proxy(url, proxies)
@@ -54,10 +55,15 @@ def proxy_from_environment(url: str) -> tuple[str, str, str] | None:
     if not proxy:
         return None
     parts = urlsplit(url)
-    keys = [key for key in (f"{parts.scheme}://{parts.hostname}", parts.scheme, f"all://{parts.hostname}", "all") if proxies.get(key) == proxy]
+    keys = [
+        key
+        for key in (f"{parts.scheme}://{parts.hostname}", parts.scheme, f"all://{parts.hostname}", "all")
+        if proxies.get(key) == proxy
+    ]
     # urllib reads NAME_proxy in any case, the lower-case name winning; the key is what precedes "_proxy".
     names = sorted(
-        (name for name, value in os.environ.items() if keys and name.lower() == f"{keys[0]}_proxy" and value == proxy), key=lambda name: name != name.lower()
+        (name for name, value in os.environ.items() if keys and name.lower() == f"{keys[0]}_proxy" and value == proxy),
+        key=lambda name: name != name.lower(),
     )
     return (names[0] if names else "the system's proxy settings"), without_credentials(proxy), proxy
 

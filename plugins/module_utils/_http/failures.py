@@ -171,7 +171,9 @@ def transport_cause(error: Exception, proxy: bool = False) -> str:
     over_time = any(isinstance(link, AttemptTimeout) for link in chain)
     if isinstance(error, requests.exceptions.Timeout) or "TimeoutError(" in text or over_time:
         return TIMEOUT
-    if any(word in text for word in ("NameResolution", "Name or service not known", "getaddrinfo", "nodename nor servname")):
+    if any(
+        word in text for word in ("NameResolution", "Name or service not known", "getaddrinfo", "nodename nor servname")
+    ):
         return DNS_FAILURE
     if "Connection refused" in text or "ConnectionRefused" in text:
         return CONNECTION_REFUSED

@@ -47,7 +47,7 @@ class DeadlineRetry(Retry):
     """A urllib3 Retry with jitter, a capped Retry-After, a total time budget, and an attempt clock paused between
     attempts."""
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         *args: Any,
         deadline: float = 60.0,
@@ -97,14 +97,16 @@ class DeadlineRetry(Retry):
         try:
             retry_after = super().get_retry_after(response)
         except (InvalidHeader, ValueError, OverflowError, TypeError):
-            # "soon", "1.5", "-1", an empty value: taken for no Retry-After at all, so the backoff applies. urllib3 would
-            # raise InvalidHeader, which requests reports as a fault of the request's headers and which ends the retrying.
+            # "soon", "1.5", "-1", an empty value: taken for no Retry-After at all, so the backoff applies. urllib3
+            # would
+            # raise InvalidHeader, which requests reports as a fault of the request's headers and which ends the
+            # retrying.
             return None
         if retry_after is None:
             return None
         return min(retry_after, RETRY_AFTER_CAP, self.remaining())
 
-    def increment(  # noqa: PLR0913
+    def increment(
         self,
         method: str | None = None,
         url: str | None = None,

@@ -56,7 +56,9 @@ class ManagementApiV0:
 
     @staticmethod
     def login(api_key: str | None, api_secret: str | None) -> Request:
-        return Request("POST", "/auth", body={"api_key": api_key, "api_secret": api_secret}, auth=False, answer_holds_secret=True)
+        return Request(
+            "POST", "/auth", body={"api_key": api_key, "api_secret": api_secret}, auth=False, answer_holds_secret=True
+        )
 
     @staticmethod
     def refresh(refresh_token: str) -> Request:
@@ -88,7 +90,11 @@ class ManagementApiV0:
         offset: int,
     ) -> Request:
         """One page; ``kind`` and ``status`` are lists, sent as repeated parameters."""
-        filters = {name: value for name, value in (("kind", kind), ("status", status), ("order_by", order_by), ("order", order)) if value}
+        filters = {
+            name: value
+            for name, value in (("kind", kind), ("status", status), ("order_by", order_by), ("order", order))
+            if value
+        }
         return Request("GET", "/api_keys", params={**filters, "limit": limit, "offset": offset})
 
 

@@ -24,8 +24,15 @@ from .attempt_clock import AttemptClock, WatchedAdapter
 from .auth import BearerAuth
 from .concurrency import AdaptiveConcurrency, Slot
 from .environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error, scrubbed
-from .failures import PROXY_FAILURE, TLS_FAILURE, TransportError, broken_body, may_have_reached_api
-from .failures import transport_cause, transport_detail
+from .failures import (
+    PROXY_FAILURE,
+    TLS_FAILURE,
+    TransportError,
+    broken_body,
+    may_have_reached_api,
+    transport_cause,
+    transport_detail,
+)
 from .retry import RATE_LIMITED, DeadlineRetry, PerThreadRetryAdapter, build_retry
 from .routes import Request
 

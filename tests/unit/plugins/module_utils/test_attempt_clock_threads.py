@@ -17,9 +17,8 @@ import pytest
 import trustme
 from urllib3 import HTTPConnectionPool
 
-from ansible_collections.fiskaly.management.plugins.module_utils._http.attempt_clock import AttemptClock, AttemptTimeout
+from ansible_collections.fiskaly.management.plugins.module_utils._http.attempt_clock import AttemptClock, AttemptTimeout, WatchedAdapter
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
-from ansible_collections.fiskaly.management.plugins.module_utils._http.attempt_clock import WatchedAdapter
 from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import TransportError
 
 TIMEOUT = 2  # room for a loaded machine: a fast answer must never come near it

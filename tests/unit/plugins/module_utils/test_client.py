@@ -16,10 +16,10 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.util.retry import RequestHistory
 
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
 from ansible_collections.fiskaly.management.plugins.module_utils._http import sending as sending_module
 from ansible_collections.fiskaly.management.plugins.module_utils._http.auth import token_expiry
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
 from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import ApiError, CreateConflict, MalformedAnswer, TransportError
 
 BASE = "https://api.test/api/v0"

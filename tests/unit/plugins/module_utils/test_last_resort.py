@@ -11,8 +11,8 @@ import pytest
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys import run as api_key_run
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey, Plan
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.reconcile import Outcome
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.secret_files import Reservation
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
 
 
 class NoFileTakesIt(Reservation):
