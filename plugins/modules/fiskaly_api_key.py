@@ -302,6 +302,8 @@ failure:
       type: str
 """
 
+from typing import Any
+
 from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import desired_key_errors
@@ -309,7 +311,7 @@ from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.run i
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
-KEY_OPTIONS = {
+KEY_OPTIONS: dict[str, dict[str, Any]] = {
     "state": {"type": "str", "choices": ["present", "enabled", "disabled"]},
     "kind": {"type": "str", "choices": ["test", "live"]},
     "metadata": {"type": "dict"},

@@ -112,8 +112,8 @@ def read_current(client: FiskalyClient, names: list[str]) -> dict[str, dict]:
         for keys, count in client.list_api_key_pages(order_by="name"):
             found.update((key[API.KEY_NAME], key) for key in keys if key.get(API.KEY_NAME) in wanted)
             listed += len(keys)
-            missing = len(wanted) - len(found)
-            if missing == 0 or math.ceil((count - listed) / client.api.PAGE_SIZE) > missing:
+            still_missing = len(wanted) - len(found)
+            if still_missing == 0 or math.ceil((count - listed) / client.api.PAGE_SIZE) > still_missing:
                 break
         else:
             return found  # the whole account was listed: what is missing does not exist

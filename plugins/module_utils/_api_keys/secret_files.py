@@ -70,12 +70,12 @@ class Reservation:
         """
         descriptor, self._descriptor = self._descriptor, None
         try:
-            _write_all(descriptor, content)
+            _write_all(descriptor, content)  # type: ignore[arg-type]  # filled once, as reserved
             return self.path, None
         except OSError as error:
             reason = messages.cannot_write(self.option, self.path, error)
         finally:
-            os.close(descriptor)
+            os.close(descriptor)  # type: ignore[arg-type]
         _unlink_quietly(self.path)  # it may hold part of the secret
         return _write_fallback(self.path, content), reason
 
@@ -111,7 +111,7 @@ def _refusal(option: str, shown: str, path: str, error: OSError) -> str:
     if error.errno == errno.ENOENT and not os.path.isdir(directory):
         return messages.no_directory(option, shown, directory)
     if error.errno in (errno.EISDIR, errno.ENOTDIR):
-        return messages.no_file_there(option, shown, error.strerror)
+        return messages.no_file_there(option, shown, error.strerror or str(error))
     return messages.cannot_create(option, shown, error)
 
 
@@ -134,7 +134,7 @@ def _write_fallback(path: str, content: str) -> str | None:
         except OSError:
             continue
         try:
-            _write_all(descriptor, content)
+            _write_all(descriptor, content)  # type: ignore[arg-type]  # filled once, as reserved
             return fallback
         except OSError:
             _unlink_quietly(fallback)

@@ -60,7 +60,7 @@ def json_body(activity: str, answer: Answer, holds_secret: bool) -> Answer:
     return answer
 
 
-def api_error(api: ManagementApiV0, answer: Answer) -> tuple[str | None, str]:
+def api_error(api: type[ManagementApiV0], answer: Answer) -> tuple[str | None, str]:
     """The ``code`` and the message of an error answer, as the API's JSON error has them, or what came instead."""
     body, message, code = answer.body, api.ERROR_MESSAGE, api.ERROR_CODE
     if isinstance(body, dict) and isinstance(body.get(message), str):
@@ -69,7 +69,7 @@ def api_error(api: ManagementApiV0, answer: Answer) -> tuple[str | None, str]:
     return None, messages.not_the_api_error(shown)
 
 
-def token_object(api: ManagementApiV0, activity: str, answer: Answer) -> dict:
+def token_object(api: type[ManagementApiV0], activity: str, answer: Answer) -> dict:
     token, field = answer.body, api.ACCESS_TOKEN
     if not isinstance(token, dict) or not isinstance(token.get(field), str) or not token[field]:
         raise MalformedAnswer(activity, answer.status, messages.NO_ACCESS_TOKEN)
@@ -85,7 +85,7 @@ def key_object(activity: str, answer: Answer) -> dict:
     return answer.body
 
 
-def page(api: ManagementApiV0, answer: Answer, at: int) -> tuple[list, int]:
+def page(api: type[ManagementApiV0], answer: Answer, at: int) -> tuple[list, int]:
     """The keys and the count of a list object, checked against the contract."""
     body, where, activity = answer.body, messages.page_at(at), messages.ACTIVITY_LIST
     data, counted, name = api.PAGE_KEYS, api.PAGE_COUNT, api.KEY_NAME

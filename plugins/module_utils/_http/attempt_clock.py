@@ -215,7 +215,7 @@ class _WatchedConnection:
     """Mixed into a pool's connection class."""
 
     def connect(self) -> None:
-        super().connect()  # pylint: disable=no-member
+        super().connect()  # type: ignore[misc]  # pylint: disable=no-member
         clock = on_this_thread()
         if clock is not None:
             clock.check()  # over time while connecting, when there was no socket to shut down yet
@@ -225,19 +225,20 @@ class _WatchedConnection:
         if clock is not None:
             clock.watch(self)  # now with its socket, which an answer read to the connection's end keeps alone
         try:
-            return super().getresponse(*args, **kwargs)  # pylint: disable=no-member
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]  # pylint: disable=no-member
         except (OSError, HTTPException) as error:
-            timeout = clock.over_time(error) if clock is not None else error
+            timeout: BaseException | None = clock.over_time(error) if clock is not None else error
             if timeout is error:
                 raise
-            raise timeout from error  # a socket timeout, as urllib3 takes a read timeout, with what the cut raised
+            # A socket timeout, as urllib3 takes a read timeout, with what the cut raised.
+            raise timeout from error  # type: ignore[misc]
 
 
 class _WatchedPool:
     """Mixed into a urllib3 connection pool class."""
 
     def _get_conn(self, *args: Any, **kwargs: Any) -> Any:
-        connection = super()._get_conn(*args, **kwargs)  # pylint: disable=no-member
+        connection = super()._get_conn(*args, **kwargs)  # type: ignore[misc]  # pylint: disable=no-member
         clock = on_this_thread()
         if clock is not None:
             clock.watch(connection)
@@ -247,7 +248,7 @@ class _WatchedPool:
 _WATCHED: dict[type, type] = {}
 
 
-def _watched(pool_class: type) -> type:
+def _watched(pool_class: Any) -> type:
     """``pool_class`` (HTTP, HTTPS, SOCKS), with its connections, telling the clock of each attempt."""
     if issubclass(pool_class, _WatchedPool):
         return pool_class

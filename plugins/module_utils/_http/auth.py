@@ -25,9 +25,8 @@ class BearerAuth:  # pylint: disable=too-few-public-methods
     """requests' ``auth=`` for the API: the token as ``Bearer``, or no Authorization header at all for ``POST /auth``.
 
     Given any ``auth=``, requests no longer reads ``~/.netrc`` (or ``$NETRC``), whose ``default`` or matching
-    ``machine``
-    entry would otherwise replace the token with HTTP Basic credentials, sent to the API. Proxies from the environment
-    still apply: ``trust_env`` stays on.
+    ``machine`` entry would otherwise replace the token with HTTP Basic credentials, sent to the API. Proxies from the
+    environment still apply: ``trust_env`` stays on.
     """
 
     def __init__(self, token: str | None) -> None:

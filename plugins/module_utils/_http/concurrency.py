@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -41,8 +41,7 @@ class Slot:
 
     def rate_limited(self, retry_after: float | None) -> bool:
         """The API answered 429: lower ``allowed`` and pause. True where another request was in flight during this
-        attempt:
-        sending more than one at a time is then the likely cause, and the request pays no retry for it."""
+        attempt: sending more than one at a time is then the likely cause, and the request pays no retry for it."""
         self._owner.rate_limited(self.window, retry_after)
         return self.had_company
 
@@ -161,7 +160,7 @@ def results_in_order(
 
 def results_ahead(
     function: Callable[..., Result], next_item: NextItem, max_concurrent_requests: int, window: int | None = None
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """Yield ``function(*item)`` in order for each ``item`` that ``next_item()`` gives, until it raises StopIteration or
     gives None while no call is pending.
 

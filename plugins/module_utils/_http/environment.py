@@ -72,7 +72,8 @@ def proxy_url_error(proxy: str) -> str | None:
     """Why requests cannot use this proxy URL, or None."""
     try:
         parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
-        parts.port  # noqa: B018  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
+        # Raises on a port that is no number or out of range.
+        parts.port  # noqa: B018  # pylint: disable=pointless-statement
     except ValueError:
         return messages.PROXY_NOT_A_URL
     if not parts.hostname:

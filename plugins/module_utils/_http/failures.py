@@ -143,10 +143,13 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
     while isinstance(error, BaseException) and error not in seen:
         seen.append(error)
         yield error
-        inner = getattr(error, "reason", None)
+        inner: BaseException | None = getattr(error, "reason", None)
         if not isinstance(inner, BaseException):
             inner = next((arg for arg in reversed(error.args) if isinstance(arg, BaseException)), None)
-        error = inner if inner is not None else error.__context__
+        following = inner if inner is not None else error.__context__
+        if following is None:
+            return
+        error = following
 
 
 def transport_cause(error: Exception, proxy: bool = False) -> str:
@@ -203,5 +206,5 @@ def broken_body(error: Exception, url: str) -> Exception | None:
         if isinstance(link, (ReadTimeoutError, ProtocolError)):
             return link
         if isinstance(link, AttemptTimeout):
-            return ReadTimeoutError(None, url, str(link))
+            return ReadTimeoutError(None, url, str(link))  # type: ignore[arg-type]  # no pool: the answer's body broke
     return None

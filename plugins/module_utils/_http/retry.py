@@ -171,11 +171,11 @@ class PerThreadRetryAdapter(HTTPAdapter):
         super().__init__(*args, **kwargs)
 
     @property
-    def max_retries(self) -> DeadlineRetry | None:
+    def max_retries(self) -> Any:  # the DeadlineRetry this thread set, or the one shared
         return getattr(self._local, "policy", self._shared_policy)
 
     @max_retries.setter
-    def max_retries(self, policy: DeadlineRetry) -> None:
+    def max_retries(self, policy: Any) -> None:
         if self._shared_policy is None:
             self._shared_policy = policy
         self._local.policy = policy

@@ -69,8 +69,8 @@ class ManagementApiV0:
         return Request("GET", f"/api_keys/{name}")
 
     @staticmethod
-    def create_key(name: str, kind: str, status: str, metadata: dict | None) -> Request:
-        body = {"kind": kind, "status": status}
+    def create_key(name: str, kind: str | None, status: str, metadata: dict | None) -> Request:
+        body: dict = {"kind": kind, "status": status}
         if metadata is not None:
             body["metadata"] = metadata
         return Request("PUT", f"/api_keys/{name}", body=body, answer_holds_secret=True, creates=True)

@@ -88,7 +88,7 @@ class Sender:  # pylint: disable=too-many-instance-attributes
         policy = build_retry(self._retries, self._retry_deadline, clock, slot)
         while True:
             self._adapter.max_retries = policy
-            broken = None
+            broken: BaseException | None = None
             try:
                 with clock.running():
                     response = self._session.request(
