@@ -7,7 +7,7 @@ Before the module, it refuses an ``api_keys`` item that is not a mapping, naming
 of the list says "dictionary requested" without saying which item.
 
 The module cannot tell whether its result is kept: only the task, on the controller, knows. See
-``module_utils/_secret_masking.py`` for the rule.
+``module_utils/_api_keys/masking.py`` for the rule.
 """
 
 from __future__ import annotations
