@@ -7,25 +7,31 @@ Before the module, it refuses an ``api_keys`` item that is not a mapping, naming
 of the list says "dictionary requested" without saying which item.
 
 The module cannot tell whether its result is kept: only the task, on the controller, knows. See
-``module_utils/_secret_masking.py`` for the rule.
+``module_utils/_api_keys/masking.py`` for the rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ansible.module_utils.common.validation import check_type_dict, check_type_list
 from ansible.playbook.block import Block
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
-from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import HAS_SECRET_MASKING, key_secrets, mask
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import (
+    HAS_SECRET_MASKING,
+    key_secrets,
+    mask,
+)
 
-# What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole result.
+# What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole
+# result.
 WHOLE_RESULT = "_task.polymorphic_result"
 
 
 class ActionModule(NormalActionModule):
-    def run(self, tmp=None, task_vars=None):
+    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         problem = api_keys_problem(self._task.args.get("api_keys"))
         if problem:
             return {"failed": True, "changed": False, "msg": problem}
@@ -66,20 +72,22 @@ class ActionModule(NormalActionModule):
         return getattr(self._connection, "transport", None) == "local"
 
 
-def literally_false(condition) -> bool:
+def literally_false(condition: object) -> bool:
     return condition is False or (isinstance(condition, str) and condition.strip() in ("false", "False"))
 
 
-def literal_bool(condition) -> bool:
+def literal_bool(condition: object) -> bool:
     """Whether a condition is a literal true or false, which evaluating cannot fail."""
-    return isinstance(condition, bool) or (isinstance(condition, str) and condition.strip() in ("false", "False", "true", "True"))
+    return isinstance(condition, bool) or (
+        isinstance(condition, str) and condition.strip() in ("false", "False", "true", "True")
+    )
 
 
-def api_keys_problem(api_keys) -> str | None:
+def api_keys_problem(api_keys: object) -> str | None:
     """Why ``api_keys`` would fail ansible-core's check of its items, naming the item; None where it would not.
 
-    An item may be a mapping, or a string that ansible-core reads as one (JSON or key=value), as before; a string for the
-    whole list is split at its commas, as ansible-core does."""
+    An item may be a mapping, or a string that ansible-core reads as one (JSON or key=value), as before; a string for
+    the whole list is split at its commas, as ansible-core does."""
     if isinstance(api_keys, str):
         api_keys = check_type_list(api_keys)
     if not isinstance(api_keys, list):
@@ -100,7 +108,7 @@ def api_keys_problem(api_keys) -> str | None:
     return None
 
 
-def type_name(value) -> str:
+def type_name(value: object) -> str:
     """What kind of YAML value this is (ansible-core 2.19 and later hand over subclasses of the plain types)."""
     if value is None:
         return "null"
@@ -112,16 +120,21 @@ def type_name(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def whole_result_registered(register) -> bool:
+def whole_result_registered(register: object) -> bool:
     """Whether ``register`` keeps the task's whole result: a name, or on 2.22 its translation into a projection."""
     if isinstance(register, str):
         return bool(register)
-    return isinstance(register, Mapping) and bool(register) and all(str(expression) == WHOLE_RESULT for expression in register.values())
+    return (
+        isinstance(register, Mapping)
+        and bool(register)
+        and all(str(expression) == WHOLE_RESULT for expression in register.values())
+    )
 
 
-def rescued(task) -> bool:
-    """Whether a block's ``rescue`` catches this task's failure: the task sits in the ``block`` part of a block that has a
-    ``rescue``, at any depth (through nested blocks, includes and imports), not in its ``rescue`` or ``always`` part.
+def rescued(task: Any) -> bool:
+    """Whether a block's ``rescue`` catches this task's failure: the task sits in the ``block`` part of a block that
+    has a ``rescue``, at any depth (through nested blocks, includes and imports), not in its ``rescue`` or ``always``
+    part.
 
     Ancestors are found through the parent links that ansible-core keeps on each task; copies of tasks and blocks keep
     the identity (``_uuid``) of what they copy, so membership is checked by it."""
@@ -141,7 +154,7 @@ def rescued(task) -> bool:
     return False
 
 
-def holds(items, lineage: set) -> bool:
+def holds(items: Iterable[Any] | None, lineage: set) -> bool:
     """Whether these tasks and blocks, or the blocks within them, contain one of the ``lineage``."""
     for item in items or []:
         if getattr(item, "_uuid", None) in lineage:

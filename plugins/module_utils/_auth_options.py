@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import env_fallback
 
-from . import _errors as say
+from . import _messages as say
 
 KEY_PAIR_OPTIONS = {
     "api_key": {"type": "str", "no_log": False, "fallback": (env_fallback, ["FISKALY_API_KEY"])},

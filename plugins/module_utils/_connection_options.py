@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
-from . import _errors as say
-from ._environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error
+from . import _messages as say
+from ._http.environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error
 
 DEFAULT_BASE_URL = "https://dashboard.fiskaly.com/api/v0"
 

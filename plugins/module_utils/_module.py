@@ -13,11 +13,12 @@ from __future__ import annotations
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from . import _errors as say
+from . import _messages as say
 from ._auth_options import AUTH_OPTIONS, REQUIRED_TOGETHER, credential_errors, missing_credential_errors
-from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FiskalyClient
 from ._connection_options import CONNECTION_OPTIONS, connection_errors, environment_errors, shown_base_url
-from ._errors import FiskalyError, error_list
+from ._errors import FiskalyError
+from ._http.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, FiskalyClient
+from ._messages import error_list
 from ._signals import Interrupted, stopping_signals_raise
 
 USER_AGENT = f"ansible-collection-fiskaly.management ansible-core/{ANSIBLE_VERSION}"

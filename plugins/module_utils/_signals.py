@@ -12,15 +12,18 @@ writing those secrets and its result, its last step, a signal no longer interrup
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 STOPPING_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
 
 
 class Interrupted(BaseException):
-    """A stopping signal arrived. A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way swallows it."""
+    """A stopping signal arrived. A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way
+    swallows it."""
 
-    def __init__(self, signal_name: str):
+    def __init__(self, signal_name: str) -> None:
         super().__init__(f"interrupted by {signal_name}")
         self.signal_name = signal_name
 
@@ -31,7 +34,7 @@ class _SignalState:  # pylint: disable=too-few-public-methods
     held: int | None = None
 
 
-def _on_signal(signum, frame):  # pylint: disable=unused-argument
+def _on_signal(signum: int, frame: FrameType | None) -> None:  # pylint: disable=unused-argument
     if _SignalState.finishing:
         return
     if _SignalState.holding:
@@ -41,7 +44,7 @@ def _on_signal(signum, frame):  # pylint: disable=unused-argument
 
 
 @contextmanager
-def stopping_signals_raise():
+def stopping_signals_raise() -> Iterator[None]:
     """Within this block, SIGTERM, SIGINT and SIGHUP raise ``Interrupted``, unless the parent process ignores them."""
     previous = {}
     for name in STOPPING_SIGNALS:
@@ -57,7 +60,7 @@ def stopping_signals_raise():
 
 
 @contextmanager
-def finishing():
+def finishing() -> Iterator[None]:
     """The module's last step (writing secrets, building its result): a stopping signal no longer interrupts it.
 
     Raising afterwards would only throw away what was just written and the result that says where it is.
@@ -70,7 +73,7 @@ def finishing():
 
 
 @contextmanager
-def held_back():
+def held_back() -> Iterator[None]:
     """A request whose answer carries a one-time secret (a create): a stopping signal waits until the answer is in.
 
     Raising in the middle would throw away an answer that may already be on its way, with the secret in it; the

@@ -21,22 +21,22 @@ description:
     API. Register the result with C(no_log) set to V(true), or use O(secret_file) or O(secrets_file) to keep it out of
     the output altogether.
   - On ansible-core 2.22 and later, the new secrets in a registered result are masked as C($REDACTED$) in every display
-    and callback, while the variable keeps them, wherever the variable is sure to survive the task. That is where the task
-    has C(ignore_errors) true (as evaluated when it runs), sits in the C(block) part of a block with a C(rescue) (at any
-    depth, through nested blocks and includes), or has C(failed_when) V(false) (also in a C(loop)); and where the task
-    succeeds without C(loop) or C(failed_when). A C(changed_when) that is a literal V(true) or V(false) changes none of
-    this. A C(loop) is masked in those cases only on the local connection or with C(ignore_unreachable) true, since an item
-    that finds the host unreachable takes it out of the play, whatever C(ignore_errors) or C(rescue) say.
+    and callback, while the variable keeps them, wherever the variable is sure to survive the task. That is where the
+    task has C(ignore_errors) true (as evaluated when it runs), sits in the C(block) part of a block with a C(rescue)
+    (at any depth, through nested blocks and includes), or has C(failed_when) V(false) (also in a C(loop)); and where
+    the task succeeds without C(loop) or C(failed_when). A C(changed_when) that is a literal V(true) or V(false) changes
+    none of this. A C(loop) is masked in those cases only on the local connection or with C(ignore_unreachable) true,
+    since an item that finds the host unreachable takes it out of the play, whatever C(ignore_errors) or C(rescue) say.
   - Where a failure may end the play, and the registered variable with it, the output is the secrets' only copy, so it
-    is not masked (on 2.22 as on older cores; use C(no_log), O(secret_file) or O(secrets_file) there). That is so for a task
-    without C(register), such as an ad hoc call; a task that fails (its C(fatal:) line shows the secrets at the default
-    verbosity); a C(loop) (each item's secret at C(-v)), and on another connection than the local one a C(loop) without
-    C(ignore_unreachable); C(failed_when) with any other condition; C(changed_when) with a condition other than a literal
-    V(true) or V(false) (an error in it fails the task); C(until) or C(retries) (a later attempt replaces the result); a
-    C(register) mapping of projections (it may keep part of the result); C(async) (the secret arrives in the result of
-    C(async_status), which nothing masks); and a task in the C(rescue) or C(always) part of a block, unless an
-    enclosing block's C(rescue) holds it. The R(secrets guide,ansible_collections.fiskaly.management.docsite.guide_secrets)
-    tells what each ansible-core shows in each case.
+    is not masked (on 2.22 as on older cores; use C(no_log), O(secret_file) or O(secrets_file) there). That is so for a
+    task without C(register), such as an ad hoc call; a task that fails (its C(fatal:) line shows the secrets at the
+    default verbosity); a C(loop) (each item's secret at C(-v)), and on another connection than the local one a C(loop)
+    without C(ignore_unreachable); C(failed_when) with any other condition; C(changed_when) with a condition other than
+    a literal V(true) or V(false) (an error in it fails the task); C(until) or C(retries) (a later attempt replaces the
+    result); a C(register) mapping of projections (it may keep part of the result); C(async) (the secret arrives in the
+    result of C(async_status), which nothing masks); and a task in the C(rescue) or C(always) part of a block, unless an
+    enclosing block's C(rescue) holds it. The R(secrets
+    guide,ansible_collections.fiskaly.management.docsite.guide_secrets) tells what each ansible-core shows in each case.
 author:
   - fiskaly.management maintainers (@fiskaly)
 options:
@@ -223,8 +223,9 @@ fleet:
   description:
     - One result for each item of O(api_keys), in their order.
     - Named C(fleet), not C(results), which Ansible reserves for the results of a loop.
-    - When a write fails or the module is stopped by a signal, the keys done so far, the key that failed (with RV(fleet[].error))
-      and the keys not attempted (with RV(fleet[].attempted)); the secrets of the keys created before go to O(secrets_file) all the same.
+    - When a write fails or the module is stopped by a signal, the keys done so far, the key that failed (with
+      RV(fleet[].error)) and the keys not attempted (with RV(fleet[].attempted)); the secrets of the keys created before
+      go to O(secrets_file) all the same.
   returned: with O(api_keys), unless the input or the plan of the fleet was refused before any write
   type: list
   elements: dict
@@ -253,7 +254,8 @@ fleet:
     error:
       description:
         - Why the write of this key failed.
-        - A key created whose secret was lost has RV(fleet[].changed) true, RV(fleet[].api_key) and RV(fleet[].secret_lost).
+        - A key created whose secret was lost has RV(fleet[].changed) true, RV(fleet[].api_key) and
+          RV(fleet[].secret_lost).
       type: str
       returned: for the key whose write failed
     secret_lost:
@@ -266,8 +268,9 @@ fleet:
       returned: for each key after the one whose write failed
 summary:
   description:
-    - How many keys were created, enabled, disabled and left unchanged, whose write failed, and which were not attempted,
-      counted from the entries of RV(fleet), each declared key once, so the counts add up to the number of keys declared.
+    - How many keys were created, enabled, disabled and left unchanged, whose write failed, and which were not
+      attempted, counted from the entries of RV(fleet), each declared key once, so the counts add up to the number of
+      keys declared.
     - A key counts by what was done, not by what was planned. A key that another run created after this one listed the
       keys (HTTP 409 to the create) is reconciled with the key found, and counts as that action (most often unchanged).
     - A key created whose secret was lost counts as created, not as failed; its entry has RV(fleet[].secret_lost).
@@ -302,13 +305,16 @@ failure:
       type: str
 """
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import desired_key_errors
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_tasks import manage_fleet, manage_one
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
+from typing import Any
+
+from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import desired_key_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.run import reconcile_fleet, reconcile_one
+from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
-KEY_OPTIONS = {
+KEY_OPTIONS: dict[str, dict[str, Any]] = {
     "state": {"type": "str", "choices": ["present", "enabled", "disabled"]},
     "kind": {"type": "str", "choices": ["test", "live"]},
     "metadata": {"type": "dict"},
@@ -319,7 +325,12 @@ ARGUMENT_SPEC = {
     "name": {"type": "str"},
     "state": {**KEY_OPTIONS["state"], "default": "present"},
     "secret_file": {"type": "path"},
-    "api_keys": {"type": "list", "elements": "dict", "no_log": False, "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}}},
+    "api_keys": {
+        "type": "list",
+        "elements": "dict",
+        "no_log": False,
+        "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}},
+    },
     "secrets_file": {"type": "path"},
 }
 
@@ -328,7 +339,13 @@ def desired_keys(params: dict) -> list[DesiredKey]:
     if params["api_keys"] is None:
         return [DesiredKey(params["name"], params["state"], params["kind"], params["metadata"])]
     return [
-        DesiredKey(item["name"], item["state"] or params["state"], item["kind"] or params["kind"], item["metadata"], option=f"api_keys[{index}]")
+        DesiredKey(
+            item["name"],
+            item["state"] or params["state"],
+            item["kind"] or params["kind"],
+            item["metadata"],
+            declared_as=f"api_keys[{index}]",
+        )
         for index, item in enumerate(params["api_keys"])
     ]
 
@@ -337,17 +354,26 @@ def main() -> None:
     module = fiskaly_module(
         ARGUMENT_SPEC,
         required_one_of=[("name", "api_keys")],
-        mutually_exclusive=[("name", "api_keys"), ("metadata", "api_keys"), ("secret_file", "api_keys"), ("secrets_file", "name")],
+        mutually_exclusive=[
+            ("name", "api_keys"),
+            ("metadata", "api_keys"),
+            ("secret_file", "api_keys"),
+            ("secrets_file", "name"),
+        ],
     )
     keys = desired_keys(module.params)
     errors = desired_key_errors(keys)
     if errors:
-        module.fail_json(msg=error_list(errors))
-    options = {"check_mode": module.check_mode, "diff": module._diff}
-    if module.params["api_keys"] is None:
-        run(module, lambda client: manage_one(client, keys[0], secret_file=module.params["secret_file"], **options))
-    else:
-        run(module, lambda client: manage_fleet(client, keys, secrets_file=module.params["secrets_file"], **options))
+        module.fail_json(msg=messages.error_list(errors))
+    check_mode, diff = module.check_mode, module._diff
+    secret_file, secrets_file = module.params["secret_file"], module.params["secrets_file"]
+
+    def reconcile(client: FiskalyClient) -> dict:
+        if module.params["api_keys"] is None:
+            return reconcile_one(client, keys[0], check_mode=check_mode, diff=diff, secret_file=secret_file)
+        return reconcile_fleet(client, keys, check_mode=check_mode, diff=diff, secrets_file=secrets_file)
+
+    run(module, reconcile)
 
 
 if __name__ == "__main__":

@@ -151,8 +151,9 @@ failure:
       type: str
 """
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import listing_errors
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
+from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import listing_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
 ARGUMENT_SPEC = {
@@ -166,13 +167,19 @@ ARGUMENT_SPEC = {
 }
 
 
-def read_keys(client, params: dict) -> dict:
+def read_keys(client: FiskalyClient, params: dict) -> dict:
     if params["name"] is not None:
         key = client.get_api_key(params["name"])
-        matches = key is not None and all(not params[field] or key.get(field) in params[field] for field in ("kind", "status"))
+        wanted = ("kind", "status")
+        matches = key is not None and all(not params[field] or key.get(field) in params[field] for field in wanted)
         return {"changed": False, "api_keys": [key] if matches else [], "count": int(matches)}
     keys, count = client.list_api_keys(
-        kind=params["kind"], status=params["status"], order_by=params["order_by"], order=params["order"], offset=params["offset"], limit=params["limit"]
+        kind=params["kind"],
+        status=params["status"],
+        order_by=params["order_by"],
+        order=params["order"],
+        offset=params["offset"],
+        limit=params["limit"],
     )
     result = {"changed": False, "api_keys": keys, "count": count}
     if client.listing_changed:
@@ -184,7 +191,7 @@ def main() -> None:
     module = fiskaly_module(ARGUMENT_SPEC)
     errors = listing_errors(module.params)
     if errors:
-        module.fail_json(msg=error_list(errors))
+        module.fail_json(msg=messages.error_list(errors))
     run(module, lambda client: read_keys(client, module.params))
 
 

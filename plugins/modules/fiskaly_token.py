@@ -12,8 +12,8 @@ version_added: 1.0.0
 description:
   - Logs in to the fiskaly Management API with an API key and its secret, or with a refresh token, and returns
     an access token and a refresh token.
-  - Pass the access token to later tasks through O(fiskaly.management.fiskaly_api_key#module:access_token) (for example in
-    C(module_defaults)) so that a play logs in once.
+  - Pass the access token to later tasks through O(fiskaly.management.fiskaly_api_key#module:access_token) (for example
+    in C(module_defaults)) so that a play logs in once.
   - Getting a token changes nothing that you manage, so the module never reports a change, and it runs for real in
     check mode, so that the later tasks of a dry run can use the token.
 author:
@@ -42,10 +42,12 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - The returned tokens are credentials. Register the result with C(no_log) set to V(true) and pass the token on; do not print it.
+  - The returned tokens are credentials. Register the result with C(no_log) set to V(true) and pass the token on; do not
+    print it.
   - On ansible-core 2.22 and later, the tokens are also masked as C($REDACTED$) in every display and callback, while a
-    registered variable keeps them, with or without C(register), so an ad hoc C(ansible -m fiskaly.management.fiskaly_token)
-    call shows C($REDACTED$) for each token. A new login replaces a token that masking hid.
+    registered variable keeps them, with or without C(register), so an ad hoc C(ansible -m
+    fiskaly.management.fiskaly_token) call shows C($REDACTED$) for each token. A new login replaces a token that masking
+    hid.
 seealso:
   - module: fiskaly.management.fiskaly_api_key
   - module: fiskaly.management.fiskaly_api_key_info
@@ -120,16 +122,17 @@ failure:
       type: str
 """
 
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import mask
+from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
+from ansible_collections.fiskaly.management.plugins.module_utils._http.routes import API
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
-from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import mask
-from ansible_collections.fiskaly.management.plugins.module_utils._wire import API
 
 
 def main() -> None:
     module = fiskaly_module({"refresh_token": {"type": "str", "no_log": True}}, token_option="refresh_token")
     refresh_token = module.params["refresh_token"]
 
-    def get_token(client) -> dict:
+    def get_token(client: FiskalyClient) -> dict:
         token = client.refresh(refresh_token) if refresh_token else client.authenticate()
         mask([token[name] for name in API.SECRET_TOKEN_FIELDS if isinstance(token.get(name), str)])
         return {"changed": False, **{name: token.get(name) for name in API.TOKEN_FIELDS}}

@@ -11,19 +11,19 @@ import time
 
 from urllib3.response import HTTPResponse
 
-from ansible_collections.fiskaly.management.plugins.module_utils._adaptive_concurrency import AdaptiveConcurrency
-from ansible_collections.fiskaly.management.plugins.module_utils._retry import build_retry
+from ansible_collections.fiskaly.management.plugins.module_utils._http.concurrency import AdaptiveConcurrency
+from ansible_collections.fiskaly.management.plugins.module_utils._http.retry import build_retry
 
 
 def test_a_429_halves_the_limit_once_for_the_requests_sent_under_it():
     limit = AdaptiveConcurrency(8)
     with limit.slot() as first, limit.slot() as second, limit.slot() as third:
-        assert first.rate_limited(None) is True and limit.limit == 4
+        assert first.rate_limited(None) is True and limit.allowed == 4
         # Sent under the limit of 8 too: no further halving for them.
-        assert second.rate_limited(None) is True and third.rate_limited(None) is True and limit.limit == 4
+        assert second.rate_limited(None) is True and third.rate_limited(None) is True and limit.allowed == 4
     with limit.slot() as later:
         later.rate_limited(None)
-    assert limit.limit == 2 and limit.decreases == 2
+    assert limit.allowed == 2 and limit.decreases == 2
 
 
 def test_the_limit_never_falls_below_one_and_a_request_alone_pays_its_retry():
@@ -33,21 +33,21 @@ def test_the_limit_never_falls_below_one_and_a_request_alone_pays_its_retry():
     for _round in range(2):
         with limit.slot() as alone:
             assert alone.rate_limited(None) is False  # alone: as in a sequential run, it pays a retry
-    assert limit.limit == 1
+    assert limit.allowed == 1
 
 
 def test_good_answers_raise_the_limit_by_one_per_window_up_to_the_ceiling():
     limit = AdaptiveConcurrency(4)
     with limit.slot() as slot:
         slot.rate_limited(None)
-    assert limit.limit == 2
+    assert limit.allowed == 2
     limit.answered()
-    assert limit.limit == 2  # one answer of a window of two
+    assert limit.allowed == 2  # one answer of a window of two
     limit.answered()
-    assert limit.limit == 3
+    assert limit.allowed == 3
     for _answer in range(20):
         limit.answered()
-    assert limit.limit == 4  # the ceiling the user chose
+    assert limit.allowed == 4  # the ceiling the user chose
 
 
 def test_no_more_requests_in_flight_than_the_limit():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey, Plan
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey, Plan
 
 EXISTING = {"name": "pos-1", "kind": "live", "status": "enabled", "metadata": {"store": "b"}, "_id": "id-1", "_type": "API_KEY"}
 
@@ -40,7 +40,9 @@ def test_a_missing_key_is_created_with_the_wanted_status(state, status):
 
 def test_creating_needs_a_kind():
     assert Plan(DesiredKey("pos-1"), None).errors() == ["API key 'pos-1' does not exist, and kind is required to create it"]
-    assert Plan(DesiredKey("pos-1", option="api_keys[4]"), None).errors() == ["API key 'pos-1' (api_keys[4]) does not exist, and kind is required to create it"]
+    assert Plan(DesiredKey("pos-1", declared_as="api_keys[4]"), None).errors() == [
+        "API key 'pos-1' (api_keys[4]) does not exist, and kind is required to create it"
+    ]
 
 
 def test_kind_drift_names_the_field_and_both_values():

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import desired_key_errors, metadata_errors, name_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import desired_key_errors, metadata_errors, name_errors
 
 
 @pytest.mark.parametrize("name", ["abc", "pos-berlin-01", "a" * 30, "0-0"])
@@ -38,9 +38,9 @@ def test_metadata_limits_each_have_a_message():
 
 def test_fleet_errors_name_the_item_and_duplicates():
     keys = [
-        DesiredKey("pos-1", option="api_keys[0]"),
-        DesiredKey("Bad", option="api_keys[1]"),
-        DesiredKey("pos-1", option="api_keys[2]", metadata={"x": 1}),
+        DesiredKey("pos-1", declared_as="api_keys[0]"),
+        DesiredKey("Bad", declared_as="api_keys[1]"),
+        DesiredKey("pos-1", declared_as="api_keys[2]", metadata={"x": 1}),
     ]
     assert desired_key_errors(keys) == [
         "api_keys[1].name must match ^[a-z0-9-]{3,30}$ (3 to 30 lowercase letters, digits or hyphens), got 'Bad'",

@@ -17,10 +17,9 @@ import pytest
 import trustme
 from urllib3 import HTTPConnectionPool
 
-from ansible_collections.fiskaly.management.plugins.module_utils._attempt_clock import AttemptClock, AttemptTimeout
-from ansible_collections.fiskaly.management.plugins.module_utils._client import FiskalyClient
-from ansible_collections.fiskaly.management.plugins.module_utils._connection_watch import WatchedAdapter
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import TransportError
+from ansible_collections.fiskaly.management.plugins.module_utils._http.attempt_clock import AttemptClock, AttemptTimeout, WatchedAdapter
+from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
+from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import TransportError
 
 TIMEOUT = 2  # room for a loaded machine: a fast answer must never come near it
 CUT_OFF = "no whole answer within timeout (2 s)"
@@ -144,7 +143,7 @@ def outcome(client: FiskalyClient, name: str):
     try:
         result = client.get_api_key(name)["name"]
     except TransportError as error:
-        result = (error.kind, str(error))
+        result = (error.cause, str(error))
     return result, time.monotonic() - started
 
 

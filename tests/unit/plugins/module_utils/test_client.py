@@ -16,9 +16,11 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.util.retry import RequestHistory
 
-from ansible_collections.fiskaly.management.plugins.module_utils import _client as client_module
-from ansible_collections.fiskaly.management.plugins.module_utils._client import FiskalyClient, token_expiry
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import ApiError, CreateConflict, FiskalyError, MalformedAnswer, TransportError
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
+from ansible_collections.fiskaly.management.plugins.module_utils._http import sending as sending_module
+from ansible_collections.fiskaly.management.plugins.module_utils._http.auth import token_expiry
+from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
+from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import ApiError, CreateConflict, MalformedAnswer, TransportError
 
 BASE = "https://api.test/api/v0"
 
@@ -79,7 +81,7 @@ def new_client(**kwargs) -> FiskalyClient:
 
 def make_client(transport: Transport, **kwargs) -> FiskalyClient:
     client = new_client(**kwargs)
-    client._session.request = transport  # pylint: disable=protected-access
+    client.sender._session.request = transport  # pylint: disable=protected-access
     return client
 
 
@@ -222,7 +224,7 @@ def test_an_invalid_header_never_shows_its_value():
     )
     with pytest.raises(TransportError) as raised:
         make_client(Transport(answer(200, TOKEN), error)).get_api_key("pos-1")
-    assert raised.value.kind == "invalid request header"
+    assert raised.value.cause == "invalid request header"
     assert "secret-token" not in str(raised.value) and "secret-token" not in repr(raised.value.result)
 
 
@@ -241,7 +243,7 @@ def test_an_invalid_header_never_shows_its_value():
 def test_transport_failures_are_named(error, kind):
     with pytest.raises(TransportError) as raised:
         make_client(Transport(error)).authenticate()
-    assert raised.value.kind == kind
+    assert raised.value.cause == kind
     assert str(raised.value).startswith(f"Retrieving a token with api_key and api_secret failed: {kind}: ")
     # Only a request that may have reached the API can have created a key whose answer was lost.
     assert raised.value.may_have_reached_api is (kind in ("timeout", "connection closed by the server", "connection error"))
@@ -342,9 +344,9 @@ def test_token_expiry_reads_the_exp_claim_or_none():
 
 def test_each_request_gets_a_fresh_retry_budget(monkeypatch):
     budgets = []
-    real = client_module.build_retry
+    real = sending_module.build_retry
     monkeypatch.setattr(
-        client_module, "build_retry", lambda retries, deadline, clock, slot: budgets.append((retries, deadline)) or real(retries, deadline, clock, slot)
+        sending_module, "build_retry", lambda retries, deadline, clock, slot: budgets.append((retries, deadline)) or real(retries, deadline, clock, slot)
     )
     transport = Transport(answer(200, TOKEN), answer(200, KEY))
     make_client(transport, retries=3, retry_deadline=9).get_api_key("pos-1")
@@ -372,7 +374,7 @@ class Wire:
 
 def wired_client(wire: Wire, **kwargs) -> FiskalyClient:
     client = new_client(**kwargs)
-    client._adapter.send = wire  # pylint: disable=protected-access
+    client.sender._adapter.send = wire  # pylint: disable=protected-access
     return client
 
 
@@ -413,7 +415,7 @@ def test_a_dead_proxy_is_named_with_its_variable_never_its_credentials(monkeypat
     with pytest.raises(TransportError) as raised:
         wired_client(Wire(proxy_refused())).authenticate()
     message = str(raised.value)
-    assert raised.value.kind == "proxy failure" and raised.value.may_have_reached_api is False
+    assert raised.value.cause == "proxy failure" and raised.value.may_have_reached_api is False
     assert f"through the proxy http://proxy.test:3128 from {variable}" in message and "Connection refused" in message
     assert "proxy-password" not in message and "proxy-user" not in message and "proxy-password" not in repr(raised.value.result)
 
@@ -435,7 +437,7 @@ def test_a_missing_ca_bundle_is_a_tls_failure_not_an_unexpected_error(monkeypatc
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nowhere.pem")
     with pytest.raises(TransportError) as raised:
         make_client(Transport(error)).authenticate()
-    assert raised.value.kind == "TLS failure" and "REQUESTS_CA_BUNDLE=/nowhere.pem" in str(raised.value)
+    assert raised.value.cause == "TLS failure" and "REQUESTS_CA_BUNDLE=/nowhere.pem" in str(raised.value)
 
 
 def test_an_invalid_header_of_the_answer_is_not_blamed_on_the_request():
@@ -444,7 +446,7 @@ def test_an_invalid_header_of_the_answer_is_not_blamed_on_the_request():
     error = requests.exceptions.InvalidHeader(InvalidHeader("Invalid Retry-After header: soon"))
     with pytest.raises(TransportError) as raised:
         make_client(Transport(error)).authenticate()
-    assert raised.value.kind == "malformed answer" and "request header" not in str(raised.value)
+    assert raised.value.cause == "malformed answer" and "request header" not in str(raised.value)
 
 
 NOT_AN_OBJECT = [[KEY], "pos-1", 7, None, True]
@@ -566,10 +568,10 @@ def test_an_answer_whose_body_times_out_is_retried_as_a_read_timeout(monkeypatch
     def with_urllib3s_record(method, url, **kwargs):
         result = real(method, url, **kwargs)
         if result is conflict:  # urllib3 hands the policy it was given, with its history, to the answer
-            result.raw.retries = client._adapter.max_retries  # pylint: disable=protected-access
+            result.raw.retries = client.sender._adapter.max_retries  # pylint: disable=protected-access
         return result
 
-    client._session.request = with_urllib3s_record  # pylint: disable=protected-access
+    client.sender._session.request = with_urllib3s_record  # pylint: disable=protected-access
     with pytest.raises(CreateConflict) as raised:
         client.create_api_key("pos-1", "test", "enabled", None)
     # The first PUT may have created the key: its answer broke off.
@@ -581,5 +583,5 @@ def test_an_answer_whose_body_times_out_on_the_last_attempt_fails_as_a_timeout(m
     transport = Transport(answer(200, TOKEN), BrokenBody(BODY_TIMEOUT), BrokenBody(BODY_TIMEOUT))
     with pytest.raises(TransportError) as raised:
         make_client(transport, retries=1).get_api_key("pos-1")
-    assert raised.value.kind == "timeout" and raised.value.may_have_reached_api is True
+    assert raised.value.cause == "timeout" and raised.value.may_have_reached_api is True
     assert transport.paths() == ["POST /auth", "GET /api_keys/pos-1", "GET /api_keys/pos-1"]

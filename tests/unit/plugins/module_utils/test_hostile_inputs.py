@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import name_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import name_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import credential_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import (
     base_url_errors,
@@ -16,7 +16,7 @@ from ansible_collections.fiskaly.management.plugins.module_utils._connection_opt
     environment_errors,
     shown_base_url,
 )
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
+from ansible_collections.fiskaly.management.plugins.module_utils._messages import error_list
 
 PARAMS = {
     "api_key": "key",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils import _api_key_tasks as api_key_tasks
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey, Plan
-from ansible_collections.fiskaly.management.plugins.module_utils._api_key_writes import Outcome
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys import run as api_key_run
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey, Plan
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.reconcile import Outcome
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.secret_files import Reservation
 from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
-from ansible_collections.fiskaly.management.plugins.module_utils._secret_file import Reservation
 
 
 class NoFileTakesIt(Reservation):
@@ -29,12 +29,12 @@ def created(name: str) -> Outcome:
 
 
 def test_one_key_fails_with_its_secret_in_the_result(monkeypatch):
-    monkeypatch.setattr(api_key_tasks, "plan_keys", lambda client, keys: [created("last-one").plan])
-    monkeypatch.setattr(api_key_tasks, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
-    monkeypatch.setattr(api_key_tasks.Reconciler, "apply", lambda self, plan: created("last-one"))
+    monkeypatch.setattr(api_key_run, "plan_keys", lambda client, keys: [created("last-one").plan])
+    monkeypatch.setattr(api_key_run, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
+    monkeypatch.setattr(api_key_run.Reconciler, "reconcile", lambda self, plan: created("last-one"))
 
     with pytest.raises(FiskalyError, match=r"nor could any fallback file. As a last resort the secrets are in this task's result") as failed:
-        api_key_tasks.manage_one(None, DesiredKey("last-one", kind="test"), check_mode=False, diff=False, secret_file="/nowhere/x")
+        api_key_run.reconcile_one(None, DesiredKey("last-one", kind="test"), check_mode=False, diff=False, secret_file="/nowhere/x")
 
     assert failed.value.result["secret"] == "secret-of-last-one" and failed.value.result["changed"] is True
     assert "No space left on device" in failed.value.result["secret_file_error"]
@@ -42,17 +42,17 @@ def test_one_key_fails_with_its_secret_in_the_result(monkeypatch):
 
 def test_a_fleet_fails_with_every_secret_in_its_entries(monkeypatch):
     outcomes = [created("last-a"), created("last-b")]
-    monkeypatch.setattr(api_key_tasks, "plan_keys", lambda client, keys: [outcome.plan for outcome in outcomes])
-    monkeypatch.setattr(api_key_tasks, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
+    monkeypatch.setattr(api_key_run, "plan_keys", lambda client, keys: [outcome.plan for outcome in outcomes])
+    monkeypatch.setattr(api_key_run, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
 
-    def apply_all(self, plans):
+    def reconcile_all(self, plans):
         self.progress.outcomes.update(enumerate(outcomes))
         return self.progress
 
-    monkeypatch.setattr(api_key_tasks.Reconciler, "apply_all", apply_all)
+    monkeypatch.setattr(api_key_run.Reconciler, "reconcile_all", reconcile_all)
 
     with pytest.raises(FiskalyError, match=r"fleet\[\]\.secret") as failed:
-        api_key_tasks.manage_fleet(None, [outcome.plan.desired for outcome in outcomes], check_mode=False, diff=False, secrets_file="/x")
+        api_key_run.reconcile_fleet(None, [outcome.plan.desired for outcome in outcomes], check_mode=False, diff=False, secrets_file="/x")
 
     assert [item["secret"] for item in failed.value.result["fleet"]] == ["secret-of-last-a", "secret-of-last-b"]
     assert "secrets_file" not in failed.value.result and failed.value.result["secrets_file_error"]

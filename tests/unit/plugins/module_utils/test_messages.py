@@ -10,24 +10,25 @@ import re
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils import _errors as say
-from ansible_collections.fiskaly.management.plugins.module_utils._errors import ApiError, FiskalyError, TransportError
+from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
+from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import ApiError, TransportError
 
 FAILURES = {
     "an API message with its own full stop": ApiError("Creating API key 'pos-1'", 503, "E_SERVICE_UNAVAILABLE", "Service Unavailable."),
     "an API message without one": ApiError("Creating API key 'pos-1'", 503, "E_SERVICE_UNAVAILABLE", "Service Unavailable"),
-    "a lost secret": FiskalyError(say.lost_secret_message("pos-1", say.request_ended_in("a timeout"))),
-    "an excerpt cut short": TransportError("Listing API keys", "malformed answer", say.excerpt("<html>" + "x" * 300 + "</html>")),
+    "a lost secret": FiskalyError(messages.lost_secret_message("pos-1", messages.request_ended_in("a timeout"))),
+    "an excerpt cut short": TransportError("Listing API keys", "malformed answer", messages.excerpt("<html>" + "x" * 300 + "</html>")),
     "a full stop and white space": FiskalyError("The API is down. \n"),
 }
 COMPOSERS = {
-    "maybe_created": say.maybe_created,
-    "other_failures": lambda failure: say.other_failures(failure, 2),
-    "writes_failed": lambda failure: say.writes_failed(failure, 1),
-    "secrets_kept_in": lambda failure: say.secrets_kept_in(failure, 99, 0, "/tmp/keys.json"),
-    "secrets_kept_in, some after": lambda failure: say.secrets_kept_in(failure, 99, 2, "/tmp/keys.json"),
-    "also_lost_secrets": lambda failure: say.also_lost_secrets(failure, ["pos-01", "pos-02"]),
-    "failed_with_last_resort": lambda failure: say.failed_with_last_resort(
+    "may_have_created": messages.may_have_created,
+    "other_failures": lambda failure: messages.other_failures(failure, 2),
+    "writes_failed": lambda failure: messages.writes_failed(failure, 1),
+    "secrets_kept_in": lambda failure: messages.secrets_kept_in(failure, 99, 0, "/tmp/keys.json"),
+    "secrets_kept_in, some after": lambda failure: messages.secrets_kept_in(failure, 99, 2, "/tmp/keys.json"),
+    "also_lost_secrets": lambda failure: messages.also_lost_secrets(failure, ["pos-01", "pos-02"]),
+    "failed_with_last_resort": lambda failure: messages.failed_with_last_resort(
         failure, "secrets_file /x could not be written: No space left on device", "fleet[].secret"
     ),
 }
@@ -45,14 +46,14 @@ def test_no_message_reads_a_doubled_full_stop(compose, failure):
 
 
 def test_a_sentence_gets_one_full_stop_and_keeps_its_own():
-    assert say.sentence("Service Unavailable") == "Service Unavailable."
-    assert say.sentence("Service Unavailable.") == "Service Unavailable."
-    assert say.sentence("cut short...") == "cut short..."
-    assert say.sentence("really?") == "really?"
+    assert messages.sentence("Service Unavailable") == "Service Unavailable."
+    assert messages.sentence("Service Unavailable.") == "Service Unavailable."
+    assert messages.sentence("cut short...") == "cut short..."
+    assert messages.sentence("really?") == "really?"
 
 
 def test_the_attempts_go_inside_the_sentence():
-    assert say.with_attempts("Service Unavailable.", 4) == "Service Unavailable (after 4 attempts)."
-    assert say.with_attempts("Service Unavailable", 4) == "Service Unavailable (after 4 attempts)"
-    assert say.with_attempts("cut short...", 2) == "cut short... (after 2 attempts)"
-    assert say.with_attempts("Service Unavailable.", 1) == "Service Unavailable."
+    assert messages.with_attempts("Service Unavailable.", 4) == "Service Unavailable (after 4 attempts)."
+    assert messages.with_attempts("Service Unavailable", 4) == "Service Unavailable (after 4 attempts)"
+    assert messages.with_attempts("cut short...", 2) == "cut short... (after 2 attempts)"
+    assert messages.with_attempts("Service Unavailable.", 1) == "Service Unavailable."

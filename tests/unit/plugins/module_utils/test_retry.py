@@ -12,8 +12,8 @@ import pytest
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError, SSLError
 from urllib3.response import HTTPResponse
 
-from ansible_collections.fiskaly.management.plugins.module_utils._attempt_clock import AttemptClock, AttemptTimeout
-from ansible_collections.fiskaly.management.plugins.module_utils._retry import RETRY_AFTER_CAP, RETRY_STATUSES, build_retry
+from ansible_collections.fiskaly.management.plugins.module_utils._http.attempt_clock import AttemptClock, AttemptTimeout
+from ansible_collections.fiskaly.management.plugins.module_utils._http.retry import RETRY_AFTER_CAP, RETRY_STATUSES, build_retry
 
 
 def response(status: int, retry_after: str | None = None) -> HTTPResponse:

@@ -13,9 +13,9 @@ import tempfile
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils import _secret_file as secret_file
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys import secret_files as secret_file
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.secret_files import path_errors, reserve
 from ansible_collections.fiskaly.management.plugins.module_utils._errors import InvalidInput
-from ansible_collections.fiskaly.management.plugins.module_utils._secret_file import path_errors, reserve
 
 
 def test_reserving_creates_an_empty_owner_only_file_that_the_secret_then_fills(tmp_path):

@@ -1,24 +1,35 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The two shapes of a fiskaly_api_key run, one key or a fleet (internal, not a public API)."""
+"""The two shapes of a fiskaly_api_key run, one key or a fleet: plan, reconcile, hand the secrets over, and say what
+was done (internal, not a public API).
+
+A fleet that fails keeps what was done, and above all the secrets of the keys already created; the failure that ends
+the run is worded once, here, from the first failure and what the run knows around it.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from . import _errors as say
-from ._api_key_plan import DesiredKey, Plan, plan_keys
-from ._api_key_writes import FleetProgress, Reconciler, SecretLost
-from ._errors import FiskalyError, InvalidInput
-from ._secret_file import Reservation, path_errors, reserve
-from ._signals import Interrupted, finishing
+from .. import _messages as messages
+from .._errors import FiskalyError, InvalidInput
+from .._signals import Interrupted, finishing
+from .plans import DesiredKey, Plan, plan_keys
+from .reconcile import FleetProgress, Reconciler, SecretLost
+from .secret_files import Reservation, path_errors, reserve
+
+if TYPE_CHECKING:
+    from .._http.client import FiskalyClient
 
 SUMMARY_FIELDS = ("created", "enabled", "disabled", "unchanged", "failed", "not_attempted")
 COUNTED_AS = {"create": "created", "enable": "enabled", "disable": "disabled"}
 
 
-def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_file: str | None = None) -> dict:
+def reconcile_one(
+    client: FiskalyClient, key: DesiredKey, *, check_mode: bool, diff: bool, secret_file: str | None = None
+) -> dict:
     """Reconcile one key: the result has ``api_key`` and, once, its ``secret``."""
     refuse_bad_paths("secret_file", secret_file)
     plan = plan_keys(client, [key])[0]
@@ -26,7 +37,7 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
     try:
         if secret_file is not None and plan.action == "create":
             reservation = reserve("secret_file", secret_file, check_mode=check_mode)
-        outcome = Reconciler(client, check_mode).apply(plan)
+        outcome = Reconciler(client, check_mode).reconcile(plan)
         with finishing():
             result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
             if outcome.secret is not None and reservation is not None:
@@ -45,7 +56,9 @@ def manage_one(client, key: DesiredKey, *, check_mode: bool, diff: bool, secret_
     return result
 
 
-def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool, secrets_file: str | None = None) -> dict:
+def reconcile_fleet(
+    client: FiskalyClient, keys: list[DesiredKey], *, check_mode: bool, diff: bool, secrets_file: str | None = None
+) -> dict:
     """Reconcile many keys in one run: one login, one listing, one write per change, several at a time."""
     refuse_bad_paths("secrets_file", secrets_file)
     plans = plan_keys(client, keys)
@@ -55,42 +68,46 @@ def manage_fleet(client, keys: list[DesiredKey], *, check_mode: bool, diff: bool
     try:
         if secrets_file is not None and creates:
             reservation = reserve("secrets_file", secrets_file, check_mode=check_mode)
-        reconciler.apply_all(plans)
+        reconciler.reconcile_all(plans)
     except (Exception, Interrupted) as error:  # pylint: disable=broad-exception-caught
         # Keep what was done, and above all the secrets of keys already created, whatever stopped the run.
         with finishing():
             progress = reconciler.progress
             failure = _stopped_by(error, plans, progress, check_mode)
             done = _fleet_result(plans, progress, diff, reservation)
-        _tell_failures(failure, plans, progress)
-        if "secrets_file" in done:
-            kept = progress.secrets_kept()
-            before = kept if progress.kept_at_stop is None else progress.kept_at_stop
-            failure.args = (say.secrets_kept_in(failure, before, kept - before, done["secrets_file"]),)
-        elif "secrets_file_error" in done:
-            failure.args = (say.failed_with_last_resort(failure, done["secrets_file_error"], "fleet[].secret"),)
-        failure.result.update(done, changed=done["changed"] or failure.result.get("changed", False))
-        raise failure from None
+        changed = done["changed"] or failure.result.get("changed", False)
+        message = _fleet_failure(failure, plans, progress, done)
+        raise FiskalyError(message, **{**failure.result, **done, "changed": changed}) from None
     with finishing():
         result = _fleet_result(plans, reconciler.progress, diff, reservation)
     _fail_on_last_resort(result, "secrets_file_error")
     return result
 
 
-def _tell_failures(failure: FiskalyError, plans: list[Plan], progress: FleetProgress) -> None:
-    """Add to the message of the failure that ends the run the other writes that failed, and the keys created whose
-    secret was lost, each named in its entry."""
-    others = [other for other in progress.failures.values() if other is not failure and not isinstance(other, SecretLost)]
-    lost = [plans[index].desired.name for index, other in progress.failures.items() if other is not failure and isinstance(other, SecretLost)]
-    if others:
-        tell = say.other_failures if failure in progress.failures.values() else say.writes_failed
-        failure.args = (tell(failure, len(others)),)
+def _fleet_failure(failure: FiskalyError, plans: list[Plan], progress: FleetProgress, done: dict) -> str:
+    """The message of the failure that ends a fleet's run: the first failure, the other writes that failed and the
+    keys created whose secret was lost (each named in its entry), and where the secrets of the keys created are."""
+    message = str(failure)
+    others = {index: other for index, other in progress.failures.items() if other is not failure}
+    failed = [other for other in others.values() if not isinstance(other, SecretLost)]
+    lost = [plans[index].desired.name for index, other in others.items() if isinstance(other, SecretLost)]
+    if failed:
+        tell = messages.other_failures if failure in progress.failures.values() else messages.writes_failed
+        message = tell(message, len(failed))
     if lost:
-        failure.args = (say.also_lost_secrets(failure, lost),)
+        message = messages.also_lost_secrets(message, lost)
+    if "secrets_file" in done:
+        kept = progress.secrets_kept()
+        before = kept if progress.kept_at_stop is None else progress.kept_at_stop
+        message = messages.secrets_kept_in(message, before, kept - before, done["secrets_file"])
+    elif "secrets_file_error" in done:
+        message = messages.failed_with_last_resort(message, done["secrets_file_error"], "fleet[].secret")
+    return message
 
 
 def _stopped_by(error: BaseException, plans: list[Plan], progress: FleetProgress, check_mode: bool) -> FiskalyError:
-    """The failure that ends the run: the first failed write, or what stopped it otherwise (a signal, the secrets file)."""
+    """The failure that ends the run: the first failed write, or what stopped it otherwise (a signal, the secrets
+    file)."""
     if isinstance(error, Interrupted) and progress.writing is not None:
         # Cut short while it wrote one key, one at a time: that key's entry says so.
         progress.failures[progress.writing] = interrupted_failure(error, plans[progress.writing], check_mode)
@@ -115,8 +132,8 @@ def as_failure(error: BaseException, plan: Plan | None, check_mode: bool) -> Fis
 
 def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool) -> FiskalyError:
     if plan is None or check_mode or plan.action == "none":
-        return FiskalyError(say.interrupted(error))
-    return FiskalyError(say.interrupted_writing(error, plan.desired.name, plan.action == "create"))
+        return FiskalyError(messages.interrupted(error))
+    return FiskalyError(messages.interrupted_writing(error, plan.desired.name, plan.action == "create"))
 
 
 def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reservation: Reservation | None) -> dict:
@@ -143,17 +160,26 @@ def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reserv
             reservation,
             json.dumps(secrets, indent=2, sort_keys=True) + "\n",
             result,
-            {"fleet": [{**item, "secret": secrets[item["name"]]} if item["name"] in secrets else item for item in entries]},
+            {
+                "fleet": [
+                    {**item, "secret": secrets[item["name"]]} if item["name"] in secrets else item for item in entries
+                ]
+            },
         )
     elif reservation is not None:
         reservation.release()
     if diff:
-        result["diff"] = [progress.outcomes[index].plan.diff() for index in sorted(progress.outcomes) if progress.outcomes[index].plan.changed]
+        result["diff"] = [
+            progress.outcomes[index].plan.diff()
+            for index in sorted(progress.outcomes)
+            if progress.outcomes[index].plan.changed
+        ]
     return result
 
 
 def counted_as(entry: dict) -> str:
-    """The field of the summary that counts a key, from its entry, the outcome the run reports for it: once for each key.
+    """The field of the summary that counts a key, from its entry, the outcome the run reports for it: once for each
+    key.
 
     The action is the one carried out (a create that lost the race to another run is reconciled with the key found,
     most often "none"); a key created whose secret was lost counts as created, not as failed.
@@ -166,7 +192,12 @@ def counted_as(entry: dict) -> str:
 
 
 def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
-    entry = {"name": plan.desired.name, "changed": bool(failure.result.get("changed")), "action": plan.action, "error": str(failure)}
+    entry = {
+        "name": plan.desired.name,
+        "changed": bool(failure.result.get("changed")),
+        "action": plan.action,
+        "error": str(failure),
+    }
     if isinstance(failure, SecretLost):
         entry["secret_lost"] = True
     if "api_key" in failure.result:
@@ -175,14 +206,15 @@ def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
 
 
 def _hand_over(reservation: Reservation, content: str, result: dict, last_resort: dict) -> None:
-    """Write the secrets to the reserved file and say in ``result`` where they are; a secret in hand is never thrown away."""
+    """Write the secrets to the reserved file and say in ``result`` where they are; a secret in hand is never thrown
+    away."""
     where, reason = reservation.fill(content)
     if where is not None:
         result[reservation.option] = where
     if reason is None:
         return
     if where is not None:
-        result.setdefault("warnings", []).append(say.secret_in_fallback(reason, where))
+        result.setdefault("warnings", []).append(messages.secret_in_fallback(reason, where))
         return
     result.update(last_resort)
     result[f"{reservation.option}_error"] = reason
@@ -192,4 +224,4 @@ def _fail_on_last_resort(result: dict, error_field: str) -> None:
     """No file took the secrets: fail, so that the result that holds them is shown even at the default verbosity."""
     if error_field in result:
         field = "secret" if error_field == "secret_file_error" else "fleet[].secret"
-        raise FiskalyError(say.last_resort(result[error_field], field), **result)
+        raise FiskalyError(messages.last_resort(result[error_field], field), **result)

@@ -28,7 +28,9 @@ HAS_SECRET_MASKING = register_secrets is not None
 
 def key_secrets(result: dict) -> list[str]:
     """The one-time key secrets in a fiskaly_api_key result: its own, and each fleet entry's."""
-    values = [result.get("secret")] + [entry.get("secret") for entry in result.get("fleet") or [] if isinstance(entry, dict)]
+    values = [result.get("secret")] + [
+        entry.get("secret") for entry in result.get("fleet") or [] if isinstance(entry, dict)
+    ]
     return [value for value in values if isinstance(value, str) and value]
 
 

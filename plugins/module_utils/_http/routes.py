@@ -1,7 +1,7 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Everything this collection knows of the API's wire format, in one table per API version
+"""The route table of the API: everything this collection knows of its wire format, one table per API version
 (internal to this collection, not a public API).
 
 HTTP methods, paths, request bodies, paging parameters, and the fields and statuses of the answers
@@ -56,7 +56,9 @@ class ManagementApiV0:
 
     @staticmethod
     def login(api_key: str | None, api_secret: str | None) -> Request:
-        return Request("POST", "/auth", body={"api_key": api_key, "api_secret": api_secret}, auth=False, answer_holds_secret=True)
+        return Request(
+            "POST", "/auth", body={"api_key": api_key, "api_secret": api_secret}, auth=False, answer_holds_secret=True
+        )
 
     @staticmethod
     def refresh(refresh_token: str) -> Request:
@@ -67,8 +69,8 @@ class ManagementApiV0:
         return Request("GET", f"/api_keys/{name}")
 
     @staticmethod
-    def create_key(name: str, kind: str, status: str, metadata: dict | None) -> Request:
-        body = {"kind": kind, "status": status}
+    def create_key(name: str, kind: str | None, status: str, metadata: dict | None) -> Request:
+        body: dict = {"kind": kind, "status": status}
         if metadata is not None:
             body["metadata"] = metadata
         return Request("PUT", f"/api_keys/{name}", body=body, answer_holds_secret=True, creates=True)
@@ -78,9 +80,21 @@ class ManagementApiV0:
         return Request("PATCH", f"/api_keys/{name}", body={"status": status})
 
     @staticmethod
-    def list_keys(*, kind=None, status=None, order_by=None, order=None, limit: int, offset: int) -> Request:
+    def list_keys(
+        *,
+        kind: list[str] | None = None,
+        status: list[str] | None = None,
+        order_by: str | None = None,
+        order: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> Request:
         """One page; ``kind`` and ``status`` are lists, sent as repeated parameters."""
-        filters = {name: value for name, value in (("kind", kind), ("status", status), ("order_by", order_by), ("order", order)) if value}
+        filters = {
+            name: value
+            for name, value in (("kind", kind), ("status", status), ("order_by", order_by), ("order", order))
+            if value
+        }
         return Request("GET", "/api_keys", params={**filters, "limit": limit, "offset": offset})
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import _errors as say
-from ._client import FiskalyClient
-from ._errors import InvalidInput
-from ._wire import API
+from .. import _messages as messages
+from .._errors import InvalidInput
+from .._http.client import FiskalyClient
+from .._http.routes import API
 
 SHOWN_FIELDS = ("name", "kind", "status", "metadata")
 
@@ -27,7 +27,7 @@ class DesiredKey:
     state: str = "present"
     kind: str | None = None
     metadata: dict | None = None
-    option: str = "name"  # how messages name where it was declared: "name" or "api_keys[3]"
+    declared_as: str = "name"  # where it was declared, as messages name it: "name" or "api_keys[3]"
 
     @property
     def status_to_create(self) -> str:
@@ -63,22 +63,29 @@ class Plan:
         return self.action != "none"
 
     def errors(self) -> list[str]:
-        """Why this plan cannot be carried out: the API can neither give a key no kind nor change one's kind or metadata."""
+        """Why this plan cannot be carried out: the API can neither give a key no kind nor change one's kind or
+        metadata."""
         desired, current = self.desired, self.current
-        where = say.declared_key(desired.name, desired.option)
+        where = messages.declared_key(desired.name, desired.declared_as)
         if current is None:
-            return [] if desired.kind else [say.no_kind_to_create(where)]
+            return [] if desired.kind else [messages.no_kind_to_create(where)]
         errors = []
         if desired.kind is not None and desired.kind != current.get("kind"):
-            errors.append(say.kind_cannot_change(where, current.get("kind"), desired.kind))
+            errors.append(messages.kind_cannot_change(where, current.get("kind"), desired.kind))
         if desired.metadata is not None and desired.metadata != (current.get("metadata") or {}):
-            errors.append(say.metadata_cannot_change(where, current.get("metadata") or {}, desired.metadata))
+            errors.append(messages.metadata_cannot_change(where, current.get("metadata") or {}, desired.metadata))
         return errors
 
     def predicted(self) -> dict:
         """The key as it will be once the plan is carried out."""
         if self.current is None:
-            return {"name": self.desired.name, "kind": self.desired.kind, "status": self.desired.status_to_create, "metadata": self.desired.metadata or {}}
+            desired = self.desired
+            return {
+                "name": desired.name,
+                "kind": desired.kind,
+                "status": desired.status_to_create,
+                "metadata": desired.metadata or {},
+            }
         status = self.desired.state if self.desired.state != "present" else self.current.get("status")
         return {**without_secret(self.current), "status": status}
 
@@ -105,8 +112,8 @@ def read_current(client: FiskalyClient, names: list[str]) -> dict[str, dict]:
         for keys, count in client.list_api_key_pages(order_by="name"):
             found.update((key[API.KEY_NAME], key) for key in keys if key.get(API.KEY_NAME) in wanted)
             listed += len(keys)
-            missing = len(wanted) - len(found)
-            if missing == 0 or math.ceil((count - listed) / client.api.PAGE_SIZE) > missing:
+            still_missing = len(wanted) - len(found)
+            if still_missing == 0 or math.ceil((count - listed) / client.api.PAGE_SIZE) > still_missing:
                 break
         else:
             return found  # the whole account was listed: what is missing does not exist

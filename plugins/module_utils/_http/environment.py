@@ -18,7 +18,7 @@ try:
 except ImportError:  # reported by the module through missing_required_lib
     pass
 
-from . import _errors as say
+from .. import _messages as messages
 
 # The environment variables that requests reads, in its order, for the certificate authorities when verify is True.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -45,7 +45,8 @@ def without_credentials(url: str) -> str:
 
 
 def proxy_from_environment(url: str) -> tuple[str, str, str] | None:
-    """The proxy that requests takes for ``url``: (where it comes from, its URL without credentials, its URL), or None."""
+    """The proxy that requests takes for ``url``: (where it comes from, its URL without credentials, its URL), or
+    None."""
     try:
         proxies = get_environ_proxies(url)
         proxy = select_proxy(url, proxies)
@@ -54,10 +55,15 @@ def proxy_from_environment(url: str) -> tuple[str, str, str] | None:
     if not proxy:
         return None
     parts = urlsplit(url)
-    keys = [key for key in (f"{parts.scheme}://{parts.hostname}", parts.scheme, f"all://{parts.hostname}", "all") if proxies.get(key) == proxy]
+    keys = [
+        key
+        for key in (f"{parts.scheme}://{parts.hostname}", parts.scheme, f"all://{parts.hostname}", "all")
+        if proxies.get(key) == proxy
+    ]
     # urllib reads NAME_proxy in any case, the lower-case name winning; the key is what precedes "_proxy".
     names = sorted(
-        (name for name, value in os.environ.items() if keys and name.lower() == f"{keys[0]}_proxy" and value == proxy), key=lambda name: name != name.lower()
+        (name for name, value in os.environ.items() if keys and name.lower() == f"{keys[0]}_proxy" and value == proxy),
+        key=lambda name: name != name.lower(),
     )
     return (names[0] if names else "the system's proxy settings"), without_credentials(proxy), proxy
 
@@ -66,13 +72,14 @@ def proxy_url_error(proxy: str) -> str | None:
     """Why requests cannot use this proxy URL, or None."""
     try:
         parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
-        parts.port  # noqa: B018  # pylint: disable=pointless-statement  # raises on a port that is no number or out of range
+        # Raises on a port that is no number or out of range.
+        parts.port  # noqa: B018  # pylint: disable=pointless-statement
     except ValueError:
-        return say.PROXY_NOT_A_URL
+        return messages.PROXY_NOT_A_URL
     if not parts.hostname:
-        return say.PROXY_WITHOUT_HOST
+        return messages.PROXY_WITHOUT_HOST
     if parts.scheme.lower() not in PROXY_SCHEMES:
-        return say.proxy_bad_scheme(parts.scheme, PROXY_SCHEMES)
+        return messages.proxy_bad_scheme(parts.scheme, PROXY_SCHEMES)
     return None
 
 

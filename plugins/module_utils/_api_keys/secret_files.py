@@ -17,8 +17,8 @@ import errno
 import os
 import tempfile
 
-from . import _errors as say
-from ._errors import InvalidInput
+from .. import _messages as messages
+from .._errors import InvalidInput
 
 FALLBACK_PREFIX = "fiskaly-secret-"
 
@@ -28,11 +28,11 @@ def path_errors(option: str, path: str | None) -> list[str]:
     if path is None:
         return []
     if not path.strip():
-        return [say.empty_path(option)]
+        return [messages.empty_path(option)]
     if any(not character.isprintable() for character in path):
-        return [say.unprintable_path(option, path)]
+        return [messages.unprintable_path(option, path)]
     if path.endswith(("/", "/.", "/..")) or path in (".", ".."):
-        return [say.path_is_directory(option, path)]
+        return [messages.path_is_directory(option, path)]
     return []
 
 
@@ -43,11 +43,13 @@ class Reservation:
     connection), which is the path that the result and the messages must give.
     """
 
-    def __init__(self, option: str, path: str):
+    def __init__(self, option: str, path: str) -> None:
         self.option = option
         self.path = absolute(path)
         try:
-            self._descriptor: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            self._descriptor: int | None = os.open(
+                self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600
+            )
         except OSError as error:
             shown = self.path if self.path == path else f"{path} ({self.path})"
             raise InvalidInput(_refusal(option, shown, self.path, error)) from None
@@ -68,12 +70,12 @@ class Reservation:
         """
         descriptor, self._descriptor = self._descriptor, None
         try:
-            _write_all(descriptor, content)
+            _write_all(descriptor, content)  # type: ignore[arg-type]  # filled once, as reserved
             return self.path, None
         except OSError as error:
-            reason = say.cannot_write(self.option, self.path, error)
+            reason = messages.cannot_write(self.option, self.path, error)
         finally:
-            os.close(descriptor)
+            os.close(descriptor)  # type: ignore[arg-type]
         _unlink_quietly(self.path)  # it may hold part of the secret
         return _write_fallback(self.path, content), reason
 
@@ -105,12 +107,12 @@ def _refusal(option: str, shown: str, path: str, error: OSError) -> str:
     # As the OS walks it: "missing/.." is no directory, though abspath() would make it one.
     directory = os.path.dirname(path) or "."
     if error.errno == errno.EEXIST:
-        return say.path_exists(option, shown)
+        return messages.path_exists(option, shown)
     if error.errno == errno.ENOENT and not os.path.isdir(directory):
-        return say.no_directory(option, shown, directory)
+        return messages.no_directory(option, shown, directory)
     if error.errno in (errno.EISDIR, errno.ENOTDIR):
-        return say.no_file_there(option, shown, error.strerror)
-    return say.cannot_create(option, shown, error)
+        return messages.no_file_there(option, shown, error.strerror or str(error))
+    return messages.cannot_create(option, shown, error)
 
 
 def _write_all(descriptor: int, content: str) -> None:
@@ -124,13 +126,15 @@ def _write_all(descriptor: int, content: str) -> None:
 def _write_fallback(path: str, content: str) -> str | None:
     """The secret in a new 0600 file beside ``path``, in the temporary directory, or in the home directory."""
     name = os.path.basename(path) + "."
-    for directory in dict.fromkeys((os.path.dirname(os.path.abspath(path)), tempfile.gettempdir(), os.path.expanduser("~"))):
+    for directory in dict.fromkeys(
+        (os.path.dirname(os.path.abspath(path)), tempfile.gettempdir(), os.path.expanduser("~"))
+    ):
         try:
             descriptor, fallback = tempfile.mkstemp(dir=directory, prefix=FALLBACK_PREFIX + name)  # mode 0600
         except OSError:
             continue
         try:
-            _write_all(descriptor, content)
+            _write_all(descriptor, content)  # type: ignore[arg-type]  # filled once, as reserved
             return fallback
         except OSError:
             _unlink_quietly(fallback)

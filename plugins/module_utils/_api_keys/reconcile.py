@@ -1,24 +1,27 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Carrying the plans of API keys out, or in check mode only predicting them (internal, not a public API).
+"""Reconciling API keys: carrying their plans out, or in check mode only predicting them (internal, not a public API).
 
-A create whose answer was lost is looked up before it is reported (see ``_reached_api``): a key that
-exists then was created, its one-time secret lost, and the run says so rather than fail plainly.
+A create whose answer was lost is looked up before it is reported (see ``_http.failures.may_have_reached_api``): a
+key that exists then was created, its one-time secret lost, and the run says so rather than fail plainly.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from contextlib import nullcontext
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
-from . import _errors as say
-from ._api_key_plan import Plan, without_secret
-from ._client import FiskalyClient
-from ._errors import ApiError, CreateConflict, FiskalyError, InvalidInput, TransportError
-from ._signals import held_back, raise_held, signal_held
-from ._wire import API
+from .. import _messages as messages
+from .._errors import FiskalyError, InvalidInput
+from .._http.client import FiskalyClient
+from .._http.failures import ApiError, CreateConflict, TransportError
+from .._http.routes import API
+from .._signals import held_back, raise_held, signal_held
+from .plans import Plan, without_secret
 
 
 @dataclass
@@ -28,7 +31,8 @@ class Outcome:
     secret: str | None = None
 
     def result(self) -> dict:
-        result = {"name": self.plan.desired.name, "changed": self.plan.changed, "action": self.plan.action, "api_key": self.api_key}
+        plan = self.plan
+        result = {"name": plan.desired.name, "changed": plan.changed, "action": plan.action, "api_key": self.api_key}
         if self.secret is not None:
             result["secret"] = self.secret
         return result
@@ -64,55 +68,65 @@ class Reconciler:
     check_mode: bool
     progress: FleetProgress = field(default_factory=FleetProgress)
 
-    def apply_all(self, plans: list[Plan]) -> FleetProgress:
-        """Carry the plans out in the order declared, as many writes at a time as the client may send; raise the first failure.
+    def reconcile_all(self, plans: list[Plan]) -> FleetProgress:
+        """Carry the plans out in the order declared, as many writes at a time as the client may send; raise the
+        first failure.
 
         After a failure no write starts and those under way finish, so ``progress`` holds every outcome, and every
-        secret, that came. With one request at a time (and in check mode, which writes nothing) each write waits for the one before.
+        secret, that came. With one request at a time (and in check mode, which writes nothing) each write waits for
+        the one before.
         """
-        workers = 1 if self.check_mode else self.client.concurrency.ceiling
-        if workers <= 1:
-            self._apply_one_by_one(plans)
+        at_once = 1 if self.check_mode else self.client.concurrency.max_concurrent_requests
+        if at_once <= 1:
+            self._reconcile_one_by_one(plans)
         else:
-            self._apply_concurrently(plans, workers)
+            self._reconcile_concurrently(plans, at_once)
         failure = self.progress.first_failure()
         if failure is not None:
             raise failure
         return self.progress
 
-    def _apply_one_by_one(self, plans: list[Plan]) -> None:
+    def _reconcile_one_by_one(self, plans: list[Plan]) -> None:
         for index, plan in enumerate(plans):
             self.progress.writing = index
-            failure = self._settle(index, self.apply, plan)
+            failure = self._record(index, self.reconcile, plan)
             self.progress.writing = None
             if failure:
                 return
             raise_held()  # a signal that came during this create: the outcome, and its secret, are kept now
 
-    def _apply_concurrently(self, plans: list[Plan], workers: int) -> None:
-        # Signals reach the main thread only, which waits here, holding them back: one that comes is noticed between two
-        # waits, and stops new writes only, so every write under way is settled (and its secret kept) before it is raised.
-        running: dict = {}
+    def _reconcile_concurrently(self, plans: list[Plan], max_concurrent_requests: int) -> None:
+        # Signals reach the main thread only, which waits here, holding them back: one that comes is noticed between
+        # two waits, and stops new writes only, so every write under way is recorded (and its secret kept) before it
+        # is raised.
+        running: dict[Future[Outcome], int] = {}
         upcoming = 0
-        with held_back(), ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fiskaly") as pool:
+        with held_back(), ThreadPoolExecutor(max_workers=max_concurrent_requests, thread_name_prefix="fiskaly") as pool:
             while True:
-                while upcoming < len(plans) and len(running) < workers and not self.progress.failures and not signal_held():
+                while (
+                    upcoming < len(plans)
+                    and len(running) < max_concurrent_requests
+                    and not self.progress.failures
+                    and not signal_held()
+                ):
                     if plans[upcoming].changed:
-                        running[pool.submit(self.apply, plans[upcoming], False)] = upcoming
+                        running[pool.submit(self.reconcile, plans[upcoming], False)] = upcoming
                     else:
-                        self.progress.outcomes[upcoming] = self.apply(plans[upcoming])  # nothing to send
+                        self.progress.outcomes[upcoming] = self.reconcile(plans[upcoming])  # nothing to send
                     upcoming += 1
                 if not running:
                     break
                 if signal_held():
                     self.progress.stop()
-                # Those done together: the successes first, so that the secrets kept before a failure are all counted so.
-                for future in sorted(wait(running, timeout=SIGNAL_POLL, return_when=FIRST_COMPLETED).done, key=lambda done: done.exception() is not None):
-                    self._settle(running[future], future.result)
+                # Those done together: the successes first, so that the secrets kept before a failure are all counted
+                # so.
+                done = wait(running, timeout=SIGNAL_POLL, return_when=FIRST_COMPLETED).done
+                for future in sorted(done, key=lambda finished: finished.exception() is not None):
+                    self._record(running[future], future.result)
                     del running[future]
         raise_held()
 
-    def _settle(self, index: int, outcome_of, *args) -> bool:
+    def _record(self, index: int, outcome_of: Callable[..., Outcome], *args: Any) -> bool:
         """Record what ``outcome_of(*args)`` gives for the plan at ``index``: its outcome, or its failure (True)."""
         try:
             self.progress.outcomes[index] = outcome_of(*args)
@@ -126,27 +140,30 @@ class Reconciler:
         self.progress.stop()
         self.progress.failures[index] = failure
 
-    def apply(self, plan: Plan, hold_signals: bool = True) -> Outcome:
+    def reconcile(self, plan: Plan, hold_signals: bool = True) -> Outcome:
         """Carry one plan out; ``hold_signals`` where it runs on the main thread, which a signal may interrupt."""
         if self.check_mode or plan.action == "none":
             return Outcome(plan, plan.predicted())
         if plan.action != "create":
             return Outcome(plan, self.client.set_api_key_status(plan.desired.name, plan.predicted()["status"]))
         desired = plan.desired
+        holding: AbstractContextManager = held_back() if hold_signals else nullcontext()
         try:
-            with held_back() if hold_signals else nullcontext():
-                created = self.client.create_api_key(desired.name, desired.kind, desired.status_to_create, desired.metadata)
+            with holding:
+                created = self.client.create_api_key(
+                    desired.name, desired.kind, desired.status_to_create, desired.metadata
+                )
         except CreateConflict as conflict:
             existing = self.client.get_api_key(desired.name)
             if existing is None:
-                raise FiskalyError(say.conflict_unreadable(desired.name), **conflict.result) from None
+                raise FiskalyError(messages.conflict_unreadable(desired.name), **conflict.result) from None
             if conflict.may_have_reached_api:
-                raise lost_secret(desired.name, existing, say.CONFLICT_FOUND_IT) from None
+                raise lost_secret(desired.name, existing, messages.CONFLICT_FOUND_IT) from None
             # Created by someone else since we looked (another fork, say): reconcile with that key.
             replan = Plan(desired, existing)
             if replan.errors():
                 raise InvalidInput("; ".join(replan.errors())) from None
-            return self.apply(replan, hold_signals)
+            return self.reconcile(replan, hold_signals)
         except (TransportError, ApiError) as failure:
             # No good answer in the end, yet an attempt may have reached the API and created the key (its answer lost,
             # then 5xx or 429 to the last retry). Look, so as not to report a plain failure that a rerun would then
@@ -156,13 +173,13 @@ class Reconciler:
             try:
                 existing = self.client.get_api_key(desired.name)
             except FiskalyError:
-                raise FiskalyError(say.maybe_created(failure), **failure.result) from None
+                raise FiskalyError(messages.may_have_created(failure), **failure.result) from None
             if existing is not None:
-                raise lost_secret(desired.name, existing, say.request_ended_in(say.failure_label(failure))) from None
+                raise lost_secret(desired.name, existing, messages.request_ended_in(failure.ended_in)) from None
             raise
         secret = created.get(API.KEY_SECRET)
         if not isinstance(secret, str) or not secret:
-            raise lost_secret(desired.name, created, say.NO_SECRET_CAME)
+            raise lost_secret(desired.name, created, messages.NO_SECRET_CAME)
         return Outcome(plan, without_secret(created), secret)
 
 
@@ -171,4 +188,4 @@ class SecretLost(FiskalyError):
 
 
 def lost_secret(name: str, existing: dict, how: str) -> SecretLost:
-    return SecretLost(say.lost_secret_message(name, how), api_key=without_secret(existing), changed=True)
+    return SecretLost(messages.lost_secret_message(name, how), api_key=without_secret(existing), changed=True)

@@ -10,8 +10,13 @@ any request is sent.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from . import _errors as say
+from .. import _messages as messages
+
+if TYPE_CHECKING:
+    from .plans import DesiredKey
 
 # Matched with fullmatch(): "$" alone would let a trailing line break through ("pos-1\n", read from a file).
 NAME_PATTERN = re.compile(r"[a-z0-9-]{3,30}")
@@ -23,7 +28,7 @@ METADATA_MAX_VALUE_LENGTH = 500
 def name_errors(option: str, name: object) -> list[str]:
     if isinstance(name, str) and NAME_PATTERN.fullmatch(name):
         return []
-    return [say.bad_name(option, name)]
+    return [messages.bad_name(option, name)]
 
 
 def metadata_errors(option: str, metadata: dict | None) -> list[str]:
@@ -31,27 +36,27 @@ def metadata_errors(option: str, metadata: dict | None) -> list[str]:
         return []
     errors = []
     if len(metadata) > METADATA_MAX_PROPERTIES:
-        errors.append(say.too_many_properties(option, METADATA_MAX_PROPERTIES, len(metadata)))
+        errors.append(messages.too_many_properties(option, METADATA_MAX_PROPERTIES, len(metadata)))
     for prop, value in metadata.items():
         if len(prop) > METADATA_MAX_NAME_LENGTH:
-            errors.append(say.property_name_too_long(option, METADATA_MAX_NAME_LENGTH, prop))
+            errors.append(messages.property_name_too_long(option, METADATA_MAX_NAME_LENGTH, prop))
         if not isinstance(value, str):
-            errors.append(say.property_not_a_string(option, prop, value))
+            errors.append(messages.property_not_a_string(option, prop, value))
         elif len(value) > METADATA_MAX_VALUE_LENGTH:
-            errors.append(say.property_value_too_long(option, prop, METADATA_MAX_VALUE_LENGTH, len(value)))
+            errors.append(messages.property_value_too_long(option, prop, METADATA_MAX_VALUE_LENGTH, len(value)))
     return errors
 
 
-def desired_key_errors(keys) -> list[str]:
+def desired_key_errors(keys: Iterable[DesiredKey]) -> list[str]:
     """Every local rule broken by a list of desired keys (``DesiredKey``), each message naming its option."""
-    errors = []
-    seen = set()
+    errors: list[str] = []
+    seen: set[str] = set()
     for key in keys:
-        prefix = "" if key.option == "name" else f"{key.option}."
+        prefix = "" if key.declared_as == "name" else f"{key.declared_as}."
         errors += name_errors(f"{prefix}name", key.name)
         errors += metadata_errors(f"{prefix}metadata", key.metadata)
         if key.name in seen:
-            errors.append(say.declared_twice(prefix, key.name))
+            errors.append(messages.declared_twice(prefix, key.name))
         seen.add(key.name)
     return errors
 
@@ -60,10 +65,10 @@ def listing_errors(params: dict) -> list[str]:
     """The rules of fiskaly_api_key_info's options: a name, a page window, filters that name each value once."""
     errors = name_errors("name", params["name"]) if params["name"] is not None else []
     if params["limit"] is not None and params["limit"] < 1:
-        errors.append(say.at_least("limit", 1, params["limit"]))
+        errors.append(messages.at_least("limit", 1, params["limit"]))
     if params["offset"] < 0:
-        errors.append(say.at_least("offset", 0, params["offset"]))
+        errors.append(messages.at_least("offset", 0, params["offset"]))
     for name in ("kind", "status"):
         if params[name] and len(set(params[name])) < len(params[name]):
-            errors.append(say.named_twice(name, params[name]))
+            errors.append(messages.named_twice(name, params[name]))
     return errors
