@@ -305,6 +305,8 @@ failure:
 from ansible_collections.fiskaly.management.plugins.module_utils._api_key_plan import DesiredKey
 from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import desired_key_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._api_key_tasks import manage_fleet, manage_one
+from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import AuthOptions
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
@@ -336,6 +338,8 @@ def desired_keys(params: dict) -> list[DesiredKey]:
 def main() -> None:
     module = fiskaly_module(
         ARGUMENT_SPEC,
+        AuthOptions(),
+        ConnectionOptions(),
         required_one_of=[("name", "api_keys")],
         mutually_exclusive=[("name", "api_keys"), ("metadata", "api_keys"), ("secret_file", "api_keys"), ("secrets_file", "name")],
     )

@@ -152,6 +152,8 @@ failure:
 """
 
 from ansible_collections.fiskaly.management.plugins.module_utils._api_key_rules import listing_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import AuthOptions
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._errors import error_list
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
@@ -181,7 +183,7 @@ def read_keys(client, params: dict) -> dict:
 
 
 def main() -> None:
-    module = fiskaly_module(ARGUMENT_SPEC)
+    module = fiskaly_module(ARGUMENT_SPEC, AuthOptions(), ConnectionOptions())
     errors = listing_errors(module.params)
     if errors:
         module.fail_json(msg=error_list(errors))
