@@ -321,7 +321,12 @@ ARGUMENT_SPEC = {
     "name": {"type": "str"},
     "state": {**KEY_OPTIONS["state"], "default": "present"},
     "secret_file": {"type": "path"},
-    "api_keys": {"type": "list", "elements": "dict", "no_log": False, "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}}},
+    "api_keys": {
+        "type": "list",
+        "elements": "dict",
+        "no_log": False,
+        "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}},
+    },
     "secrets_file": {"type": "path"},
 }
 
@@ -341,7 +346,12 @@ def main() -> None:
         AuthOptions(),
         ConnectionOptions(),
         required_one_of=[("name", "api_keys")],
-        mutually_exclusive=[("name", "api_keys"), ("metadata", "api_keys"), ("secret_file", "api_keys"), ("secrets_file", "name")],
+        mutually_exclusive=[
+            ("name", "api_keys"),
+            ("metadata", "api_keys"),
+            ("secret_file", "api_keys"),
+            ("secrets_file", "name"),
+        ],
     )
     keys = desired_keys(module.params)
     errors = desired_key_errors(keys)

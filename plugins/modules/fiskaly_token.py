@@ -120,7 +120,10 @@ failure:
       type: str
 """
 
-from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import CredentialOptions, RefreshTokenOptions
+from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import (
+    CredentialOptions,
+    RefreshTokenOptions,
+)
 from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import mask

@@ -115,18 +115,18 @@ def names_differ(where: str, documented: dict[str, Any], specified: dict[str, An
     return []
 
 
-def test_every_doc_fragment_has_its_group():
+def test_every_doc_fragment_has_its_group() -> None:
     fragments = sorted(path.stem for path in (COLLECTION / "plugins" / "doc_fragments").glob("*.py"))
     assert fragments == sorted(FRAGMENT_GROUPS)
 
 
-def test_the_fragments_document_every_option_of_the_shared_groups_once():
+def test_the_fragments_document_every_option_of_the_shared_groups_once() -> None:
     documented = [option for name in FRAGMENT_GROUPS for option in FRAGMENT_GROUPS[name]]
     assert sorted(documented) == sorted({**CredentialOptions.ARGUMENT_SPEC, **ConnectionOptions.ARGUMENT_SPEC})
 
 
 @pytest.mark.parametrize("name", sorted(FRAGMENT_GROUPS))
-def test_each_doc_fragment_documents_its_group(name):
+def test_each_doc_fragment_documents_its_group(name: str) -> None:
     options, group = fragment_options(name), FRAGMENT_GROUPS[name]
     errors = names_differ(f"fragment {name}", options, group)
     for option in sorted(set(options) & set(group)):
@@ -134,14 +134,14 @@ def test_each_doc_fragment_documents_its_group(name):
         errors += mismatches(f"fragment {name}, {option}", doc, spec)
         if spec.get("no_log") and NEVER_SHOWN not in text(doc):
             errors.append(f"fragment {name}, {option}: no_log, but not documented as never shown")
-        fallback = spec.get("fallback", (None, []))[1]
-        if ENVIRONMENT.findall(text(doc)) != fallback:
-            errors.append(f"fragment {name}, {option}: environment {ENVIRONMENT.findall(text(doc))} documented, {fallback} read")
+        documented, read = ENVIRONMENT.findall(text(doc)), spec.get("fallback", (None, []))[1]
+        if documented != read:
+            errors.append(f"fragment {name}, {option}: environment {documented} documented, {read} read")
     assert errors == []
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_each_module_documents_its_final_argument_spec(name, monkeypatch):
+def test_each_module_documents_its_final_argument_spec(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     options, spec = module_documented_options(name), final_argument_spec(name, monkeypatch)
     errors = names_differ(f"module {name}", options, spec)
     for option in sorted(set(options) & set(spec)):
@@ -154,7 +154,7 @@ def role_options() -> dict[str, dict[str, Any]]:
     return specs["argument_specs"]["main"]["options"]
 
 
-def test_the_role_repeats_options_of_the_groups_as_they_are():
+def test_the_role_repeats_options_of_the_groups_as_they_are() -> None:
     groups = {**CredentialOptions.ARGUMENT_SPEC, **ConnectionOptions.ARGUMENT_SPEC}
     tasks = (ROLE / "tasks" / "main.yml").read_text(encoding="utf-8")
     errors = []
@@ -163,7 +163,7 @@ def test_the_role_repeats_options_of_the_groups_as_they_are():
             continue
         option = variable[len(ROLE_PREFIX) :] if variable.startswith(ROLE_PREFIX) else variable
         if option not in groups:
-            errors.append(f"role {variable}: neither the role's own variable nor {ROLE_PREFIX} and an option of a group")
+            errors.append(f"role {variable}: neither the role's own nor {ROLE_PREFIX} and an option of a group")
             continue
         spec = groups[option]
         # Unset, an option comes from module_defaults, the environment or the module's default: the role has none.
@@ -175,7 +175,7 @@ def test_the_role_repeats_options_of_the_groups_as_they_are():
     assert errors == []
 
 
-def test_the_role_takes_its_list_as_the_module_takes_api_keys():
+def test_the_role_takes_its_list_as_the_module_takes_api_keys() -> None:
     doc, spec = role_options()["api_keys_list"], fiskaly_api_key.ARGUMENT_SPEC["api_keys"]
     assert (doc["type"], doc["elements"]) == (spec["type"], spec["elements"])
 
@@ -194,7 +194,7 @@ def readme_table(after: str) -> list[list[str]]:
     return rows
 
 
-def test_the_readme_lists_the_items_of_api_keys_as_the_module_takes_them():
+def test_the_readme_lists_the_items_of_api_keys_as_the_module_takes_them() -> None:
     items, module_spec = fiskaly_api_key.ARGUMENT_SPEC["api_keys"]["options"], fiskaly_api_key.ARGUMENT_SPEC
     rows = {row[0].strip("`"): row for row in readme_table("Items of `api_keys_list`:")}
     errors = names_differ("README items", rows, items)
@@ -214,13 +214,14 @@ def test_the_readme_lists_the_items_of_api_keys_as_the_module_takes_them():
     assert errors == []
 
 
-def test_the_readme_lists_the_variables_of_the_role():
+def test_the_readme_lists_the_variables_of_the_role() -> None:
     rows = {row[0].strip("`"): row for row in readme_table("## Variables")}
     options = role_options()
     errors = names_differ("README variables", rows, options)
     for variable in sorted(set(rows) & set(options)):
         listed = rows[variable][1]
         default = None if listed == "unset" else yaml.safe_load(listed.strip("`"))
-        if default != options[variable].get("default"):
-            errors.append(f"README variable {variable}: default {listed}, argument_specs.yml's {options[variable].get('default')!r}")
+        specified = options[variable].get("default")
+        if default != specified:
+            errors.append(f"README variable {variable}: default {listed}, argument_specs.yml's {specified!r}")
     assert errors == []
