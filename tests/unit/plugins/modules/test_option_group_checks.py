@@ -37,7 +37,7 @@ def test_an_access_token_module_says_what_is_missing_after_the_bad_values(run_mo
     assert emulator.requests() == []
 
 
-def test_fiskaly_token_wants_a_refresh_token_or_key_pair_once_the_values_pass(run_module: Runner, emulator: Any) -> None:
+def test_fiskaly_token_wants_refresh_token_or_key_pair_once_the_values_pass(run_module: Runner, emulator: Any) -> None:
     bad_value = run_module(fiskaly_token, timeout=0, **NO_CREDENTIALS)
     nothing_else = run_module(fiskaly_token, **NO_CREDENTIALS)
 
