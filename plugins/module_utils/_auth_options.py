@@ -18,9 +18,6 @@ from ansible.module_utils.basic import env_fallback
 
 from . import _errors as say
 
-# Options whose values go into headers or bodies verbatim; messages name them, never show them.
-CREDENTIAL_OPTIONS = ("api_key", "api_secret", "access_token", "refresh_token")
-
 
 class CredentialOptions:
     """The key pair and an access token, as every module takes them, with the checks of their values.
@@ -38,6 +35,8 @@ class CredentialOptions:
     ARGUMENT_SPEC: ClassVar[dict[str, dict[str, Any]]] = {**KEY_PAIR_SPEC, **ACCESS_TOKEN_SPEC}
     REQUIRED_TOGETHER: ClassVar[tuple[tuple[str, ...], ...]] = (("api_key", "api_secret"),)
     MUTUALLY_EXCLUSIVE: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    # Options whose values go into headers or bodies verbatim; messages name them, never show them.
+    CREDENTIALS: ClassVar[tuple[str, ...]] = ("api_key", "api_secret", "access_token", "refresh_token")
 
     def argument_spec(self) -> dict[str, dict[str, Any]]:
         """A copy of the spec, for an AnsibleModule to own."""
@@ -47,7 +46,7 @@ class CredentialOptions:
         """Credentials that no header or body could carry as they are (a module's own refresh_token included)."""
         errors = [
             say.unprintable_credential(name)
-            for name in CREDENTIAL_OPTIONS
+            for name in self.CREDENTIALS
             if params.get(name) and any(char.isspace() or not char.isprintable() for char in params[name])
         ]
         if params.get("access_token") and not params["access_token"].isascii():
