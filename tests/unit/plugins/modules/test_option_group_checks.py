@@ -59,5 +59,6 @@ def test_validate_certs_false_warns_once_the_input_passed_and_not_before(run_mod
     refused = run_module(fiskaly_token, validate_certs=False, **NO_CREDENTIALS)
     passed = run_module(fiskaly_api_key_info, validate_certs=False, ca_path=None, limit=1)
 
-    assert "warnings" not in refused
-    assert any("validate_certs is false" in warning for warning in passed["warnings"])
+    # The warning's shape in the result differs between ansible-core lines; its text does not.
+    assert "validate_certs is false" not in refused.output
+    assert "validate_certs is false" in passed.output and "failed" not in passed
