@@ -6,7 +6,10 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """A token instead of the key pair; mirrors AUTH_OPTIONS["access_token"] in module_utils/_auth_options.py."""
+    """A token instead of the key pair: documents CredentialOptions.ACCESS_TOKEN_SPEC (module_utils/_auth_options.py).
+
+    tests/unit/plugins/module_utils/test_option_groups.py holds the two together.
+    """
 
     DOCUMENTATION = r"""
 options:

@@ -12,14 +12,16 @@ class ModuleDocFragment:
 options: {}
 attributes:
   action_group:
-    description: Use C(group/fiskaly.management.fiskaly) in C(module_defaults) to set the connection and authentication options once.
+    description: Use C(group/fiskaly.management.fiskaly) in C(module_defaults) to set the connection and authentication
+      options once.
     support: full
     membership:
       - fiskaly.management.fiskaly
   check_mode:
     description: Can run in C(check_mode) and return changed status prediction without modifying the API's state.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff
+      mode.
   platform:
     description: Runs on any host that reaches the API over HTTPS and has the Python library C(requests).
     support: full

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Where and how the modules reach the API; mirrors CONNECTION_OPTIONS in module_utils/_connection_options.py."""
+    """Where and how the modules reach the API: documents ConnectionOptions (module_utils/_connection_options.py).
+
+    tests/unit/plugins/module_utils/test_option_groups.py holds the two together.
+    """
 
     DOCUMENTATION = r"""
 requirements:

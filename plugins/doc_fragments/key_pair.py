@@ -6,7 +6,10 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """The key pair that the modules log in with; mirrors KEY_PAIR_OPTIONS in module_utils/_auth_options.py."""
+    """The key pair the modules log in with: documents CredentialOptions.KEY_PAIR_SPEC (module_utils/_auth_options.py).
+
+    tests/unit/plugins/module_utils/test_option_groups.py holds the two together.
+    """
 
     DOCUMENTATION = r"""
 options:

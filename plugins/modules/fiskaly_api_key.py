@@ -311,6 +311,8 @@ from ansible_collections.fiskaly.management.plugins.module_utils import _message
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import desired_key_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.run import reconcile_fleet, reconcile_one
+from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import AuthOptions
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
@@ -353,6 +355,8 @@ def desired_keys(params: dict) -> list[DesiredKey]:
 def main() -> None:
     module = fiskaly_module(
         ARGUMENT_SPEC,
+        AuthOptions(),
+        ConnectionOptions(),
         required_one_of=[("name", "api_keys")],
         mutually_exclusive=[
             ("name", "api_keys"),

@@ -153,6 +153,8 @@ failure:
 
 from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import listing_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import AuthOptions
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
@@ -188,7 +190,7 @@ def read_keys(client: FiskalyClient, params: dict) -> dict:
 
 
 def main() -> None:
-    module = fiskaly_module(ARGUMENT_SPEC)
+    module = fiskaly_module(ARGUMENT_SPEC, AuthOptions(), ConnectionOptions())
     errors = listing_errors(module.params)
     if errors:
         module.fail_json(msg=messages.error_list(errors))

@@ -123,13 +123,18 @@ failure:
 """
 
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import mask
+from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import (
+    CredentialOptions,
+    RefreshTokenOptions,
+)
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._http.routes import API
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
 
 def main() -> None:
-    module = fiskaly_module({"refresh_token": {"type": "str", "no_log": True}}, token_option="refresh_token")
+    module = fiskaly_module(RefreshTokenOptions(), CredentialOptions(), ConnectionOptions())
     refresh_token = module.params["refresh_token"]
 
     def get_token(client: FiskalyClient) -> dict:

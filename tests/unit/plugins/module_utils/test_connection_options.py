@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import DEFAULT_BASE_URL, connection_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
+
+DEFAULT_BASE_URL = ConnectionOptions.DEFAULT_BASE_URL
+connection_errors = ConnectionOptions().value_errors
 
 PARAMS = {
     "base_url": DEFAULT_BASE_URL,

@@ -9,14 +9,15 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import name_errors
-from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import credential_errors
-from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import (
-    base_url_errors,
-    connection_errors,
-    environment_errors,
-    shown_base_url,
-)
+from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import CredentialOptions
+from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._messages import error_list
+
+credential_errors = CredentialOptions().errors
+connection_errors = ConnectionOptions().value_errors
+environment_errors = ConnectionOptions().environment_errors
+base_url_errors = ConnectionOptions.base_url_errors
+shown_base_url = ConnectionOptions.shown_base_url
 
 PARAMS = {
     "api_key": "key",
