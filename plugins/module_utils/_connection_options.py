@@ -70,7 +70,9 @@ class ConnectionOptions:
             # Unused without verification, but a path that is wrong is a mistake either way, and a certificate check
             # that was meant to be on (the CA got lost) must not pass unnoticed.
             unverified = not params["validate_certs"]
-            errors.append(messages.ca_path_no_file_unverified(ca_path) if unverified else messages.ca_path_no_file(ca_path))
+            errors.append(
+                messages.ca_path_no_file_unverified(ca_path) if unverified else messages.ca_path_no_file(ca_path)
+            )
         errors += self.base_url_errors(params["base_url"])
         # "inf" and "nan" pass as floats, and nan passes every comparison: each rule says what it takes, finite first.
         if not (math.isfinite(params["timeout"]) and 0 < params["timeout"] <= self.MAX_TIMEOUT):
@@ -81,7 +83,9 @@ class ConnectionOptions:
         if not (math.isfinite(deadline) and 0 <= deadline <= self.MAX_RETRY_DEADLINE):
             errors.append(messages.retry_deadline_out_of_range(self.MAX_RETRY_DEADLINE, deadline))
         if not 1 <= params["max_concurrent_requests"] <= self.MAX_CONCURRENT_REQUESTS:
-            errors.append(messages.concurrency_out_of_range(self.MAX_CONCURRENT_REQUESTS, params["max_concurrent_requests"]))
+            errors.append(
+                messages.concurrency_out_of_range(self.MAX_CONCURRENT_REQUESTS, params["max_concurrent_requests"])
+            )
         return errors
 
     def environment_errors(self, params: dict[str, Any]) -> list[str]:

@@ -21,7 +21,10 @@ def span(entries: list[dict[str, Any]]) -> float:
 
 
 def fleet(prefix: str, size: int) -> list[dict[str, Any]]:
-    return [{"name": f"{prefix}-{index:05d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}} for index in range(size)]
+    return [
+        {"name": f"{prefix}-{index:05d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}}
+        for index in range(size)
+    ]
 
 
 def measure_at_distance(bench, creates: int, listed: int) -> None:
@@ -47,7 +50,12 @@ def measure_at_distance(bench, creates: int, listed: int) -> None:
         )
 
         emulator.reset()
-        emulator.seed_keys([{"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]} for key in to_list])
+        emulator.seed_keys(
+            [
+                {"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]}
+                for key in to_list
+            ]
+        )
         emulator.set_network(latency=LATENCY)
         run = bench.playbook("module.yml", "vars-far-listed.json")
         pages = [entry for entry in run.requests if entry["method"] == "GET" and entry["path"] == "/api_keys"]
@@ -71,7 +79,9 @@ def measure_at_distance(bench, creates: int, listed: int) -> None:
         created = [entry for entry in run.requests if entry["method"] == "PUT" and entry["status"] == 200]
         bench.expect(len(created) == creates, f"creating {creates} keys under a rate limit created {len(created)}")
         limited = sum(entry["status"] == 429 for entry in run.requests)
-        ideal = sum(entry["status"] != 429 for entry in run.requests) / RATE_LIMIT  # the requests the run needed, at the limit
+        ideal = (
+            sum(entry["status"] != 429 for entry in run.requests) / RATE_LIMIT
+        )  # the requests the run needed, at the limit
         ratio = span(run.requests) / ideal
         bench.row(
             f"7. create {creates} keys under {RATE_LIMIT} req/s, {LATENCY * 1000:.0f} ms latency: span vs needed requests / limit",
@@ -80,7 +90,11 @@ def measure_at_distance(bench, creates: int, listed: int) -> None:
             ratio <= 1.3,
         )
         share = limited / len(run.requests)
-        bench.row(f"7. ... requests answered 429 (of {len(run.requests)})", f"{limited} = {share:.1%}", "<= 10%", share <= 0.1)
+        bench.row(
+            f"7. ... requests answered 429 (of {len(run.requests)})", f"{limited} = {share:.1%}", "<= 10%", share <= 0.1
+        )
     finally:
         emulator.reset()
-        (bench.work / "vars-far-listed.json").write_text(json.dumps({}), encoding="utf-8")  # 10,000 keys' worth of disk back
+        (bench.work / "vars-far-listed.json").write_text(
+            json.dumps({}), encoding="utf-8"
+        )  # 10,000 keys' worth of disk back

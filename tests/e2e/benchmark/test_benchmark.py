@@ -245,7 +245,10 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.playbook_bin = args.ansible_playbook
         self.emulator = Emulator("127.0.0.1", 0, tls_dir=work / "tls", access_token_ttl=3600).start()
         self.rows: list[Row] = []
-        self.fleet = [{"name": f"bench-{index:05d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}} for index in range(args.keys)]
+        self.fleet = [
+            {"name": f"bench-{index:05d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}}
+            for index in range(args.keys)
+        ]
         self._setup_files()
 
     def close(self) -> None:
@@ -259,11 +262,15 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         (self.work / "secrets").mkdir(mode=0o700)
         for name, text in PLAYBOOKS.items():
             (self.work / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-        (self.work / "inventory.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={self.python}\n", encoding="utf-8")
+        (self.work / "inventory.ini").write_text(
+            f"localhost ansible_connection=local ansible_python_interpreter={self.python}\n", encoding="utf-8"
+        )
         wrapper = self.work / "rss-python"
         wrapper.write_text(RSS_WRAPPER.format(python=self.python), encoding="utf-8")
         wrapper.chmod(0o755)
-        (self.work / "inventory-rss.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={wrapper}\n", encoding="utf-8")
+        (self.work / "inventory-rss.ini").write_text(
+            f"localhost ansible_connection=local ansible_python_interpreter={wrapper}\n", encoding="utf-8"
+        )
         connection = {
             "base_url": self.emulator.base_url,
             "ca_path": self.emulator.ca_path,
@@ -293,11 +300,20 @@ class Bench:  # pylint: disable=too-many-instance-attributes
 
     # Running
 
-    def playbook(self, name: str, vars_file: str, extra: dict[str, Any] | None = None, inventory: str | None = None) -> Run:
+    def playbook(
+        self, name: str, vars_file: str, extra: dict[str, Any] | None = None, inventory: str | None = None
+    ) -> Run:
         """Run one playbook; the emulator's request log covers exactly this run. inventory: another one in the work dir."""
         timer_file = self.work / "timer.json"
         timer_file.unlink(missing_ok=True)
-        command = [self.playbook_bin, "-i", str(self.work / "inventory.ini"), "-e", f"@{self.work / vars_file}", str(self.work / name)]
+        command = [
+            self.playbook_bin,
+            "-i",
+            str(self.work / "inventory.ini"),
+            "-e",
+            f"@{self.work / vars_file}",
+            str(self.work / name),
+        ]
         if extra:
             command[-1:-1] = ["-e", json.dumps(extra)]
         env = {**self.env, "BENCH_TIMER_FILE": str(timer_file)}
@@ -309,23 +325,42 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         done = subprocess.run(command, env=env, cwd=self.work, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
-            raise FunctionalError(f"{name} failed (rc {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
+            raise FunctionalError(
+                f"{name} failed (rc {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
+            )
         tasks = json.loads(timer_file.read_text(encoding="utf-8")) if timer_file.exists() else []
         return Run(seconds, self.emulator.requests(), tasks)
 
-    def repeat(self, label: str, runs: int, prepare, name: str, vars_file: str, extra: dict[str, Any] | None = None, inventory: str | None = None) -> list[Run]:
+    def repeat(
+        self,
+        label: str,
+        runs: int,
+        prepare,
+        name: str,
+        vars_file: str,
+        extra: dict[str, Any] | None = None,
+        inventory: str | None = None,
+    ) -> list[Run]:
         results = []
         for index in range(runs):
             if prepare is not None:
                 prepare()
             results.append(self.playbook(name, vars_file, extra, inventory))
-            print(f"  {label} run {index + 1}/{runs}: {results[-1].seconds:.2f} s, {results[-1].count()} requests", flush=True)
+            print(
+                f"  {label} run {index + 1}/{runs}: {results[-1].seconds:.2f} s, {results[-1].count()} requests",
+                flush=True,
+            )
         return results
 
     def seed_fleet(self, fleet: list[dict[str, Any]] | None = None) -> None:
         self.emulator.reset()
         fleet = self.fleet if fleet is None else fleet
-        self.emulator.seed_keys([{"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]} for key in fleet])
+        self.emulator.seed_keys(
+            [
+                {"name": key["name"], "kind": key["kind"], "status": key["state"], "metadata": key["metadata"]}
+                for key in fleet
+            ]
+        )
 
     def row(self, measure: str, figure: str, target: str = "", passed: bool | None = None) -> None:
         self.rows.append(Row(measure, figure, target, "" if passed is None else ("PASS" if passed else "MISS")))
@@ -341,12 +376,18 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.row("1. empty playbook wall time", f"{empty:.2f} s")
         # What no fleet task can go below: ansible-playbook loading the declaration of the keys,
         # and one execution of a module that does nothing.
-        declared = median(self.repeat(f"empty playbook loading the {keys} keys", args.runs, None, "empty.yml", "vars-fleet.json"))
-        self.row(f"1. empty playbook that loads the {keys}-key declaration", f"{declared:.2f} s = {declared / empty:.2f}x")
+        declared = median(
+            self.repeat(f"empty playbook loading the {keys} keys", args.runs, None, "empty.yml", "vars-fleet.json")
+        )
+        self.row(
+            f"1. empty playbook that loads the {keys}-key declaration", f"{declared:.2f} s = {declared / empty:.2f}x"
+        )
         ping = median(self.repeat("one ansible.builtin.ping task", args.runs, None, "ping.yml", "vars-empty.json"))
         self.row("1. one ansible.builtin.ping task (one module execution)", f"{ping:.2f} s = {ping / empty:.2f}x")
         floor = declared + ping - empty
-        self.row("1. floor of a fleet task: declaration + one module execution", f"{floor:.2f} s = {floor / empty:.2f}x")
+        self.row(
+            "1. floor of a fleet task: declaration + one module execution", f"{floor:.2f} s = {floor / empty:.2f}x"
+        )
 
         self.seed_fleet()
         noop = {}
@@ -360,9 +401,16 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             requests = max(run.count() for run in runs)
             self.row(f"2. no-op {keys} keys via {how}: HTTP requests", str(requests), "<= 12", requests <= 12)
             self.row(
-                f"2. no-op {keys} keys via {how}: wall vs empty playbook", f"{noop[how]:.2f} s = {noop[how] / empty:.2f}x", "<= 1.5x", noop[how] / empty <= 1.5
+                f"2. no-op {keys} keys via {how}: wall vs empty playbook",
+                f"{noop[how]:.2f} s = {noop[how] / empty:.2f}x",
+                "<= 1.5x",
+                noop[how] / empty <= 1.5,
             )
-            self.row(f"2. no-op {keys} keys via {how}: above the floor", f"+{noop[how] - floor:.2f} s = {noop[how] / floor:.2f}x", "(info)")
+            self.row(
+                f"2. no-op {keys} keys via {how}: above the floor",
+                f"+{noop[how] - floor:.2f} s = {noop[how] / floor:.2f}x",
+                "(info)",
+            )
         self.measure_sizes(empty, ping)
         measure_at_distance(self, args.distance_creates, args.distance_listed)
         self.seed_fleet()
@@ -378,24 +426,57 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         wall time per key, and the module's peak RSS."""
         per_key = {}
         for size in self.args.sizes:
-            fleet = [{"name": f"size-{index:06d}", "kind": "live", "state": "enabled", "metadata": {"store": f"s{index % 50}"}} for index in range(size)]
+            fleet = [
+                {
+                    "name": f"size-{index:06d}",
+                    "kind": "live",
+                    "state": "enabled",
+                    "metadata": {"store": f"s{index % 50}"},
+                }
+                for index in range(size)
+            ]
             self.seed_fleet(fleet)
             self._write_vars("vars-size.json", {**self.common_vars, "fleet": fleet})
-            declared = median(self.repeat(f"empty playbook loading {size} keys", self.args.runs, None, "empty.yml", "vars-size.json"))
+            declared = median(
+                self.repeat(f"empty playbook loading {size} keys", self.args.runs, None, "empty.yml", "vars-size.json")
+            )
             floor = declared + ping - empty
             (self.work / "rss.txt").unlink(missing_ok=True)
-            runs = self.repeat(f"no-op via module task, {size} keys", self.args.runs, None, "module.yml", "vars-size.json", inventory="inventory-rss.ini")
-            role = median(self.repeat(f"no-op via role, {size} keys", self.args.runs, None, "role.yml", "vars-size.json"))
+            runs = self.repeat(
+                f"no-op via module task, {size} keys",
+                self.args.runs,
+                None,
+                "module.yml",
+                "vars-size.json",
+                inventory="inventory-rss.ini",
+            )
+            role = median(
+                self.repeat(f"no-op via role, {size} keys", self.args.runs, None, "role.yml", "vars-size.json")
+            )
             if max(run.count("PUT") + run.count("PATCH") for run in runs):
                 raise FunctionalError(f"the no-op run over {size} keys sent writes")
             module = median(runs)
             self.row(f"8. no-op {size} keys: floor (declaration + one ping)", f"{floor:.2f} s", "(info)")
-            self.row(f"8. no-op {size} keys via module task vs the floor", f"{module:.2f} s = {module / floor:.2f}x", "<= 1.3x", module / floor <= 1.3)
-            self.row(f"8. no-op {size} keys via role vs via module task", f"{role:.2f} s = {role / module:.2f}x", "<= 1.15x", role / module <= 1.15)
+            self.row(
+                f"8. no-op {size} keys via module task vs the floor",
+                f"{module:.2f} s = {module / floor:.2f}x",
+                "<= 1.3x",
+                module / floor <= 1.3,
+            )
+            self.row(
+                f"8. no-op {size} keys via role vs via module task",
+                f"{role:.2f} s = {role / module:.2f}x",
+                "<= 1.15x",
+                role / module <= 1.15,
+            )
             task = statistics.median(run.task_seconds("Declare the fleet") for run in runs)
             per_key[size] = task / size
             rss = max(int(line) for line in (self.work / "rss.txt").read_text(encoding="utf-8").split())
-            self.row(f"8. no-op {size} keys via module task: task wall / keys (callback)", f"{per_key[size] * 1000:.3f} ms per key ({task:.2f} s)", "(info)")
+            self.row(
+                f"8. no-op {size} keys via module task: task wall / keys (callback)",
+                f"{per_key[size] * 1000:.3f} ms per key ({task:.2f} s)",
+                "(info)",
+            )
             self.row(f"8. no-op {size} keys via module task: module peak RSS", f"{rss / 1024:.0f} MB", "(info)")
         sizes = sorted(per_key)
         for small, large in zip(sizes, sizes[1:]):
@@ -418,7 +499,12 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             raise FunctionalError(message)
 
     def _connection(self) -> dict[str, str]:
-        return {"base_url": self.emulator.base_url, "ca_path": self.emulator.ca_path, "api_key": self.emulator.api_key, "api_secret": self.emulator.api_secret}
+        return {
+            "base_url": self.emulator.base_url,
+            "ca_path": self.emulator.ca_path,
+            "api_key": self.emulator.api_key,
+            "api_secret": self.emulator.api_secret,
+        }
 
     def measure_baseline_loop(self) -> float:
         """What the create target is measured against: a plain requests loop doing the same PUTs."""
@@ -493,7 +579,9 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         else:
             uri, how = empty + (measured - empty) * keys / subset, f"EXTRAPOLATED from {subset} keys ({measured:.1f} s)"
         self.row(f"4. uri loop, {keys} GETs: wall", f"{uri:.1f} s ({how})")
-        self.row("4. uri loop no-op vs role no-op: speed-up", f"{uri / noop_role:.1f}x", ">= 20x", uri / noop_role >= 20)
+        self.row(
+            "4. uri loop no-op vs role no-op: speed-up", f"{uri / noop_role:.1f}x", ">= 20x", uri / noop_role >= 20
+        )
 
     def measure_one_task(self, empty: float) -> None:
         self.seed_fleet()
@@ -526,7 +614,9 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         )
 
     def version(self) -> str:
-        done = subprocess.run([self.playbook_bin, "--version"], env=self.env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [self.playbook_bin, "--version"], env=self.env, capture_output=True, text=True, check=False
+        )
         return done.stdout.splitlines()[0] if done.stdout else "unknown version"
 
     def report(self) -> None:
@@ -556,12 +646,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[1000, 10000, 50000],
         help="fleet sizes of the no-op against its floor, per key, and peak RSS, comma-separated (default: 1000,10000,50000; --quick: 200)",
     )
-    parser.add_argument("--distance-creates", type=int, default=1000, help="keys created at 50 ms latency (default: %(default)s; --quick: 100)")
-    parser.add_argument("--distance-listed", type=int, default=10000, help="keys of the no-op at 50 ms latency (default: %(default)s; --quick: 1000)")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement, the median counts (default: %(default)s)")
+    parser.add_argument(
+        "--distance-creates",
+        type=int,
+        default=1000,
+        help="keys created at 50 ms latency (default: %(default)s; --quick: 100)",
+    )
+    parser.add_argument(
+        "--distance-listed",
+        type=int,
+        default=10000,
+        help="keys of the no-op at 50 ms latency (default: %(default)s; --quick: 1000)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of each measurement, the median counts (default: %(default)s)"
+    )
     parser.add_argument("--uri-runs", type=int, default=1, help="runs of the slow uri loop (default: %(default)s)")
     parser.add_argument(
-        "--uri-keys", type=int, default=0, help="measure the uri loop over this many keys only and EXTRAPOLATE to --keys (default: measure all)"
+        "--uri-keys",
+        type=int,
+        default=0,
+        help="measure the uri loop over this many keys only and EXTRAPOLATE to --keys (default: measure all)",
     )
     parser.add_argument("--skip-uri", action="store_true", help="skip the uri loop (minutes at 1000 keys)")
     parser.add_argument("--quick", action="store_true", help="CI smoke: one run each, no uri loop")
@@ -583,7 +688,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.keys < 1 or args.runs < 1 or args.uri_runs < 1 or not 0 <= args.uri_keys <= args.keys:
         parser.error("--keys, --runs and --uri-runs must be >= 1, and --uri-keys between 0 and --keys")
     if not shutil.which(args.ansible_playbook):
-        parser.error(f"no ansible-playbook at {args.ansible_playbook}: run this with a venv's python or pass --ansible-playbook")
+        parser.error(
+            f"no ansible-playbook at {args.ansible_playbook}: run this with a venv's python or pass --ansible-playbook"
+        )
     return args
 
 
@@ -594,7 +701,9 @@ def benchmark_args() -> argparse.Namespace:
     try:
         return parse_args(shlex.split(selected) if argv is None else argv)
     except SystemExit:
-        pytest.fail(f"FISKALY_BENCHMARK={selected!r}: not quick, full or valid options (see the message above)", pytrace=False)
+        pytest.fail(
+            f"FISKALY_BENCHMARK={selected!r}: not quick, full or valid options (see the message above)", pytrace=False
+        )
     raise AssertionError("unreachable")
 
 

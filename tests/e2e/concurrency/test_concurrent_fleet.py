@@ -23,7 +23,12 @@ AT_DISTANCE = [{"latency": LATENCY}]
 
 
 def fleet_task(names, secrets_file, **options) -> dict:
-    args = {"kind": "test", "api_keys": [{"name": name} for name in names], "secrets_file": str(secrets_file), **options}
+    args = {
+        "kind": "test",
+        "api_keys": [{"name": name} for name in names],
+        "secrets_file": str(secrets_file),
+        **options,
+    }
     return {"name": "fleet", MODULE: args, "register": "fleet", "no_log": True, "ignore_errors": True}
 
 
@@ -55,9 +60,17 @@ def test_writes_go_several_at_a_time_never_more_than_the_option_allows(ansible, 
     assert run.status("fleet") == "changed", result.get("msg")
     puts = api_requests(emulator, "PUT")
     assert len(puts) == 40 and 2 <= peak_in_flight(puts) <= 8
-    assert [item["name"] for item in result["fleet"]] == names  # entries in the order declared, whatever order the answers came in
-    assert json.loads((tmp_path / "secrets.json").read_text()) == {name: minted_key_secrets(emulator)[name] for name in names}
-    report("concurrency", "40 creates, max_concurrent_requests 8, 100 ms latency", f"at most 8 in flight (peak {peak_in_flight(puts)}); entries in order")
+    assert [
+        item["name"] for item in result["fleet"]
+    ] == names  # entries in the order declared, whatever order the answers came in
+    assert json.loads((tmp_path / "secrets.json").read_text()) == {
+        name: minted_key_secrets(emulator)[name] for name in names
+    }
+    report(
+        "concurrency",
+        "40 creates, max_concurrent_requests 8, 100 ms latency",
+        f"at most 8 in flight (peak {peak_in_flight(puts)}); entries in order",
+    )
 
 
 @pytest.mark.parametrize("emulator", AT_DISTANCE, indirect=True)
@@ -109,42 +122,71 @@ def test_after_the_first_failed_write_none_starts_and_those_under_way_finish(ans
     puts = api_requests(emulator, "PUT")
     failed = next(entry for entry in puts if entry["path"] == "/api_keys/stop-05")
     # The client learns of the failure a moment after the emulator answered: a write it started in that moment is fair.
-    assert all(entry["started"] <= failed["finished"] + LATENCY / 2 for entry in puts), "a write started after the first failure"
+    assert all(entry["started"] <= failed["finished"] + LATENCY / 2 for entry in puts), (
+        "a write started after the first failure"
+    )
     entries = {item["name"]: item for item in result["fleet"]}
     assert list(entries) == names  # an entry for every key
     sent = {entry["path"].rsplit("/", 1)[1] for entry in puts}
     created = sorted(sent - {"stop-05"})
-    assert all(entries[name]["changed"] and entries[name]["action"] == "create" for name in created)  # those under way finished
+    assert all(
+        entries[name]["changed"] and entries[name]["action"] == "create" for name in created
+    )  # those under way finished
     assert all(entries[name]["attempted"] is False for name in names if name not in sent)
     assert entries["stop-05"]["error"] and result["summary"]["failed"] == 1
     assert result["summary"]["created"] == len(created) and result["summary"]["not_attempted"] == 30 - len(sent)
-    assert json.loads((tmp_path / "secrets.json").read_text()) == {name: minted_key_secrets(emulator)[name] for name in created}
+    assert json.loads((tmp_path / "secrets.json").read_text()) == {
+        name: minted_key_secrets(emulator)[name] for name in created
+    }
     assert sorted(emulator.keys()) == created
-    report("concurrency", "a write fails among 4 in flight", "no write starts after it; those under way finish, their secrets kept; an entry per key")
+    report(
+        "concurrency",
+        "a write fails among 4 in flight",
+        "no write starts after it; those under way finish, their secrets kept; an entry per key",
+    )
 
 
 @pytest.mark.parametrize("emulator", AT_DISTANCE, indirect=True)
 def test_lost_creates_retries_and_the_order_of_each_keys_requests_hold_under_concurrency(ansible, emulator, tmp_path):
     names = [f"lost-{index:02d}" for index in range(20)]
     emulator.inject("PUT", "/api_keys/lost-03", [{"status": 503}, {"status": 502}])  # retried, then created
-    emulator.inject("PUT", "/api_keys/lost-07", [{"lose_response": True}])  # created, its answer lost: the retry meets 409
+    emulator.inject(
+        "PUT", "/api_keys/lost-07", [{"lose_response": True}]
+    )  # created, its answer lost: the retry meets 409
 
-    run = ansible.playbook([fleet_task(names, tmp_path / "secrets.json", max_concurrent_requests=6, retries=3)], keep=("fleet",))
+    run = ansible.playbook(
+        [fleet_task(names, tmp_path / "secrets.json", max_concurrent_requests=6, retries=3)], keep=("fleet",)
+    )
 
     result = run.kept("fleet")
     entries = {item["name"]: item for item in result["fleet"]}
-    assert run.status("fleet") == "failed" and "API key 'lost-07' was created, but its secret was not received" in result["msg"]
+    assert (
+        run.status("fleet") == "failed"
+        and "API key 'lost-07' was created, but its secret was not received" in result["msg"]
+    )
     assert entries["lost-07"]["changed"] is True and "secret" not in entries["lost-07"]
-    of_lost = [(entry["method"], entry["status"]) for entry in api_requests(emulator) if entry["path"] == "/api_keys/lost-07"]
+    of_lost = [
+        (entry["method"], entry["status"]) for entry in api_requests(emulator) if entry["path"] == "/api_keys/lost-07"
+    ]
     assert of_lost[-3:] == [("PUT", 200), ("PUT", 409), ("GET", 200)]  # in order: the create, its repeat, the look-up
     retried = [entry for entry in api_requests(emulator, "PUT") if entry["path"] == "/api_keys/lost-03"]
     assert [entry["status"] for entry in retried] == [503, 502, 200][: len(retried)]
-    assert all(earlier["started"] + LATENCY <= later["started"] for earlier, later in zip(retried, retried[1:]))  # each after the answer before
+    assert all(
+        earlier["started"] + LATENCY <= later["started"] for earlier, later in zip(retried, retried[1:])
+    )  # each after the answer before
     secrets = json.loads((tmp_path / "secrets.json").read_text())
     minted = minted_key_secrets(emulator)
     assert secrets == {name: minted[name] for name in secrets} and "lost-07" not in secrets
-    assert set(secrets) == {name for name, item in entries.items() if item.get("action") == "create" and "error" not in item and item["changed"]}
-    report("concurrency", "a lost create and retried 5xx among 6 in flight", "the lost create is found (409, look-up); each key's requests in order")
+    assert set(secrets) == {
+        name
+        for name, item in entries.items()
+        if item.get("action") == "create" and "error" not in item and item["changed"]
+    }
+    report(
+        "concurrency",
+        "a lost create and retried 5xx among 6 in flight",
+        "the lost create is found (409, look-up); each key's requests in order",
+    )
 
 
 @pytest.mark.parametrize("emulator", AT_DISTANCE, indirect=True)
@@ -156,11 +198,20 @@ def test_retry_after_holds_every_request_back(ansible, emulator, tmp_path):
 
     assert run.status("fleet") == "changed", run.kept("fleet").get("msg")
     limited = next(entry for entry in emulator.requests() if entry["status"] == 429)
-    # Those in flight when the 429 came finish; none starts until Retry-After is over (with a margin for the client's clock).
-    started_during_the_pause = [entry for entry in emulator.requests() if limited["finished"] + 0.3 < entry["started"] < limited["finished"] + 1.9]
+    # Those in flight when the 429 came finish; none starts until Retry-After is over (with a margin for the client's
+    # clock).
+    started_during_the_pause = [
+        entry
+        for entry in emulator.requests()
+        if limited["finished"] + 0.3 < entry["started"] < limited["finished"] + 1.9
+    ]
     assert started_during_the_pause == []
     assert len(emulator.keys()) == 30
-    report("concurrency", "a 429 with Retry-After 2 among 5 in flight", "no request starts until it is over; every key created")
+    report(
+        "concurrency",
+        "a 429 with Retry-After 2 among 5 in flight",
+        "no request starts until it is over; every key created",
+    )
 
 
 @pytest.mark.parametrize("emulator", [{"latency": 0.05, "rate_limit": 20}], indirect=True)
@@ -169,13 +220,19 @@ def test_a_rate_limit_lowers_the_concurrency_and_costs_no_retry(ansible, emulato
     # so must the concurrent one, which meets 429s and must adapt to them.
     names = [f"rate-{index:02d}" for index in range(60)]
 
-    run = ansible.playbook([fleet_task(names, tmp_path / "secrets.json", max_concurrent_requests=10, retries=0)], keep=("fleet",))
+    run = ansible.playbook(
+        [fleet_task(names, tmp_path / "secrets.json", max_concurrent_requests=10, retries=0)], keep=("fleet",)
+    )
 
     result = run.kept("fleet")
     assert run.status("fleet") == "changed", result.get("msg")
     assert emulator.stats()["rate_limited"] > 0  # the test means something: 10 in flight did exceed the limit
     assert len(emulator.keys()) == 60 and result["summary"]["created"] == 60
-    report("concurrency", "60 creates, 10 in flight, 20 req/s limit, retries 0", f"succeeds; {emulator.stats()['rate_limited']} 429s absorbed")
+    report(
+        "concurrency",
+        "60 creates, 10 in flight, 20 req/s limit, retries 0",
+        f"succeeds; {emulator.stats()['rate_limited']} 429s absorbed",
+    )
 
 
 @pytest.mark.parametrize("emulator", AT_DISTANCE, indirect=True)
@@ -196,7 +253,11 @@ def test_threads_whose_token_expired_log_in_again_once_together(ansible, emulato
     assert 401 in statuses  # the test means something: writes under way met the expired token
     assert len(emulator.requests("POST", "/auth")) == 2  # the first login, and one shared by every thread
     assert len(emulator.keys()) == 60
-    report("concurrency", "the token expires under 10 writes in flight", f"one shared login again ({statuses.count(401)} writes met 401)")
+    report(
+        "concurrency",
+        "the token expires under 10 writes in flight",
+        f"one shared login again ({statuses.count(401)} writes met 401)",
+    )
 
 
 @pytest.mark.parametrize("emulator", [{"latency": 0.3}], indirect=True)
@@ -217,5 +278,11 @@ def test_a_signal_lets_the_writes_under_way_finish_and_keeps_every_secret(ansibl
     secrets = json.loads(secrets_file.read_text())
     assert sorted(secrets) == sorted(emulator.keys()) and len(secrets) < 40
     assert secrets == {name: minted_key_secrets(emulator)[name] for name in secrets}
-    assert all(entry["started"] < stopped_at + 1.0 for entry in api_requests(emulator, "PUT")), "a write started after the signal"
-    report("concurrency", f"{signal.Signals(signum).name} with 5 writes in flight", "those under way finish; every created key's secret in secrets_file")
+    assert all(entry["started"] < stopped_at + 1.0 for entry in api_requests(emulator, "PUT")), (
+        "a write started after the signal"
+    )
+    report(
+        "concurrency",
+        f"{signal.Signals(signum).name} with 5 writes in flight",
+        "those under way finish; every created key's secret in secrets_file",
+    )

@@ -49,7 +49,11 @@ def test_a_key_deleted_after_the_first_page_moves_no_other_key_out_of_the_listin
     assert sorted(listed) == names and len(listed) == len(set(listed))  # key-0000 was listed before it went: it stays
     assert "listing_changed" not in result and not result.get("warnings")
     assert pages_read(emulator).count(0) == 2  # the count changed: read again, one page at a time
-    report("concurrency", f"key deleted after the first page, {concurrency} in flight", "read again; no key left out, no warning")
+    report(
+        "concurrency",
+        f"key deleted after the first page, {concurrency} in flight",
+        "read again; no key left out, no warning",
+    )
 
 
 @pytest.mark.parametrize("concurrency", IN_FLIGHT)
@@ -62,21 +66,31 @@ def test_a_listing_read_again_keeps_to_its_limit_and_its_order(ansible, emulator
     # key-0000, listed before it went, keeps its place; then the first 150 in order, not key-0100 after key-0150.
     assert [key["name"] for key in result["api_keys"]] == names[:150]
     assert "listing_changed" not in result and not result.get("warnings")
-    report("concurrency", f"limit 150, key deleted after the first page, {concurrency} in flight", "read again; 150 keys, in order")
+    report(
+        "concurrency",
+        f"limit 150, key deleted after the first page, {concurrency} in flight",
+        "read again; 150 keys, in order",
+    )
 
 
 @pytest.mark.parametrize("concurrency", IN_FLIGHT)
 def test_a_delete_and_a_create_between_two_pages_leave_out_no_key(ansible, emulator, concurrency):
     names = seed(emulator, 300)
     # The count stays 300, but key-0100 moves onto the first page, which was read before it moved.
-    emulator.change_after_page(0, [{"delete": ["key-0000"], "create": [{"name": "zzz", "kind": "test", "status": "enabled"}]}])
+    emulator.change_after_page(
+        0, [{"delete": ["key-0000"], "create": [{"name": "zzz", "kind": "test", "status": "enabled"}]}]
+    )
 
     result = listing(ansible, concurrency)
 
     assert [key["name"] for key in result["api_keys"]] == [*names, "zzz"]
     assert "listing_changed" not in result and not result.get("warnings")
     assert pages_read(emulator).count(0) == 2  # the second page did not begin with the first's last key: read again
-    report("concurrency", f"key deleted, another created after the first page, {concurrency} in flight", "read again; no key left out")
+    report(
+        "concurrency",
+        f"key deleted, another created after the first page, {concurrency} in flight",
+        "read again; no key left out",
+    )
 
 
 @pytest.mark.parametrize("concurrency", IN_FLIGHT)
@@ -89,12 +103,17 @@ def test_an_account_that_keeps_changing_while_read_again_is_reported(ansible, em
 
     assert set(names) <= {key["name"] for key in result["api_keys"]}
     assert result["listing_changed"] is True
-    assert any("changed while they were listed (300 matched at first, 302 at last)" in warning for warning in result["warnings"]), result
+    assert any(
+        "changed while they were listed (300 matched at first, 302 at last)" in warning
+        for warning in result["warnings"]
+    ), result
     report("concurrency", f"account changes during the second read, {concurrency} in flight", result["warnings"][0])
 
 
 @pytest.mark.parametrize("concurrency", IN_FLIGHT)
-def test_a_listing_while_another_client_creates_a_key_every_10_ms_leaves_out_no_existing_key(ansible, emulator, concurrency):
+def test_a_listing_while_another_client_creates_a_key_every_10_ms_leaves_out_no_existing_key(
+    ansible, emulator, concurrency
+):
     names = seed(emulator, 5000)
     stop = threading.Event()
     made = []

@@ -86,7 +86,9 @@ class Convergence(RuleBasedStateMachine):
         consumed = injected - len(self.emulator.pending_faults())
         self.emulator.faults.clear()
         stop = time.monotonic() + 10
-        while len([entry for entry in self.emulator.requests() if entry["fault"]]) < consumed and time.monotonic() < stop:
+        while (
+            len([entry for entry in self.emulator.requests() if entry["fault"]]) < consumed and time.monotonic() < stop
+        ):
             time.sleep(0.05)
         self.emulator.clear_requests()
         return consumed
@@ -101,7 +103,13 @@ class Convergence(RuleBasedStateMachine):
         before = self.current()
         if fault is not None:
             self.emulator.inject(fault[1], TARGETS[fault[1]], [FAULTS[fault[0]]])
-        args = {**self.connection, "name": NAME, "state": state, **({"kind": kind} if kind else {}), "_ansible_check_mode": check}
+        args = {
+            **self.connection,
+            "name": NAME,
+            "state": state,
+            **({"kind": kind} if kind else {}),
+            "_ansible_check_mode": check,
+        }
 
         result = run_module(args)
 
@@ -113,10 +121,19 @@ class Convergence(RuleBasedStateMachine):
         elif before is not None and kind is not None and kind != before["kind"]:
             assert result.get("failed") and "cannot change the kind" in result["msg"] and after == before, result
             outcome = "refused: kind drift"
-        elif result.get("failed") and fault == ("delay beyond timeout", "PUT") and "its secret was not received" in result["msg"]:
+        elif (
+            result.get("failed")
+            and fault == ("delay beyond timeout", "PUT")
+            and "its secret was not received" in result["msg"]
+        ):
             # A race the API has too: the delayed create landed before its retry, which met 409. The key is as
             # asked, created once, and the module says that its secret is lost instead of calling it unchanged.
-            wanted = {"name": NAME, "kind": kind, "status": "disabled" if state == "disabled" else "enabled", "metadata": {}}
+            wanted = {
+                "name": NAME,
+                "kind": kind,
+                "status": "disabled" if state == "disabled" else "enabled",
+                "metadata": {},
+            }
             assert before is None and not check and after == wanted and shown(result["api_key"]) == wanted, result
             assert result["changed"] is True and "secret" not in result and self.emulator.create_count(NAME) == 1
             outcome = "created, lost secret reported"
@@ -144,11 +161,18 @@ def test_any_sequence_of_desired_states_and_faults_converges_and_reports_changed
     run_state_machine_as_test(
         lambda: Convergence(emulator),
         settings=settings(
-            max_examples=25, stateful_step_count=10, deadline=None, derandomize=False, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+            max_examples=25,
+            stateful_step_count=10,
+            deadline=None,
+            derandomize=False,
+            suppress_health_check=[HealthCheck.too_slow],
+            print_blob=True,
         ),
     )
     # The faults were really met on the way to convergence, not only drawn.
-    survived = sorted({key.split(" met")[0] for key in SEEN if key.endswith(" met: converged") and not key.startswith("no fault")})
+    survived = sorted(
+        {key.split(" met")[0] for key in SEEN if key.endswith(" met: converged") and not key.startswith("no fault")}
+    )
     assert len(survived) >= 4, SEEN
     report(
         "property: convergence under faults (hypothesis, in-process main())",

@@ -31,12 +31,22 @@ def test_python_api_basics(emulator: Emulator) -> None:
     assert Path(emulator.ca_path).read_text(encoding="ascii").startswith("-----BEGIN CERTIFICATE-----")
     assert emulator.api_key == "emulator-api-key" and emulator.api_secret == "emulator-api-secret"
     assert emulator.readonly_api_key != emulator.api_key
-    assert emulator.stats() == {"requests": 0, "handler_seconds": 0.0, "faults": 0, "rate_limited": 0, "creates": 0, "create_counts": {}}
+    assert emulator.stats() == {
+        "requests": 0,
+        "handler_seconds": 0.0,
+        "faults": 0,
+        "rate_limited": 0,
+        "creates": 0,
+        "create_counts": {},
+    }
 
 
 def test_seed_keys(emulator: Emulator) -> None:
     created = emulator.seed_keys(
-        [{"name": "abc", "kind": "test", "status": "enabled"}, {"name": "abd", "kind": "live", "status": "disabled", "metadata": {"a": "b"}}]
+        [
+            {"name": "abc", "kind": "test", "status": "enabled"},
+            {"name": "abd", "kind": "live", "status": "disabled", "metadata": {"a": "b"}},
+        ]
     )
     assert [key["name"] for key in created] == ["abc", "abd"]
     assert emulator.keys()["abd"]["metadata"] == {"a": "b"} and emulator.keys()["abc"]["metadata"] == {}
@@ -60,7 +70,10 @@ def test_seed_keys(emulator: Emulator) -> None:
         ["abc"],
         [{"name": "abc", "kind": "test", "status": "enabled", "metadata": {"k": 1}}],
         [{"name": "abc", "kind": "test", "status": "enabled"}, {"name": "abc", "kind": "test", "status": "enabled"}],
-        [{"name": "abc", "kind": "test", "status": "enabled"}, {"name": "existing", "kind": "test", "status": "enabled"}],
+        [
+            {"name": "abc", "kind": "test", "status": "enabled"},
+            {"name": "existing", "kind": "test", "status": "enabled"},
+        ],
     ],
 )
 def test_seed_is_validated_and_all_or_nothing(emulator: Emulator, records: Any) -> None:
@@ -83,7 +96,12 @@ def test_reset_drops_everything(emulator: Emulator) -> None:
 def test_admin_keys_and_seed(emulator: Emulator) -> None:
     response = admin(emulator, "POST", "keys", json=[{"name": "abc", "kind": "test", "status": "enabled"}])
     assert response.status_code == 200 and response.json()["keys"][0]["name"] == "abc"
-    assert admin(emulator, "POST", "keys", json={"keys": [{"name": "abd", "kind": "live", "status": "enabled"}]}).status_code == 200
+    assert (
+        admin(
+            emulator, "POST", "keys", json={"keys": [{"name": "abd", "kind": "live", "status": "enabled"}]}
+        ).status_code
+        == 200
+    )
     keys = admin(emulator, "GET", "keys").json()["keys"]
     assert keys == emulator.keys() and list(keys) == ["abc", "abd"]
     bad = admin(emulator, "POST", "keys", json=[{"name": "abc", "kind": "test", "status": "enabled"}])
@@ -96,9 +114,19 @@ def test_admin_requests_and_stats(emulator: Emulator) -> None:
     api(emulator, "PUT", "/api_keys/abc", json={"kind": "test", "status": "enabled"})
     log = admin(emulator, "GET", "requests").json()["requests"]
     assert log == emulator.requests() and len(log) == 3
-    assert len(admin(emulator, "GET", "requests", params={"method": "GET", "path_prefix": "/api_keys/"}).json()["requests"]) == 1
+    assert (
+        len(
+            admin(emulator, "GET", "requests", params={"method": "GET", "path_prefix": "/api_keys/"}).json()["requests"]
+        )
+        == 1
+    )
     stats = admin(emulator, "GET", "stats").json()
-    assert stats["requests"] == 3 and stats["creates"] == 1 and stats["create_counts"] == {"abc": 1} and stats["handler_seconds"] > 0
+    assert (
+        stats["requests"] == 3
+        and stats["creates"] == 1
+        and stats["create_counts"] == {"abc": 1}
+        and stats["handler_seconds"] > 0
+    )
     assert admin(emulator, "DELETE", "requests").json() == {"cleared": 3}
     assert emulator.requests() == []
     # Admin calls are never logged.
@@ -106,11 +134,23 @@ def test_admin_requests_and_stats(emulator: Emulator) -> None:
 
 
 def test_admin_faults(emulator: Emulator) -> None:
-    response = admin(emulator, "POST", "faults", json={"method": "GET", "path": "/api_keys", "faults": [{"status": 503, "retry_after": 1}]})
+    response = admin(
+        emulator,
+        "POST",
+        "faults",
+        json={"method": "GET", "path": "/api_keys", "faults": [{"status": 503, "retry_after": 1}]},
+    )
     assert response.json() == {"queued": 1}
-    assert admin(emulator, "GET", "faults").json()["faults"] == [{"method": "GET", "path": "/api_keys", "fault": {"status": 503, "retry_after": 1}}]
+    assert admin(emulator, "GET", "faults").json()["faults"] == [
+        {"method": "GET", "path": "/api_keys", "fault": {"status": 503, "retry_after": 1}}
+    ]
     assert api(emulator, "GET", "/api_keys").status_code == 503
-    for body in ({"method": "GET", "path": "/api_keys", "faults": [{"status": 42}]}, {"method": "GET", "faults": []}, [1], "x"):
+    for body in (
+        {"method": "GET", "path": "/api_keys", "faults": [{"status": 42}]},
+        {"method": "GET", "faults": []},
+        [1],
+        "x",
+    ):
         bad = admin(emulator, "POST", "faults", json=body)
         assert bad.status_code == 400 and set(bad.json()) == {"status_code", "error", "code", "message"}
 
@@ -120,7 +160,10 @@ def test_admin_reset_with_ttls(emulator: Emulator) -> None:
     response = admin(emulator, "POST", "reset", json={"access_token_ttl": 2, "refresh_token_ttl": 3})
     assert response.json() == {"access_token_ttl": 2, "refresh_token_ttl": 3} and emulator.keys() == {}
     token = requests.post(
-        emulator.base_url + "/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}, verify=emulator.ca_path, timeout=10
+        emulator.base_url + "/auth",
+        json={"api_key": emulator.api_key, "api_secret": emulator.api_secret},
+        verify=emulator.ca_path,
+        timeout=10,
     ).json()
     assert (token["access_token_expires_in"], token["refresh_token_expires_in"]) == (2, 3)
     assert admin(emulator, "POST", "reset").json() == {"access_token_ttl": 300, "refresh_token_ttl": 86400}
@@ -132,10 +175,22 @@ def test_admin_reset_with_ttls(emulator: Emulator) -> None:
 def test_admin_expire_tokens(emulator: Emulator) -> None:
     token = emulator.issue_token()
     assert admin(emulator, "POST", "expire-tokens").json() == {"expired": {"access": 1, "refresh": 0}}
-    response = requests.get(emulator.base_url + "/api_keys", headers={"Authorization": f"Bearer {token}"}, verify=emulator.ca_path, timeout=10)
+    response = requests.get(
+        emulator.base_url + "/api_keys",
+        headers={"Authorization": f"Bearer {token}"},
+        verify=emulator.ca_path,
+        timeout=10,
+    )
     assert response.json()["code"] == "E_TOKEN_EXPIRED"
-    requests.post(emulator.base_url + "/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}, verify=emulator.ca_path, timeout=10)
-    assert admin(emulator, "POST", "expire-tokens", json={"access": False, "refresh": True}).json() == {"expired": {"access": 0, "refresh": 1}}
+    requests.post(
+        emulator.base_url + "/auth",
+        json={"api_key": emulator.api_key, "api_secret": emulator.api_secret},
+        verify=emulator.ca_path,
+        timeout=10,
+    )
+    assert admin(emulator, "POST", "expire-tokens", json={"access": False, "refresh": True}).json() == {
+        "expired": {"access": 0, "refresh": 1}
+    }
 
 
 @pytest.mark.parametrize(
@@ -190,7 +245,12 @@ def test_other_loopback_hosts(host: str, tmp_path: Path) -> None:
         pytest.skip(f"{host} not available here")
     with emu:
         assert emu.base_url.startswith(f"https://{'[::1]' if host == '::1' else host}:")
-        response = requests.post(emu.base_url + "/auth", json={"api_key": emu.api_key, "api_secret": emu.api_secret}, verify=emu.ca_path, timeout=10)
+        response = requests.post(
+            emu.base_url + "/auth",
+            json={"api_key": emu.api_key, "api_secret": emu.api_secret},
+            verify=emu.ca_path,
+            timeout=10,
+        )
         assert response.status_code == 200
 
 
@@ -212,14 +272,18 @@ def test_json_log_is_serialisable(emulator: Emulator) -> None:
 def test_every_minted_secret_is_remembered_and_served_by_the_admin_api(emulator: Emulator) -> None:
     start = admin(emulator, "GET", "minted").json()["count"]
     wire = {"verify": emulator.ca_path, "timeout": 10}
-    token = requests.post(f"{emulator.base_url}/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}, **wire).json()
+    token = requests.post(
+        f"{emulator.base_url}/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}, **wire
+    ).json()
     created = requests.put(
         f"{emulator.base_url}/api_keys/minted-key",
         json={"kind": "test", "status": "enabled"},
         headers={"Authorization": f"Bearer {token['access_token']}"},
         **wire,
     ).json()
-    refreshed = requests.post(f"{emulator.base_url}/auth", json={"refresh_token": token["refresh_token"]}, **wire).json()
+    refreshed = requests.post(
+        f"{emulator.base_url}/auth", json={"refresh_token": token["refresh_token"]}, **wire
+    ).json()
     emulator.reset()  # forgets keys and tokens, never what it handed out: an output may still show them
 
     answer = admin(emulator, "GET", "minted", params={"since": start}).json()

@@ -36,7 +36,10 @@ def strict_json(response: requests.Response) -> Any:
 def assert_refused(response: requests.Response, *named: str) -> str:
     body = strict_json(response)
     assert response.status_code == 400, response.text
-    assert set(body) == {"status_code", "error", "code", "message"} and body["code"] in ("E_VALIDATION", "E_INVALID_QUERY")
+    assert set(body) == {"status_code", "error", "code", "message"} and body["code"] in (
+        "E_VALIDATION",
+        "E_INVALID_QUERY",
+    )
     for name in named:
         assert name in body["message"], body["message"]
     return body["message"]
@@ -44,7 +47,12 @@ def assert_refused(response: requests.Response, *named: str) -> str:
 
 def still_serves(emu: Emulator) -> None:
     # Over a fresh connection and the old one alike: no dropped connection, no broken state.
-    answer = requests.get(emu.base_url + "/api_keys", headers={"Authorization": f"Bearer {emu.issue_token()}"}, verify=emu.ca_path, timeout=10)
+    answer = requests.get(
+        emu.base_url + "/api_keys",
+        headers={"Authorization": f"Bearer {emu.issue_token()}"},
+        verify=emu.ca_path,
+        timeout=10,
+    )
     assert answer.status_code == 200
     assert strict_json(admin(emu, "GET", "faults")) == {"faults": []}
 
@@ -65,13 +73,18 @@ def still_serves(emu: Emulator) -> None:
         ('{"status": 503, "body": [1, 2, 1e999]}', "faults[1].body[2]"),
     ],
 )
-def test_a_number_that_is_no_finite_json_number_or_no_retry_after_is_refused(emulator: Emulator, fault: str, named: str) -> None:
+def test_a_number_that_is_no_finite_json_number_or_no_retry_after_is_refused(
+    emulator: Emulator, fault: str, named: str
+) -> None:
     body = f'{{"method": "GET", "path": "/api_keys", "faults": [{{"status": 500}}, {fault}]}}'
     assert_refused(admin(emulator, "POST", "faults", body), named)
     still_serves(emulator)
 
 
-@pytest.mark.parametrize("fault", [{"delay": float("nan")}, {"status": 503, "retry_after": float("inf")}, {"status": 503, "body": float("nan")}])
+@pytest.mark.parametrize(
+    "fault",
+    [{"delay": float("nan")}, {"status": 503, "retry_after": float("inf")}, {"status": 503, "body": float("nan")}],
+)
 def test_the_python_api_refuses_the_same(emulator: Emulator, fault: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"faults\[0\]"):
         emulator.inject("GET", "/api_keys", [fault])
@@ -82,7 +95,10 @@ def test_retry_after_is_sent_as_whole_seconds_and_a_fraction_only_raw(emulator: 
     faults = [{"status": 429, "retry_after": 3}, {"status": 429, "retry_after_raw": "0.4"}]
     assert admin(emulator, "POST", "faults", json.dumps({**FAULTS, "faults": faults})).status_code == 200
     headers = {"Authorization": f"Bearer {emulator.issue_token()}"}
-    answers = [requests.get(emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10) for _fault in faults]
+    answers = [
+        requests.get(emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10)
+        for _fault in faults
+    ]
     assert [answer.headers["Retry-After"] for answer in answers] == ["3", "0.4"]
 
 
@@ -99,22 +115,48 @@ def test_retry_after_is_sent_as_whole_seconds_and_a_fraction_only_raw(emulator: 
         ({"method": "GET", "path": "api_keys"}, "'path'"),
     ],
 )
-def test_a_fault_that_no_request_could_ever_consume_is_refused(emulator: Emulator, spec: dict[str, Any], named: str) -> None:
+def test_a_fault_that_no_request_could_ever_consume_is_refused(
+    emulator: Emulator, spec: dict[str, Any], named: str
+) -> None:
     assert_refused(admin(emulator, "POST", "faults", json.dumps({**spec, "faults": [{"status": 503}]})), named)
     assert emulator.pending_faults() == []
 
 
 def test_every_method_the_server_answers_and_any_are_taken(emulator: Emulator) -> None:
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*", "get"):
-        assert admin(emulator, "POST", "faults", json.dumps({"method": method, "path": "/api_keys/*", "faults": [{"status": 503}]})).status_code == 200
-    assert {fault["method"] for fault in emulator.pending_faults()} == {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"}
+        assert (
+            admin(
+                emulator,
+                "POST",
+                "faults",
+                json.dumps({"method": method, "path": "/api_keys/*", "faults": [{"status": 503}]}),
+            ).status_code
+            == 200
+        )
+    assert {fault["method"] for fault in emulator.pending_faults()} == {
+        "GET",
+        "POST",
+        "PUT",
+        "PATCH",
+        "DELETE",
+        "HEAD",
+        "OPTIONS",
+        "*",
+    }
 
 
-@pytest.mark.parametrize("options", [{"access": "no"}, {"access": 0}, {"refresh": "true"}, {"refresh": None}, {"refresh": 1}])
+@pytest.mark.parametrize(
+    "options", [{"access": "no"}, {"access": 0}, {"refresh": "true"}, {"refresh": None}, {"refresh": 1}]
+)
 def test_expire_tokens_takes_booleans_only(emulator: Emulator, options: dict[str, Any]) -> None:
     token = emulator.issue_token()
     assert_refused(admin(emulator, "POST", "expire-tokens", json.dumps(options)), f"'{next(iter(options))}'")
-    answer = requests.get(emulator.base_url + "/api_keys", headers={"Authorization": f"Bearer {token}"}, verify=emulator.ca_path, timeout=10)
+    answer = requests.get(
+        emulator.base_url + "/api_keys",
+        headers={"Authorization": f"Bearer {token}"},
+        verify=emulator.ca_path,
+        timeout=10,
+    )
     assert answer.status_code == 200  # nothing expired
 
 
@@ -144,7 +186,13 @@ def test_expire_tokens_takes_booleans_only(emulator: Emulator, options: dict[str
         ("GET", "minted", {"since": "-1"}, None, "'since'"),
         ("GET", "minted", {"since": ["0", "1"]}, None, "'since'"),
         ("POST", "faults", None, '{"method": "GET", "path": "/api_keys"}', "'faults'"),
-        ("POST", "faults", None, '{"method": "GET", "path": "/api_keys", "faults": [{"status": 503}], "times": 2}', "times"),
+        (
+            "POST",
+            "faults",
+            None,
+            '{"method": "GET", "path": "/api_keys", "faults": [{"status": 503}], "times": 2}',
+            "times",
+        ),
         ("POST", "network", None, '{"latency": NaN}', "latency"),
         ("POST", "network", None, '{"latency": 1e400}', "latency"),
         ("POST", "network", None, '{"latency": 0.5, "rate_limit": 1.5}', "rate_limit"),
@@ -157,12 +205,26 @@ def test_every_admin_endpoint_refuses_bad_input_naming_the_field_and_changes_not
 ) -> None:
     emulator.seed_keys([{"name": "kept", "kind": "test", "status": "enabled"}])
     emulator.inject("PUT", "/api_keys/*", [{"status": 503}])
-    before = (emulator.keys(), emulator.pending_faults(), emulator.network_settings(), emulator.access_token_ttl, emulator.refresh_token_ttl)
+    before = (
+        emulator.keys(),
+        emulator.pending_faults(),
+        emulator.network_settings(),
+        emulator.access_token_ttl,
+        emulator.refresh_token_ttl,
+    )
     assert_refused(admin(emulator, method, name, body, params=params), named)
-    assert (emulator.keys(), emulator.pending_faults(), emulator.network_settings(), emulator.access_token_ttl, emulator.refresh_token_ttl) == before
+    assert (
+        emulator.keys(),
+        emulator.pending_faults(),
+        emulator.network_settings(),
+        emulator.access_token_ttl,
+        emulator.refresh_token_ttl,
+    ) == before
 
 
-@pytest.mark.parametrize(("method", "name"), [(method, name) for name, methods in ENDPOINTS.items() for method in methods])
+@pytest.mark.parametrize(
+    ("method", "name"), [(method, name) for name, methods in ENDPOINTS.items() for method in methods]
+)
 def test_every_admin_endpoint_refuses_what_it_does_not_take(emulator: Emulator, method: str, name: str) -> None:
     endpoint = ENDPOINTS[name][method]
     assert_refused(admin(emulator, method, name, params={"unknown_parameter": "1"}), "unknown_parameter")

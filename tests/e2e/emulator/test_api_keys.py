@@ -27,7 +27,13 @@ KEY_FIELDS = {"name", "kind", "status", "metadata", "_id", "_name", "_type"}
 
 
 def test_create_returns_key_with_secret(emulator: Emulator, token: str) -> None:
-    response = call(emulator, "PUT", "/api_keys/pos-berlin-01", token, json={"kind": "live", "status": "enabled", "metadata": {"store": "berlin"}})
+    response = call(
+        emulator,
+        "PUT",
+        "/api_keys/pos-berlin-01",
+        token,
+        json={"kind": "live", "status": "enabled", "metadata": {"store": "berlin"}},
+    )
     assert response.status_code == 200
     key = response.json()
     assert set(key) == KEY_FIELDS | {"secret"}
@@ -57,20 +63,32 @@ def test_secret_is_never_shown_again(emulator: Emulator, token: str) -> None:
 
 def test_create_existing_name_conflicts(emulator: Emulator, token: str) -> None:
     call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled"})
-    body = assert_error(call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "live", "status": "disabled"}), 409, "E_API_KEY_EXISTS")
+    body = assert_error(
+        call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "live", "status": "disabled"}),
+        409,
+        "E_API_KEY_EXISTS",
+    )
     assert "abc" in body["message"]
     assert emulator.keys()["abc"]["kind"] == "test" and emulator.create_count("abc") == 1
 
 
 def test_seeded_key_conflicts_and_is_not_counted(emulator: Emulator, token: str) -> None:
     emulator.seed_keys([{"name": "abc", "kind": "test", "status": "enabled"}])
-    assert_error(call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled"}), 409, "E_API_KEY_EXISTS")
+    assert_error(
+        call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled"}),
+        409,
+        "E_API_KEY_EXISTS",
+    )
     assert emulator.create_count("abc") == 0
-    assert untimed(emulator.requests()) == [{"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 409, "fault": None}]
+    assert untimed(emulator.requests()) == [
+        {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 409, "fault": None}
+    ]
 
 
 def test_get_and_patch(emulator: Emulator, token: str) -> None:
-    created = call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled", "metadata": {"a": "b"}}).json()
+    created = call(
+        emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled", "metadata": {"a": "b"}}
+    ).json()
     del created["secret"]
     assert call(emulator, "GET", "/api_keys/abc", token).json() == created
     patched = call(emulator, "PATCH", "/api_keys/abc", token, json={"status": "disabled"})
@@ -83,7 +101,9 @@ def test_get_and_patch(emulator: Emulator, token: str) -> None:
 def test_missing_key(emulator: Emulator, token: str) -> None:
     body = assert_error(call(emulator, "GET", "/api_keys/nope", token), 404, "E_API_KEY_NOT_FOUND")
     assert body["message"] == "API key 'nope' does not exist"
-    assert_error(call(emulator, "PATCH", "/api_keys/nope", token, json={"status": "enabled"}), 404, "E_API_KEY_NOT_FOUND")
+    assert_error(
+        call(emulator, "PATCH", "/api_keys/nope", token, json={"status": "enabled"}), 404, "E_API_KEY_NOT_FOUND"
+    )
     assert emulator.keys() == {}
 
 
@@ -98,7 +118,9 @@ def test_bad_key_name(emulator: Emulator, token: str, name: str, method: str) ->
 
 @pytest.mark.parametrize("name", ["abc", "a" * 30, "---", "0-9", "pos-berlin-01"])
 def test_good_key_names(emulator: Emulator, token: str, name: str) -> None:
-    assert call(emulator, "PUT", f"/api_keys/{name}", token, json={"kind": "test", "status": "enabled"}).status_code == 200
+    assert (
+        call(emulator, "PUT", f"/api_keys/{name}", token, json={"kind": "test", "status": "enabled"}).status_code == 200
+    )
 
 
 @pytest.mark.parametrize(
@@ -133,9 +155,16 @@ def test_create_validation(emulator: Emulator, token: str, body: dict[str, Any])
 
 def test_metadata_limits_are_inclusive(emulator: Emulator, token: str) -> None:
     metadata = {f"{i:02d}" + "k" * 38: "v" * 500 for i in range(20)}
-    response = call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled", "metadata": metadata})
+    response = call(
+        emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled", "metadata": metadata}
+    )
     assert response.status_code == 200 and response.json()["metadata"] == metadata
-    assert call(emulator, "PUT", "/api_keys/abd", token, json={"kind": "test", "status": "enabled", "metadata": {"": ""}}).status_code == 200
+    assert (
+        call(
+            emulator, "PUT", "/api_keys/abd", token, json={"kind": "test", "status": "enabled", "metadata": {"": ""}}
+        ).status_code
+        == 200
+    )
 
 
 def test_validation_messages_do_not_echo_values(emulator: Emulator, token: str) -> None:
@@ -151,11 +180,17 @@ def test_validation_messages_do_not_echo_values(emulator: Emulator, token: str) 
 
 
 def test_unknown_field_is_named_when_safe(emulator: Emulator, token: str) -> None:
-    body = assert_error(call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled", "colour": "x"}), 400, "E_VALIDATION")
+    body = assert_error(
+        call(emulator, "PUT", "/api_keys/abc", token, json={"kind": "test", "status": "enabled", "colour": "x"}),
+        400,
+        "E_VALIDATION",
+    )
     assert "'colour'" in body["message"]
 
 
-@pytest.mark.parametrize("body", [{"status": "paused"}, {"status": None}, {"status": "enabled", "kind": "live"}, {"metadata": {}}])
+@pytest.mark.parametrize(
+    "body", [{"status": "paused"}, {"status": None}, {"status": "enabled", "kind": "live"}, {"metadata": {}}]
+)
 def test_patch_validation(emulator: Emulator, token: str, body: dict[str, Any]) -> None:
     emulator.seed_keys([{"name": "abc", "kind": "test", "status": "enabled"}])
     assert_error(call(emulator, "PATCH", "/api_keys/abc", token, json=body), 400, "E_VALIDATION")
@@ -167,7 +202,12 @@ def test_patch_validation(emulator: Emulator, token: str, body: dict[str, Any]) 
 def test_non_json_bodies(emulator: Emulator, token: str, method: str, payload: bytes) -> None:
     emulator.seed_keys([{"name": "abd", "kind": "test", "status": "enabled"}])
     response = call(
-        emulator, method, "/api_keys/abc" if method == "PUT" else "/api_keys/abd", token, data=payload, headers={"Content-Type": "application/json"}
+        emulator,
+        method,
+        "/api_keys/abc" if method == "PUT" else "/api_keys/abd",
+        token,
+        data=payload,
+        headers={"Content-Type": "application/json"},
     )
     assert_error(response, 400, "E_INVALID_JSON")
 
@@ -215,9 +255,19 @@ def test_wrong_method(emulator: Emulator, token: str, method: str, path: str, al
 
 def test_head_has_no_body_and_keeps_connection_usable(emulator: Emulator, token: str) -> None:
     with requests.Session() as session:
-        head = session.head(emulator.base_url + "/api_keys", headers={"Authorization": f"Bearer {token}"}, verify=emulator.ca_path, timeout=10)
+        head = session.head(
+            emulator.base_url + "/api_keys",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=emulator.ca_path,
+            timeout=10,
+        )
         assert head.status_code == 405 and head.content == b""
-        after = session.get(emulator.base_url + "/api_keys", headers={"Authorization": f"Bearer {token}"}, verify=emulator.ca_path, timeout=10)
+        after = session.get(
+            emulator.base_url + "/api_keys",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=emulator.ca_path,
+            timeout=10,
+        )
         assert after.status_code == 200
 
 
@@ -229,7 +279,13 @@ def test_unsupported_method_is_json(emulator: Emulator, token: str) -> None:
 def test_full_workflow_is_logged_without_bodies(emulator: Emulator) -> None:
     auth = call(emulator, "POST", "/auth", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}).json()
     access = auth["access_token"]
-    secret = call(emulator, "PUT", "/api_keys/abc", access, json={"kind": "test", "status": "enabled", "metadata": {"m": SECRET_LIKE}}).json()["secret"]
+    secret = call(
+        emulator,
+        "PUT",
+        "/api_keys/abc",
+        access,
+        json={"kind": "test", "status": "enabled", "metadata": {"m": SECRET_LIKE}},
+    ).json()["secret"]
     call(emulator, "PATCH", "/api_keys/abc", access, json={"status": "disabled"})
     call(emulator, "GET", "/api_keys/abc", access)
     call(emulator, "GET", "/api_keys?limit=5&kind=test&kind=live", access)
@@ -265,7 +321,10 @@ def raw_request(emu: Emulator, token: str, extra_headers: bytes, body: bytes) ->
         + extra_headers
         + b"\r\n"
     )
-    with socket.create_connection((emu.host, emu.port), timeout=10) as sock, context.wrap_socket(sock, server_hostname=emu.host) as tls:
+    with (
+        socket.create_connection((emu.host, emu.port), timeout=10) as sock,
+        context.wrap_socket(sock, server_hostname=emu.host) as tls,
+    ):
         tls.sendall(head + body)
         answer = b""
         while chunk := tls.recv(65536):

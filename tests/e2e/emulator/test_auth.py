@@ -33,7 +33,9 @@ def test_token_object_matches_contract(emulator: Emulator) -> None:
     before = int(time.time())
     token = login(emulator)
     # The contract's six fields: each token, the seconds it lasts and when it expires.
-    assert set(token) == {f"{kind}_token{field}" for kind in ("access", "refresh") for field in ("", "_expires_in", "_expires_at")}
+    assert set(token) == {
+        f"{kind}_token{field}" for kind in ("access", "refresh") for field in ("", "_expires_in", "_expires_at")
+    }
     assert token["access_token_expires_in"] == 300 and token["refresh_token_expires_in"] == 86400
     assert before + 299 <= token["access_token_expires_at"] <= int(time.time()) + 300
     assert before + 86399 <= token["refresh_token_expires_at"] <= int(time.time()) + 86400
@@ -113,13 +115,17 @@ def test_refresh_token_expires_with_ttl(emulator: Emulator) -> None:
     token = login(emulator)
     assert token["refresh_token_expires_in"] == 1
     time.sleep(1.1)
-    assert_error(call(emulator, "POST", "/auth", json={"refresh_token": token["refresh_token"]}), 401, "E_REFRESH_TOKEN_EXPIRED")
+    assert_error(
+        call(emulator, "POST", "/auth", json={"refresh_token": token["refresh_token"]}), 401, "E_REFRESH_TOKEN_EXPIRED"
+    )
 
 
 def test_expire_refresh_tokens(emulator: Emulator) -> None:
     token = login(emulator)
     assert emulator.expire_refresh_tokens() == 1
-    assert_error(call(emulator, "POST", "/auth", json={"refresh_token": token["refresh_token"]}), 401, "E_REFRESH_TOKEN_EXPIRED")
+    assert_error(
+        call(emulator, "POST", "/auth", json={"refresh_token": token["refresh_token"]}), 401, "E_REFRESH_TOKEN_EXPIRED"
+    )
 
 
 def test_access_token_expires_with_ttl(emulator: Emulator) -> None:
@@ -155,7 +161,9 @@ def test_reset_revokes_tokens(emulator: Emulator) -> None:
     token = login(emulator)
     emulator.reset()
     assert_error(call(emulator, "GET", "/api_keys", token["access_token"]), 401, "E_TOKEN_REVOKED")
-    assert_error(call(emulator, "POST", "/auth", json={"refresh_token": token["refresh_token"]}), 401, "E_INVALID_REFRESH_TOKEN")
+    assert_error(
+        call(emulator, "POST", "/auth", json={"refresh_token": token["refresh_token"]}), 401, "E_INVALID_REFRESH_TOKEN"
+    )
 
 
 def test_constructor_ttls(tmp_path: Any) -> None:
@@ -170,7 +178,12 @@ def test_constructor_ttls(tmp_path: Any) -> None:
 
 
 def test_missing_authorization(emulator: Emulator) -> None:
-    for method, path in (("GET", "/api_keys"), ("GET", "/api_keys/abc"), ("PUT", "/api_keys/abc"), ("PATCH", "/api_keys/abc")):
+    for method, path in (
+        ("GET", "/api_keys"),
+        ("GET", "/api_keys/abc"),
+        ("PUT", "/api_keys/abc"),
+        ("PATCH", "/api_keys/abc"),
+    ):
         response = call(emulator, method, path, json={"kind": "test", "status": "enabled"})
         assert_error(response, 401, "E_UNAUTHORIZED")
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -216,20 +229,33 @@ def test_readonly_credential(emulator: Emulator) -> None:
     access = token["access_token"]
     assert call(emulator, "GET", "/api_keys", access).status_code == 200
     assert call(emulator, "GET", "/api_keys/pos-1", access).status_code == 200
-    assert_error(call(emulator, "PUT", "/api_keys/pos-2", access, json={"kind": "test", "status": "enabled"}), 403, "E_FORBIDDEN")
+    assert_error(
+        call(emulator, "PUT", "/api_keys/pos-2", access, json={"kind": "test", "status": "enabled"}), 403, "E_FORBIDDEN"
+    )
     assert_error(call(emulator, "PATCH", "/api_keys/pos-1", access, json={"status": "disabled"}), 403, "E_FORBIDDEN")
     assert emulator.keys()["pos-1"]["status"] == "enabled" and "pos-2" not in emulator.keys()
     refreshed = call(emulator, "POST", "/auth", json={"refresh_token": token["refresh_token"]}).json()
-    assert_error(call(emulator, "PATCH", "/api_keys/pos-1", refreshed["access_token"], json={"status": "disabled"}), 403, "E_FORBIDDEN")
+    assert_error(
+        call(emulator, "PATCH", "/api_keys/pos-1", refreshed["access_token"], json={"status": "disabled"}),
+        403,
+        "E_FORBIDDEN",
+    )
     assert_error(call(emulator, "PUT", "/api_keys/x", emulator.issue_token(readonly=True), json={}), 403, "E_FORBIDDEN")
 
 
 def test_auth_needs_no_bearer_and_ignores_one(emulator: Emulator) -> None:
-    response = call(emulator, "POST", "/auth", "garbage", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret})
+    response = call(
+        emulator, "POST", "/auth", "garbage", json={"api_key": emulator.api_key, "api_secret": emulator.api_secret}
+    )
     assert response.status_code == 200
 
 
 def test_custom_credentials(tmp_path: Any) -> None:
     with Emulator(tls_dir=tmp_path, api_key="k-1", api_secret="s-1") as emu:
         assert call(emu, "POST", "/auth", json={"api_key": "k-1", "api_secret": "s-1"}).status_code == 200
-        assert call(emu, "POST", "/auth", json={"api_key": "emulator-api-key", "api_secret": "emulator-api-secret"}).status_code == 401
+        assert (
+            call(
+                emu, "POST", "/auth", json={"api_key": "emulator-api-key", "api_secret": "emulator-api-secret"}
+            ).status_code
+            == 401
+        )

@@ -29,7 +29,11 @@ def test_status_fault_has_json_error_body(emulator: Emulator, status: int) -> No
     emulator.inject("GET", "/api_keys", [{"status": status}])
     response = call(emulator, "GET", "/api_keys")
     body = response.json()
-    assert response.status_code == status and set(body) == {"status_code", "error", "code", "message"} and body["status_code"] == status
+    assert (
+        response.status_code == status
+        and set(body) == {"status_code", "error", "code", "message"}
+        and body["status_code"] == status
+    )
     assert "Retry-After" not in response.headers
     assert call(emulator, "GET", "/api_keys").status_code == 200
 
@@ -88,18 +92,30 @@ def test_drop_closes_without_answer(emulator: Emulator) -> None:
     with pytest.raises(requests.ConnectionError):
         call(emulator, "PUT", "/api_keys/abc", json=CREATE)
     assert emulator.keys() == {} and emulator.create_count("abc") == 0
-    assert wire.untimed(emulator.requests()) == [{"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": None, "fault": {"drop": True}}]
+    assert wire.untimed(emulator.requests()) == [
+        {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": None, "fault": {"drop": True}}
+    ]
     assert call(emulator, "PUT", "/api_keys/abc", json=CREATE).status_code == 200
 
 
 def test_drop_on_a_keep_alive_session(emulator: Emulator) -> None:
     headers = {"Authorization": f"Bearer {emulator.issue_token()}"}
     with requests.Session() as session:
-        assert session.get(emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10).status_code == 200
+        assert (
+            session.get(
+                emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10
+            ).status_code
+            == 200
+        )
         emulator.inject("GET", "/api_keys", [{"drop": True}])
         with pytest.raises(requests.ConnectionError):
             session.get(emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10)
-        assert session.get(emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10).status_code == 200
+        assert (
+            session.get(
+                emulator.base_url + "/api_keys", headers=headers, verify=emulator.ca_path, timeout=10
+            ).status_code
+            == 200
+        )
 
 
 def test_lose_response_changes_state(emulator: Emulator) -> None:
@@ -107,7 +123,13 @@ def test_lose_response_changes_state(emulator: Emulator) -> None:
     with pytest.raises(requests.ConnectionError):
         call(emulator, "PUT", "/api_keys/abc", json=CREATE)
     assert "abc" in emulator.keys() and emulator.create_count("abc") == 1
-    assert wire.untimed(emulator.requests())[-1] == {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 200, "fault": {"lose_response": True}}
+    assert wire.untimed(emulator.requests())[-1] == {
+        "method": "PUT",
+        "path": "/api_keys/abc",
+        "query": {},
+        "status": 200,
+        "fault": {"lose_response": True},
+    }
     retry = call(emulator, "PUT", "/api_keys/abc", json=CREATE)
     assert retry.status_code == 409 and emulator.create_count("abc") == 1
 
@@ -213,14 +235,24 @@ def test_body_replaces_the_answer_after_the_request_was_carried_out(emulator: Em
     response = call(emulator, "PUT", "/api_keys/abc", json=CREATE)
     assert response.status_code == 200 and response.json() == {"name": "abc"}
     assert "abc" in emulator.keys() and emulator.create_count("abc") == 1
-    assert wire.untimed(emulator.requests())[-1] == {"method": "PUT", "path": "/api_keys/abc", "query": {}, "status": 200, "fault": {"body": {"name": "abc"}}}
+    assert wire.untimed(emulator.requests())[-1] == {
+        "method": "PUT",
+        "path": "/api_keys/abc",
+        "query": {},
+        "status": 200,
+        "fault": {"body": {"name": "abc"}},
+    }
 
 
 @pytest.mark.parametrize("body", [None, [1, 2], "text", 7, {"data": "nope"}])
 def test_any_json_body_can_be_given(emulator: Emulator, body: Any) -> None:
     emulator.inject("GET", "/api_keys", [{"body": body}])
     response = call(emulator, "GET", "/api_keys")
-    assert response.status_code == 200 and response.headers["Content-Type"] == "application/json" and response.json() == body
+    assert (
+        response.status_code == 200
+        and response.headers["Content-Type"] == "application/json"
+        and response.json() == body
+    )
 
 
 def test_body_with_a_status_is_not_carried_out(emulator: Emulator) -> None:
@@ -233,8 +265,13 @@ def test_body_with_a_status_is_not_carried_out(emulator: Emulator) -> None:
 def raw_get(emu: Emulator, path: str, timeout: float = 10) -> list[tuple[float, bytes]]:
     """One GET over a bare TLS socket: each piece of the answer as it arrived, with the time it took to come."""
     context = ssl.create_default_context(cafile=emu.ca_path)
-    with socket.create_connection((emu.host, emu.port), timeout=timeout) as tcp, context.wrap_socket(tcp, server_hostname=emu.host) as tls:
-        tls.sendall(f"GET /api/v0{path} HTTP/1.1\r\nHost: {emu.host}\r\nAuthorization: Bearer {emu.issue_token()}\r\n\r\n".encode())
+    with (
+        socket.create_connection((emu.host, emu.port), timeout=timeout) as tcp,
+        context.wrap_socket(tcp, server_hostname=emu.host) as tls,
+    ):
+        tls.sendall(
+            f"GET /api/v0{path} HTTP/1.1\r\nHost: {emu.host}\r\nAuthorization: Bearer {emu.issue_token()}\r\n\r\n".encode()
+        )
         pieces, started = [], time.monotonic()
         while True:
             piece = tls.recv(65536)
@@ -247,7 +284,11 @@ def test_trickle_sends_the_whole_answer_in_pieces(emulator: Emulator) -> None:
     emulator.inject("GET", "/api_keys", [{"trickle": 0.01, "trickle_bytes": 40}])
     pieces = raw_get(emulator, "/api_keys")
     answer = b"".join(piece for _at, piece in pieces)
-    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b'"_type":"API_KEY_LIST"}') and b"Connection: close" in answer
+    assert (
+        answer.startswith(b"HTTP/1.1 200 OK\r\n")
+        and answer.endswith(b'"_type":"API_KEY_LIST"}')
+        and b"Connection: close" in answer
+    )
     assert len(pieces) == -(-len(answer) // 40) and all(len(piece) <= 40 for _at, piece in pieces)
     assert pieces[-1][0] >= 0.01 * (len(pieces) - 1)
 
@@ -272,7 +313,10 @@ def test_trickle_outlasts_a_per_read_timeout(emulator: Emulator) -> None:
 def test_trickle_of_a_status_fault_and_a_client_that_goes_away(emulator: Emulator) -> None:
     emulator.inject("GET", "/api_keys", [{"status": 503, "trickle": 0.2}])
     context = ssl.create_default_context(cafile=emulator.ca_path)
-    with socket.create_connection((emulator.host, emulator.port), timeout=10) as tcp, context.wrap_socket(tcp, server_hostname=emulator.host) as tls:
+    with (
+        socket.create_connection((emulator.host, emulator.port), timeout=10) as tcp,
+        context.wrap_socket(tcp, server_hostname=emulator.host) as tls,
+    ):
         tls.sendall(f"GET /api/v0/api_keys HTTP/1.1\r\nHost: {emulator.host}\r\n\r\n".encode())
         assert tls.recv(100) == b"H"
     assert emulator.requests()[-1]["status"] == 503

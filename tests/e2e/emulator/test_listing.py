@@ -89,7 +89,9 @@ def test_filters_and_count(fleet: Emulator, query: str, expected: list[str], cou
 
 
 def test_paging_walks_every_key_once(emulator: Emulator) -> None:
-    emulator.seed_keys([{"name": f"pos-{i:03d}", "kind": "live" if i % 3 else "test", "status": "enabled"} for i in range(250)])
+    emulator.seed_keys(
+        [{"name": f"pos-{i:03d}", "kind": "live" if i % 3 else "test", "status": "enabled"} for i in range(250)]
+    )
     token = emulator.issue_token()
     for order_by in ("", "&order_by=kind", "&order_by=name&order=desc"):
         seen: list[str] = []
@@ -104,7 +106,10 @@ def test_paging_walks_every_key_once(emulator: Emulator) -> None:
             offset += 100
         assert len(seen) == 250 and len(set(seen)) == 250
     assert len(names(list_keys(emulator, "", token))) == 100
-    assert names(list_keys(emulator, "?offset=1000", token)) == [] and list_keys(emulator, "?offset=1000", token).json()["count"] == 250
+    assert (
+        names(list_keys(emulator, "?offset=1000", token)) == []
+        and list_keys(emulator, "?offset=1000", token).json()["count"] == 250
+    )
 
 
 @pytest.mark.parametrize(("limit", "size"), [("1", 1), ("3", 3), ("100", 5), ("005", 5)])
@@ -149,7 +154,11 @@ def test_limit(fleet: Emulator, limit: str, size: int) -> None:
 def test_bad_query(fleet: Emulator, query: str) -> None:
     response = list_keys(fleet, query)
     body = response.json()
-    assert response.status_code == 400 and body["code"] == "E_INVALID_QUERY" and set(body) == {"status_code", "error", "code", "message"}
+    assert (
+        response.status_code == 400
+        and body["code"] == "E_INVALID_QUERY"
+        and set(body) == {"status_code", "error", "code", "message"}
+    )
 
 
 def test_query_messages_do_not_echo_values(fleet: Emulator) -> None:
@@ -170,4 +179,8 @@ def test_auth_is_checked_before_query(fleet: Emulator) -> None:
 def test_list_is_logged_with_query(fleet: Emulator) -> None:
     list_keys(fleet, "?kind=test&kind=live&order_by=name&limit=2")
     entry: dict[str, Any] = fleet.requests()[-1]
-    assert entry["path"] == "/api_keys" and entry["query"] == {"kind": ["test", "live"], "order_by": ["name"], "limit": ["2"]}
+    assert entry["path"] == "/api_keys" and entry["query"] == {
+        "kind": ["test", "live"],
+        "order_by": ["name"],
+        "limit": ["2"],
+    }

@@ -21,7 +21,12 @@ def admin(emu: Emulator, method: str, **kwargs: Any) -> requests.Response:
 
 def page(emu: Emulator, offset: int, limit: int = 2) -> tuple[list[str], int]:
     headers = {"Authorization": f"Bearer {emu.issue_token()}"}
-    answer = requests.get(f"{emu.base_url}/api_keys?order_by=name&limit={limit}&offset={offset}", headers=headers, verify=emu.ca_path, timeout=10)
+    answer = requests.get(
+        f"{emu.base_url}/api_keys?order_by=name&limit={limit}&offset={offset}",
+        headers=headers,
+        verify=emu.ca_path,
+        timeout=10,
+    )
     assert answer.status_code == 200, answer.text
     return [key["name"] for key in answer.json()["data"]], answer.json()["count"]
 
@@ -34,7 +39,12 @@ def five(emulator: Emulator) -> Emulator:
 
 def test_a_change_is_made_right_after_its_page_is_served_and_only_once(five: Emulator) -> None:
     answer = admin(
-        five, "POST", json={"after_offset": 2, "changes": [{"delete": ["key-1"], "create": [{"name": "key-0", "kind": "live", "status": "disabled"}]}]}
+        five,
+        "POST",
+        json={
+            "after_offset": 2,
+            "changes": [{"delete": ["key-1"], "create": [{"name": "key-0", "kind": "live", "status": "disabled"}]}],
+        },
     )
     assert answer.status_code == 200 and answer.json() == {"queued": 1}
     assert admin(five, "GET").json()["listing_changes"][0]["after_offset"] == 2
@@ -70,7 +80,10 @@ def test_reset_drops_the_changes_not_made(five: Emulator) -> None:
         ({"after_offset": 0, "changes": [{"rename": []}]}, "changes[0] must be an object"),
         ({"after_offset": 0, "changes": [{"delete": "key-1"}]}, "changes[0]: 'create' and 'delete' must be lists"),
         ({"after_offset": 0, "changes": [{"delete": ["Bad_Name"]}]}, "changes[0].delete[0] is not a valid key name"),
-        ({"after_offset": 0, "changes": [{"create": [{"name": "abc", "kind": "prod", "status": "enabled"}]}]}, "changes[0].create[0]: "),
+        (
+            {"after_offset": 0, "changes": [{"create": [{"name": "abc", "kind": "prod", "status": "enabled"}]}]},
+            "changes[0].create[0]: ",
+        ),
     ],
 )
 def test_a_bad_spec_is_refused_whole_naming_the_field(five: Emulator, spec: Any, fragment: str) -> None:

@@ -21,7 +21,9 @@ def test_concurrent_creates_of_one_name(emulator: Emulator) -> None:
 
     def create(_index: int) -> int:
         barrier.wait()
-        return call(emulator, "PUT", "/api_keys/race", token, json={"kind": "test", "status": "enabled"}, timeout=20).status_code
+        return call(
+            emulator, "PUT", "/api_keys/race", token, json={"kind": "test", "status": "enabled"}, timeout=20
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = sorted(pool.map(create, range(20)))
@@ -33,7 +35,9 @@ def test_concurrent_creates_of_many_names(emulator: Emulator) -> None:
     token = emulator.issue_token()
 
     def create(index: int) -> int:
-        return call(emulator, "PUT", f"/api_keys/pos-{index:03d}", token, json={"kind": "live", "status": "enabled"}, timeout=20).status_code
+        return call(
+            emulator, "PUT", f"/api_keys/pos-{index:03d}", token, json={"kind": "live", "status": "enabled"}, timeout=20
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert set(pool.map(create, range(100))) == {200}

@@ -51,13 +51,20 @@ def timed(operation: Any) -> tuple[Any, float]:
     return result, time.monotonic() - started
 
 
-def burst(emu: Emulator, count: int, method: str = "GET", path: str = "/api_keys", **kwargs: Any) -> list[requests.Response]:
+def burst(
+    emu: Emulator, count: int, method: str = "GET", path: str = "/api_keys", **kwargs: Any
+) -> list[requests.Response]:
     # One keep-alive connection: the burst is over long before the bucket gains a token.
     token = emu.issue_token()
     with requests.Session() as session:
         return [
             session.request(
-                method, emu.base_url + path.format(number=number), headers={"Authorization": f"Bearer {token}"}, verify=emu.ca_path, timeout=10, **kwargs
+                method,
+                emu.base_url + path.format(number=number),
+                headers={"Authorization": f"Bearer {token}"},
+                verify=emu.ca_path,
+                timeout=10,
+                **kwargs,
             )
             for number in range(count)
         ]
@@ -80,7 +87,9 @@ def test_concurrent_requests_wait_out_their_latency_together(emulator: Emulator)
     emulator.set_network(latency=0.3)
     token = emulator.issue_token()
     with ThreadPoolExecutor(10) as pool:
-        answers, seconds = timed(lambda: list(pool.map(lambda _number: wire.call(emulator, "GET", "/api_keys", token), range(10))))
+        answers, seconds = timed(
+            lambda: list(pool.map(lambda _number: wire.call(emulator, "GET", "/api_keys", token), range(10)))
+        )
     assert [answer.status_code for answer in answers] == [200] * 10
     # One after the other would take 3 s; together, about one latency plus ten TLS handshakes.
     assert seconds < 2.0
@@ -99,7 +108,9 @@ def test_latency_delays_errors_and_faults_too(emulator: Emulator) -> None:
     emulator.inject("GET", "/api_keys", [{"delay": 0.2}])
     delayed, seconds = timed(lambda: wire.call(emulator, "GET", "/api_keys", emulator.issue_token()))
     assert delayed.status_code == 200 and seconds >= 0.5  # the fault's delay comes on top
-    too_large, seconds = timed(lambda: wire.call(emulator, "PUT", "/api_keys/abc", emulator.issue_token(), data=b"x" * (1024 * 1024 + 1)))
+    too_large, seconds = timed(
+        lambda: wire.call(emulator, "PUT", "/api_keys/abc", emulator.issue_token(), data=b"x" * (1024 * 1024 + 1))
+    )
     assert too_large.status_code == 413 and seconds >= 0.3
 
 
@@ -206,7 +217,11 @@ def test_set_network_refuses_bad_values_and_changes_nothing(emulator: Emulator, 
 
 
 @pytest.mark.parametrize(
-    ("settings", "expected"), [({"latency": 60}, {"latency": 60.0, "rate_limit": None}), ({"latency": 0, "rate_limit": 1}, {"latency": 0.0, "rate_limit": 1})]
+    ("settings", "expected"),
+    [
+        ({"latency": 60}, {"latency": 60.0, "rate_limit": None}),
+        ({"latency": 0, "rate_limit": 1}, {"latency": 0.0, "rate_limit": 1}),
+    ],
 )
 def test_set_network_takes_the_bounds(emulator: Emulator, settings: dict[str, Any], expected: dict[str, Any]) -> None:
     assert emulator.set_network(**settings) == expected == emulator.network_settings()
@@ -214,7 +229,10 @@ def test_set_network_takes_the_bounds(emulator: Emulator, settings: dict[str, An
 
 def test_admin_network_endpoint(emulator: Emulator) -> None:
     assert admin(emulator, "GET", "network").json() == UNLIMITED
-    assert admin(emulator, "POST", "network", json={"latency": 0.05, "rate_limit": 100}).json() == {"latency": 0.05, "rate_limit": 100}
+    assert admin(emulator, "POST", "network", json={"latency": 0.05, "rate_limit": 100}).json() == {
+        "latency": 0.05,
+        "rate_limit": 100,
+    }
     # A setting left out stays; null lifts the limit.
     assert admin(emulator, "POST", "network", json={"latency": 0}).json() == {"latency": 0.0, "rate_limit": 100}
     assert admin(emulator, "POST", "network", json={"rate_limit": None}).json() == UNLIMITED
@@ -244,7 +262,10 @@ def test_reset_restores_the_constructors_network(tmp_path: Path) -> None:
         # A full bucket again, and a fresh count.
         assert [answer.status_code for answer in burst(emu, 3)] == [200, 200, 429] and emu.stats()["rate_limited"] == 1
         emu.set_network(rate_limit=50)
-        assert admin(emu, "POST", "reset").status_code == 200 and emu.network_settings() == {"latency": 0.05, "rate_limit": 2}
+        assert admin(emu, "POST", "reset").status_code == 200 and emu.network_settings() == {
+            "latency": 0.05,
+            "rate_limit": 2,
+        }
 
 
 @pytest.mark.parametrize("settings", [{"latency": -1}, {"latency": 61}, {"rate_limit": 0}, {"rate_limit": 2.0}])
@@ -271,7 +292,8 @@ def test_the_fixture_takes_the_network_as_a_parameter(emulator: Emulator) -> Non
 
 
 def test_the_fixture_restores_the_network_after_the_test(tmp_path: Path) -> None:
-    # In a pytest run of its own, in this order: a test with the parameter, then one that sees the session emulator as it is.
+    # In a pytest run of its own, in this order: a test with the parameter, then one that sees the session emulator as
+    # it is.
     (tmp_path / "test_order.py").write_text(
         "import pytest\n"
         "@pytest.mark.parametrize('emulator', [{'latency': 0.01, 'rate_limit': 7}], indirect=True)\n"
@@ -286,7 +308,21 @@ def test_the_fixture_restores_the_network_after_the_test(tmp_path: Path) -> None
     tests_dir = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(EMULATOR_DIR), str(tests_dir)])}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path), str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "conftest",
+            "-p",
+            "no:xdist",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -339,7 +375,10 @@ def test_cli_starts_with_the_network_options(tmp_path: Path, launch: list[subpro
     login = {"api_key": details["api_key"], "api_secret": details["api_secret"]}
     with requests.Session() as session:
         answers, seconds = timed(
-            lambda: [session.post(f"{details['base_url']}/auth", json=login, verify=str(details["ca_path"]), timeout=10) for _n in range(2)]
+            lambda: [
+                session.post(f"{details['base_url']}/auth", json=login, verify=str(details["ca_path"]), timeout=10)
+                for _n in range(2)
+            ]
         )
     assert [answer.status_code for answer in answers] == [200, 429] and seconds >= 0.1
     assert json.loads(answers[-1].text)["code"] == "E_RATE_LIMITED"

@@ -19,7 +19,10 @@ from fiskaly_emulator.atomic import InUse, publish
 
 
 def answers(emu: Emulator) -> bool:
-    return requests.get(emu.base_url[: -len("/api/v0")] + "/_emulator/stats", verify=emu.ca_path, timeout=10).status_code == 200
+    return (
+        requests.get(emu.base_url[: -len("/api/v0")] + "/_emulator/stats", verify=emu.ca_path, timeout=10).status_code
+        == 200
+    )
 
 
 def test_a_second_emulator_with_the_same_tls_dir_is_refused_while_the_first_runs(tmp_path: Path) -> None:
@@ -60,7 +63,10 @@ def test_of_two_emulators_starting_at_once_with_one_tls_dir_exactly_one_runs(tmp
     for thread in threads:
         thread.join(timeout=60)
     try:
-        assert sorted(outcomes)[-1] == "started" and "is the --tls-dir of an emulator that is running" in sorted(outcomes)[0], outcomes
+        assert (
+            sorted(outcomes)[-1] == "started"
+            and "is the --tls-dir of an emulator that is running" in sorted(outcomes)[0]
+        ), outcomes
         (running,) = [emu for emu in emulators if emu._httpd is not None]  # pylint: disable=protected-access
         assert answers(running)
     finally:
@@ -79,7 +85,9 @@ def test_an_output_file_of_a_running_emulator_is_never_replaced_and_a_stale_one_
     assert path.read_bytes() == b"third\n" and os.stat(path).st_mode & 0o777 == 0o600
 
 
-def test_on_a_file_system_without_hard_links_a_held_file_is_not_replaced_either(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_a_file_system_without_hard_links_a_held_file_is_not_replaced_either(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_link(*_args, **_kwargs):
         raise PermissionError(1, "Operation not permitted")
 
@@ -94,8 +102,11 @@ def test_on_a_file_system_without_hard_links_a_held_file_is_not_replaced_either(
     assert path.read_bytes() == b"third\n"
 
 
-def test_a_stale_file_that_another_emulator_replaced_while_it_was_claimed_is_not_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Two emulators start at once on a stale file: the second opens it, the first replaces it and lets go of it, then the
+def test_a_stale_file_that_another_emulator_replaced_while_it_was_claimed_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two emulators start at once on a stale file: the second opens it, the first replaces it and lets go of it, then
+    # the
     # second locks the stale file, which no longer has the name. Made deterministic by running the first in between.
     path = tmp_path / "emulator.env"
     path.write_bytes(b"stale\n")

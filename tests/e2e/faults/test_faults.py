@@ -18,7 +18,8 @@ KEY = "fault-key"
 MODULE = "fiskaly.management.fiskaly_api_key"
 # Short budgets: a retry may wait 1 s (Retry-After) and a read times out after 1 s.
 FAST = {"retries": 3, "retry_deadline": 20, "timeout": 1}
-# A fleet's writes one at a time, so that the keys after a failure are those never attempted (tests/e2e/concurrency has the
+# A fleet's writes one at a time, so that the keys after a failure are those never attempted (tests/e2e/concurrency has
+# the
 # same failures with several writes in flight).
 FAST_ONE_AT_A_TIME = {**FAST, "max_concurrent_requests": 1}
 
@@ -54,10 +55,15 @@ def test_each_fault_kind_on_every_method_is_retried_and_the_key_converges(ansibl
     assert sorted(entry["method"] for entry in faulted) == sorted(TARGETS)
     for method, path in TARGETS.items():
         attempts = [entry for entry in emulator.requests(method, path) if entry["path"] == path]
-        # The faulted attempt and a repeat that got through (a delayed attempt is logged when its delay ends, so after it).
+        # The faulted attempt and a repeat that got through (a delayed attempt is logged when its delay ends, so after
+        # it).
         assert [entry["fault"] for entry in attempts].count(FAULTS[kind]) == 1, attempts
         assert any(entry["fault"] is None and entry["status"] in (200, 404) for entry in attempts), attempts
-    report(SURVIVED, kind, f"retried, task ok, key converged, created once; {len(emulator.requests())} requests for 2 tasks")
+    report(
+        SURVIVED,
+        kind,
+        f"retried, task ok, key converged, created once; {len(emulator.requests())} requests for 2 tasks",
+    )
 
 
 @pytest.mark.parametrize("kind", list(FAULTS))
@@ -116,7 +122,11 @@ def test_lost_answer_to_the_create_fails_saying_the_secret_was_not_received(ansi
     assert emulator.create_count(KEY) == 1
     puts = emulator.requests("PUT")
     assert [entry["fault"] for entry in puts] == [{"lose_response": True}, None] and puts[1]["status"] == 409
-    report(SURVIVED, "lost answer to PUT (single key)", "cannot be survived: task fails, key created once, api_key returned; " + message[:60])
+    report(
+        SURVIVED,
+        "lost answer to PUT (single key)",
+        "cannot be survived: task fails, key created once, api_key returned; " + message[:60],
+    )
 
 
 def test_lost_answer_then_an_expired_token_still_says_the_secret_was_not_received(ansible, emulator):
@@ -128,12 +138,18 @@ def test_lost_answer_then_an_expired_token_still_says_the_secret_was_not_receive
     assert run.status("create") == "failed"
     assert "was created, but its secret was not received" in run.task("create")["msg"]
     assert run.task("create")["changed"] is True and emulator.create_count(KEY) == 1
-    assert [(entry["method"], entry["status"]) for entry in emulator.requests() if entry["method"] in ("PUT", "POST")][-3:] == [
+    assert [(entry["method"], entry["status"]) for entry in emulator.requests() if entry["method"] in ("PUT", "POST")][
+        -3:
+    ] == [
         ("PUT", 401),
         ("POST", 200),
         ("PUT", 409),
     ]
-    report(SURVIVED, "lost answer to PUT, then 401 on its repeat", "task fails saying the secret was not received; created once")
+    report(
+        SURVIVED,
+        "lost answer to PUT, then 401 on its repeat",
+        "task fails saying the secret was not received; created once",
+    )
 
 
 def test_lost_answer_with_no_retry_left_still_says_the_secret_was_not_received(ansible, emulator):
@@ -152,7 +168,8 @@ def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
     emulator.inject("PUT", "/api_keys/fleet-a", [{"lose_response": True}])
 
     run = ansible.playbook(
-        [{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]}}], module_defaults=FAST_ONE_AT_A_TIME
+        [{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]}}],
+        module_defaults=FAST_ONE_AT_A_TIME,
     )
 
     assert run.status("fleet") == "failed" and run.task("fleet")["changed"] is True
@@ -162,7 +179,14 @@ def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
     assert outcomes == [("fleet-a", True, "create"), ("fleet-b", False, "create")]
     assert result["fleet"][0]["error"] == result["msg"] and result["fleet"][0]["api_key"]["name"] == "fleet-a"
     assert result["fleet"][1]["attempted"] is False and "api_key" not in result["fleet"][1]
-    assert result["summary"] == {"created": 1, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 0, "not_attempted": 1}  # once each (issue 18)
+    assert result["summary"] == {
+        "created": 1,
+        "enabled": 0,
+        "disabled": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "not_attempted": 1,
+    }  # once each (issue 18)
     assert result["fleet"][0]["secret_lost"] is True
 
 
@@ -171,10 +195,16 @@ def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tm
     names = ["fleet-a", "fleet-b", "fleet-c"]
     emulator.inject("PUT", "/api_keys/fleet-b", [{"lose_response": True}])
     secrets_file = tmp_path / "secrets.json"
-    args = {"kind": "live", "api_keys": [{"name": name} for name in names], **({"secrets_file": str(secrets_file)} if to_file else {})}
+    args = {
+        "kind": "live",
+        "api_keys": [{"name": name} for name in names],
+        **({"secrets_file": str(secrets_file)} if to_file else {}),
+    }
 
     # Without secrets_file and without no_log, the failure shows fleet-a's secret on purpose: its only copy.
-    run = ansible.playbook([{"name": "fleet", MODULE: args}], module_defaults=FAST_ONE_AT_A_TIME, shows=() if to_file else ("fleet-a",))
+    run = ansible.playbook(
+        [{"name": "fleet", MODULE: args}], module_defaults=FAST_ONE_AT_A_TIME, shows=() if to_file else ("fleet-a",)
+    )
 
     result = run.task("fleet")
     assert run.status("fleet") == "failed"
@@ -183,7 +213,14 @@ def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tm
     assert "error" not in result["fleet"][0] and result["msg"].startswith(result["fleet"][1]["error"])
     assert result["fleet"][1]["changed"] is True
     assert result["fleet"][2] == {"name": "fleet-c", "changed": False, "action": "create", "attempted": False}
-    assert result["summary"] == {"created": 2, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 0, "not_attempted": 1}  # once each (issue 18)
+    assert result["summary"] == {
+        "created": 2,
+        "enabled": 0,
+        "disabled": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "not_attempted": 1,
+    }  # once each (issue 18)
     assert result["fleet"][1]["secret_lost"] is True
     if to_file:
         assert "secret" not in result["fleet"][0] and result["secrets_file"] == str(secrets_file)

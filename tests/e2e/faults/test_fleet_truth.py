@@ -32,16 +32,30 @@ def test_a_listing_whose_count_lies_costs_conflicts_but_no_false_count(ansible, 
     names = seeded(emulator, KEYS)
     # The listing says the account is empty: every key is planned as a create, answered 409, and reconciled.
     emulator.inject("GET", "/api_keys", [{"body": {"data": [], "count": 0, "_type": "API_KEY_LIST"}}])
-    task = {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": name, "state": state} for name in names], **FAST}}
+    task = {
+        "name": "fleet",
+        MODULE: {"kind": "test", "api_keys": [{"name": name, "state": state} for name in names], **FAST},
+    }
 
     run = ansible.playbook([task], verbosity=0)
 
     result = run.task("fleet")
     assert run.status("fleet") == ("ok" if counted == "unchanged" else "changed"), result.get("msg")
-    expected = {"created": 0, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 0, "not_attempted": 0, counted: KEYS}
+    expected = {
+        "created": 0,
+        "enabled": 0,
+        "disabled": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "not_attempted": 0,
+        counted: KEYS,
+    }
     assert result["summary"] == expected
     assert {item["action"] for item in result["fleet"]} == {"none" if counted == "unchanged" else "disable"}
-    assert sorted(status for _method, status in {(entry["path"], entry["status"]) for entry in emulator.requests("PUT")}) == [409] * KEYS
+    assert (
+        sorted(status for _method, status in {(entry["path"], entry["status"]) for entry in emulator.requests("PUT")})
+        == [409] * KEYS
+    )
     report(TABLE, f"listing count lies (0), {KEYS} keys {state}", f"summary: {counted} {KEYS}, created 0")
 
 
@@ -72,16 +86,31 @@ def test_the_secrets_kept_before_a_failure_are_told_apart_from_those_created_aft
     emulator.inject("PUT", "/api_keys/told-c", [{"delay": 0.5, "status": 400}])
     emulator.inject("PUT", "/api_keys/told-d", [{"delay": 1.5}])
     secrets_file = tmp_path / "secrets.json"
-    args = {"kind": "test", "api_keys": [{"name": name} for name in names], "secrets_file": str(secrets_file), "max_concurrent_requests": 4}
+    args = {
+        "kind": "test",
+        "api_keys": [{"name": name} for name in names],
+        "secrets_file": str(secrets_file),
+        "max_concurrent_requests": 4,
+    }
 
     run = ansible.playbook([{"name": "fleet", MODULE: args}], module_defaults={**FAST, "timeout": 10})
 
     result = run.task("fleet")
     assert run.status("fleet") == "failed"
     message = result["msg"]
-    assert f"The secrets of the keys created before (2) are in {secrets_file}, with those of the 1 created by the writes under way at the time" in message
+    assert (
+        f"The secrets of the keys created before (2) are in {secrets_file}, with those of the 1 created by the writes under way at the time"
+        in message
+    )
     assert sorted(json.loads(secrets_file.read_text())) == ["told-a", "told-b", "told-d"]
-    assert result["summary"] == {"created": 3, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 0}
+    assert result["summary"] == {
+        "created": 3,
+        "enabled": 0,
+        "disabled": 0,
+        "unchanged": 0,
+        "failed": 1,
+        "not_attempted": 0,
+    }
     report(TABLE, "secrets before and after the failure", message[message.index("The secrets") :])
 
 
@@ -97,7 +126,9 @@ def test_a_failure_after_retries_says_how_many_attempts_it_made(ansible, emulato
         module_defaults={**FAST, "retries": 3},
     )
 
-    assert run.status("create") == "failed" and run.task("create")["msg"].endswith("(after 4 attempts)"), run.task("create")["msg"]
+    assert run.status("create") == "failed" and run.task("create")["msg"].endswith("(after 4 attempts)"), run.task(
+        "create"
+    )["msg"]
     assert "HTTP 503" in run.task("create")["msg"]
     assert run.status("read") == "ok"  # three attempts dropped, the fourth answered
     emulator.inject("GET", "/api_keys/dropped-key", [{"drop": True}] * 4)
@@ -111,12 +142,19 @@ def test_a_failure_after_retries_says_how_many_attempts_it_made(ansible, emulato
     report(TABLE, "a failure after retries", run.task("create")["msg"])
 
 
-def test_a_key_created_without_its_secret_while_another_write_failed_is_named_and_counted_once(ansible, emulator, tmp_path):
+def test_a_key_created_without_its_secret_while_another_write_failed_is_named_and_counted_once(
+    ansible, emulator, tmp_path
+):
     names = ["lost-a", "lost-b", "lost-c"]
     emulator.inject("PUT", "/api_keys/lost-b", [{"delay": 0.5, "status": 400}])
     # Under way when lost-b fails: carried out, its answer lost; the repeated request finds it (409).
     emulator.inject("PUT", "/api_keys/lost-c", [{"delay": 1.0, "lose_response": True}])
-    args = {"kind": "test", "api_keys": [{"name": name} for name in names], "secrets_file": str(tmp_path / "secrets.json"), "max_concurrent_requests": 3}
+    args = {
+        "kind": "test",
+        "api_keys": [{"name": name} for name in names],
+        "secrets_file": str(tmp_path / "secrets.json"),
+        "max_concurrent_requests": 3,
+    }
 
     run = ansible.playbook([{"name": "fleet", MODULE: args}], module_defaults={**FAST, "timeout": 10})
 
@@ -124,7 +162,17 @@ def test_a_key_created_without_its_secret_while_another_write_failed_is_named_an
     entries = {item["name"]: item for item in result["fleet"]}
     assert run.status("fleet") == "failed" and result["msg"].startswith("Creating API key 'lost-b' failed: HTTP 400")
     assert "Created, but their secrets were not received (see fleet[].error): 'lost-c'" in result["msg"]
-    assert entries["lost-c"]["secret_lost"] is True and "was created, but its secret was not received" in entries["lost-c"]["error"]
+    assert (
+        entries["lost-c"]["secret_lost"] is True
+        and "was created, but its secret was not received" in entries["lost-c"]["error"]
+    )
     assert "secret_lost" not in entries["lost-b"] and entries["lost-b"]["changed"] is False
-    assert result["summary"] == {"created": 2, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 1, "not_attempted": 0}
+    assert result["summary"] == {
+        "created": 2,
+        "enabled": 0,
+        "disabled": 0,
+        "unchanged": 0,
+        "failed": 1,
+        "not_attempted": 0,
+    }
     report(TABLE, "a secret lost while another write failed", "named in the message, counted as created only")

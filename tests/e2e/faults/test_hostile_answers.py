@@ -53,7 +53,9 @@ def test_a_netrc_entry_never_replaces_the_bearer_token(ansible, emulator, tmp_pa
     home.mkdir()
     netrc = home / ".netrc"
     # A default entry and one for the emulator's host: requests would send either as HTTP Basic, instead of the token.
-    netrc.write_text(f"machine 127.0.0.1 login netrc-user password {password}\ndefault login netrc-default password {password}\n")
+    netrc.write_text(
+        f"machine 127.0.0.1 login netrc-user password {password}\ndefault login netrc-default password {password}\n"
+    )
     netrc.chmod(0o600)
     env = {"NETRC": str(netrc)} if where == "NETRC" else {"HOME": str(home)}
     token = ansible.secret(emulator.issue_token())
@@ -65,7 +67,9 @@ def test_a_netrc_entry_never_replaces_the_bearer_token(ansible, emulator, tmp_pa
             {
                 "name": "list with a given token",
                 INFO: {},
-                "module_defaults": {GROUP: {"base_url": emulator.base_url, "ca_path": emulator.ca_path, "access_token": token}},
+                "module_defaults": {
+                    GROUP: {"base_url": emulator.base_url, "ca_path": emulator.ca_path, "access_token": token}
+                },
             },
             {"name": "login", TOKEN: {}, "no_log": True},
         ],
@@ -111,7 +115,9 @@ class ConnectProxy:
                 head += piece
             lines = head.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
             method, target, _version = lines[0].split(" ")
-            self.tunnels.append((f"{method} {target}", any(line.lower().startswith("proxy-authorization:") for line in lines[1:])))
+            self.tunnels.append(
+                (f"{method} {target}", any(line.lower().startswith("proxy-authorization:") for line in lines[1:]))
+            )
             host, port = target.rsplit(":", 1)
             with socket.create_connection((host, int(port))) as upstream:
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -149,7 +155,9 @@ def test_proxies_from_the_environment_keep_working_and_netrc_is_not_read(ansible
     assert run.rc == 0, run.output[-3000:]
     assert run.status("create") == "changed" and run.task("list")["count"] == 1
     # Each module opened its tunnel through the proxy, with the proxy's own credentials, for the proxy alone.
-    assert proxy.tunnels and all(tunnel == (f"CONNECT 127.0.0.1:{emulator.port}", True) for tunnel in proxy.tunnels), proxy.tunnels
+    assert proxy.tunnels and all(tunnel == (f"CONNECT 127.0.0.1:{emulator.port}", True) for tunnel in proxy.tunnels), (
+        proxy.tunnels
+    )
     assert [status for _method, _path, status in statuses(emulator)] == [200, 404, 200, 200, 200]
     report(TABLE, "HTTPS_PROXY with credentials, netrc set", "proxy used (CONNECT), netrc ignored, key created")
 
@@ -183,7 +191,9 @@ def test_a_malformed_retry_after_to_the_end_blames_the_answer_not_the_request(an
 
 
 def test_a_create_whose_answer_was_lost_then_met_malformed_retry_afters_is_looked_up(ansible, emulator):
-    emulator.inject("PUT", f"/api_keys/{KEY}", [{"lose_response": True}] + [{"status": 429, "retry_after_raw": "soon"}] * 3)
+    emulator.inject(
+        "PUT", f"/api_keys/{KEY}", [{"lose_response": True}] + [{"status": 429, "retry_after_raw": "soon"}] * 3
+    )
 
     run = ansible.playbook([create()], module_defaults=FAST)
 
@@ -210,10 +220,18 @@ def test_a_create_after_a_500_then_malformed_retry_afters_is_looked_up(ansible, 
     result = run.task("create")
     assert run.status("create") == "failed" and result["changed"] is False
     assert "HTTP 429" in result["msg"] and "request header" not in result["msg"]
-    assert [method for method, path, _status in statuses(emulator) if path == f"/api_keys/{KEY}"] == ["GET", "PUT", "PUT", "PUT", "PUT", "GET"]
+    assert [method for method, path, _status in statuses(emulator) if path == f"/api_keys/{KEY}"] == [
+        "GET",
+        "PUT",
+        "PUT",
+        "PUT",
+        "PUT",
+        "GET",
+    ]
 
 
-# -- point 6: timeout bounds each attempt as a whole, retry_deadline the request ----------------------------------------
+# -- point 6: timeout bounds each attempt as a whole, retry_deadline the request
+# ----------------------------------------
 
 # Each piece comes well within timeout, yet the whole answer (some 300 bytes, 2 a piece) would take half a minute.
 TRICKLE = {"trickle": 0.2, "trickle_bytes": 2}
@@ -249,26 +267,42 @@ def test_a_trickling_answer_is_bounded_by_timeout_and_retry_deadline(ansible, em
     result = run.task("create")
     assert run.status("create") == "failed" and result["failure"]["code"] == "timeout", result
     # A failure after retries says how many attempts it made (issue 18).
-    made = re.fullmatch(rf"Reading API key '{KEY}' failed: timeout: no whole answer within timeout \(2 s\) \(after (\d) attempts\)", result["msg"])
+    made = re.fullmatch(
+        rf"Reading API key '{KEY}' failed: timeout: no whole answer within timeout \(2 s\) \(after (\d) attempts\)",
+        result["msg"],
+    )
     assert made and 2 <= int(made.group(1)) <= 4, result["msg"]
-    # No attempt starts after retry_deadline (5 s) and none takes longer than timeout (2 s); the login and the module's end
+    # No attempt starts after retry_deadline (5 s) and none takes longer than timeout (2 s); the login and the module's
+    # end
     # take a little more. Without the bound, the first attempt alone took over 30 s.
     assert took < 5 + 2 + 4, f"the requests took {took:.1f} s"
     attempts = faulted_requests(emulator, int(made.group(1)))
     assert 2 <= len(attempts) <= 4 and writes(emulator) == []
-    report(TABLE, "trickling answer to every attempt (timeout 2, retry_deadline 5)", f"task fails after {took:.1f} s: {result['msg']}")
+    report(
+        TABLE,
+        "trickling answer to every attempt (timeout 2, retry_deadline 5)",
+        f"task fails after {took:.1f} s: {result['msg']}",
+    )
 
 
 @pytest.mark.parametrize("start", ["head", "body"])
 def test_a_trickling_answer_once_is_retried(ansible, emulator, start):
     emulator.inject("GET", f"/api_keys/{KEY}", [{**TRICKLE, "trickle_from": start}])
 
-    run, took = timed(emulator, lambda: ansible.playbook([create()], module_defaults={**FAST, "timeout": 1}, shows=(KEY,)))
+    run, took = timed(
+        emulator, lambda: ansible.playbook([create()], module_defaults={**FAST, "timeout": 1}, shows=(KEY,))
+    )
 
     assert run.status("create") == "changed", run.output[-3000:]
-    assert [(entry["status"], entry["fault"] is not None) for entry in emulator.requests("GET", f"/api_keys/{KEY}")] == [(404, True), (404, False)]
+    assert [
+        (entry["status"], entry["fault"] is not None) for entry in emulator.requests("GET", f"/api_keys/{KEY}")
+    ] == [(404, True), (404, False)]
     assert took < 10 and emulator.create_count(KEY) == 1
-    report(TABLE, f"trickling answer once ({start})", f"the attempt ends after timeout, the retry gets the answer; task ok in {took:.1f} s")
+    report(
+        TABLE,
+        f"trickling answer once ({start})",
+        f"the attempt ends after timeout, the retry gets the answer; task ok in {took:.1f} s",
+    )
 
 
 def test_a_create_whose_answer_trickles_is_reported_as_created_its_secret_lost(ansible, emulator):
@@ -289,13 +323,31 @@ NOT_ASCII_TOKEN = "t\u00f6ken-\u20ac-never-sent-4713"
 
 # id: (task-level connection settings, fragments the message must hold)
 BAD_OPTIONS = {
-    "timeout inf": ({"timeout": "inf"}, ["timeout must be a number of seconds greater than 0 and at most 3600, got inf"]),
-    "timeout nan": ({"timeout": "nan"}, ["timeout must be a number of seconds greater than 0 and at most 3600, got nan"]),
-    "timeout 3601": ({"timeout": 3601}, ["timeout must be a number of seconds greater than 0 and at most 3600, got 3601"]),
+    "timeout inf": (
+        {"timeout": "inf"},
+        ["timeout must be a number of seconds greater than 0 and at most 3600, got inf"],
+    ),
+    "timeout nan": (
+        {"timeout": "nan"},
+        ["timeout must be a number of seconds greater than 0 and at most 3600, got nan"],
+    ),
+    "timeout 3601": (
+        {"timeout": 3601},
+        ["timeout must be a number of seconds greater than 0 and at most 3600, got 3601"],
+    ),
     "timeout 0": ({"timeout": 0}, ["timeout must be a number of seconds greater than 0"]),
-    "retry_deadline nan": ({"retry_deadline": "nan"}, ["retry_deadline must be a number of seconds from 0 to 86400, got nan"]),
-    "retry_deadline inf": ({"retry_deadline": "inf"}, ["retry_deadline must be a number of seconds from 0 to 86400, got inf"]),
-    "retry_deadline -1": ({"retry_deadline": -1}, ["retry_deadline must be a number of seconds from 0 to 86400, got -1"]),
+    "retry_deadline nan": (
+        {"retry_deadline": "nan"},
+        ["retry_deadline must be a number of seconds from 0 to 86400, got nan"],
+    ),
+    "retry_deadline inf": (
+        {"retry_deadline": "inf"},
+        ["retry_deadline must be a number of seconds from 0 to 86400, got inf"],
+    ),
+    "retry_deadline -1": (
+        {"retry_deadline": -1},
+        ["retry_deadline must be a number of seconds from 0 to 86400, got -1"],
+    ),
     "retries 101": ({"retries": 101}, ["retries must be 0 to 100, got 101"]),
     "retries 100000": ({"retries": 100000}, ["retries must be 0 to 100, got 100000"]),
     "retries -1": ({"retries": -1}, ["retries must be 0 to 100, got -1"]),
@@ -303,9 +355,15 @@ BAD_OPTIONS = {
         {"access_token": NOT_ASCII_TOKEN, "api_key": None, "api_secret": None},
         ["access_token must be ASCII: it goes in an HTTP header"],
     ),
-    "base_url port out of range": ({"base_url": "https://127.0.0.1:99999/api/v0"}, ["base_url has no valid port", "99999"]),
+    "base_url port out of range": (
+        {"base_url": "https://127.0.0.1:99999/api/v0"},
+        ["base_url has no valid port", "99999"],
+    ),
     "base_url port not a number": ({"base_url": "https://127.0.0.1:api/v0"}, ["base_url has no valid port"]),
-    "all at once": ({"timeout": "nan", "retries": 101, "retry_deadline": "inf"}, ["timeout must", "retries must", "retry_deadline must"]),
+    "all at once": (
+        {"timeout": "nan", "retries": 101, "retry_deadline": "inf"},
+        ["timeout must", "retries must", "retry_deadline must"],
+    ),
 }
 
 
@@ -315,7 +373,12 @@ def test_numeric_options_that_are_no_finite_number_in_range_fail_before_any_requ
     for case, (connection, _fragments) in BAD_OPTIONS.items():
         settings = {**ansible.connection, **connection}
         tasks.append(
-            {"name": case, INFO: {}, "ignore_errors": True, "module_defaults": {GROUP: {name: value for name, value in settings.items() if value is not None}}}
+            {
+                "name": case,
+                INFO: {},
+                "ignore_errors": True,
+                "module_defaults": {GROUP: {name: value for name, value in settings.items() if value is not None}},
+            }
         )
 
     run = ansible.playbook(tasks)
@@ -338,7 +401,10 @@ def test_a_ca_bundle_variable_that_names_no_file_is_named_before_any_request(ans
     without_ca_path = {"base_url": emulator.base_url, "api_key": emulator.api_key, "api_secret": emulator.api_secret}
 
     run = ansible.playbook(
-        [{"name": "login", TOKEN: {}, "ignore_errors": True}, {"name": "with ca_path", TOKEN: {"ca_path": emulator.ca_path}, "no_log": True}],
+        [
+            {"name": "login", TOKEN: {}, "ignore_errors": True},
+            {"name": "with ca_path", TOKEN: {"ca_path": emulator.ca_path}, "no_log": True},
+        ],
         connection=False,
         module_defaults=without_ca_path,
         env=env,
@@ -411,7 +477,11 @@ def test_a_create_answered_without_a_string_secret_says_the_secret_was_not_recei
 def test_a_create_answered_with_no_object_is_looked_up_and_reported_as_created(ansible, emulator, body):
     result = create_answered_with(ansible, emulator, body)
     assert "the request ended in a malformed answer" in result["msg"] and "Unexpected error" not in result["msg"]
-    assert [(method, status) for method, path, status in statuses(emulator) if path == f"/api_keys/{KEY}"] == [("GET", 404), ("PUT", 200), ("GET", 200)]
+    assert [(method, status) for method, path, status in statuses(emulator) if path == f"/api_keys/{KEY}"] == [
+        ("GET", 404),
+        ("PUT", 200),
+        ("GET", 200),
+    ]
 
 
 def test_a_fleet_counts_a_key_created_without_a_secret_as_created(ansible, emulator):
@@ -421,8 +491,14 @@ def test_a_fleet_counts_a_key_created_without_a_secret_as_created(ansible, emula
 
 
 LIST_FAULTS = {
-    "not an object": ([{"name": "x"}], "with a JSON list for the page at offset 0, where the contract has a list object"),
-    "items not objects": ({"data": [1, "two"], "count": 2}, "item 0 of 'data' is a JSON number, where the contract has an API key object"),
+    "not an object": (
+        [{"name": "x"}],
+        "with a JSON list for the page at offset 0, where the contract has a list object",
+    ),
+    "items not objects": (
+        {"data": [1, "two"], "count": 2},
+        "item 0 of 'data' is a JSON number, where the contract has an API key object",
+    ),
     "negative count": ({"data": [], "count": -3}, "without a 'count' of 0 or more (it has -3)"),
     "count a string": ({"data": [], "count": "3"}, "without a 'count' of 0 or more (it has a JSON string)"),
     "no data": ({"count": 0}, "without a 'data' list (it has none)"),
@@ -438,7 +514,10 @@ def test_a_listing_that_breaks_the_contract_is_a_clear_failure(ansible, emulator
     for case, (_body, fragment) in LIST_FAULTS.items():
         message = run.task(case)["msg"]
         assert run.status(case) == "failed", (case, run.task(case))
-        assert message.startswith("Listing API keys failed: malformed answer: HTTP 200 ") and fragment in message, (case, message)
+        assert message.startswith("Listing API keys failed: malformed answer: HTTP 200 ") and fragment in message, (
+            case,
+            message,
+        )
         report(TABLE, f"listing: {case}", message)
     assert emulator.pending_faults() == []
 
@@ -448,7 +527,10 @@ def test_a_key_read_that_is_no_object_is_a_clear_failure(ansible, emulator):
     emulator.inject("GET", f"/api_keys/{KEY}", [{"body": ["not", "a", "key"]}, {"body": "a string"}])
 
     run = ansible.playbook(
-        [{"name": "info", INFO: {"name": KEY}, "ignore_errors": True}, {"name": "disable", MODULE: {"name": KEY, "state": "disabled"}, "ignore_errors": True}]
+        [
+            {"name": "info", INFO: {"name": KEY}, "ignore_errors": True},
+            {"name": "disable", MODULE: {"name": KEY, "state": "disabled"}, "ignore_errors": True},
+        ]
     )
 
     for name in ("info", "disable"):
@@ -471,7 +553,11 @@ def test_a_server_that_ignores_offset_stops_the_paging(ansible, emulator):
     run = ansible.playbook(
         [
             {"name": "info", INFO: {"order_by": "name"}, "ignore_errors": True},
-            {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "page-new-1"}, {"name": "page-new-2"}]}, "ignore_errors": True},
+            {
+                "name": "fleet",
+                MODULE: {"kind": "test", "api_keys": [{"name": "page-new-1"}, {"name": "page-new-2"}]},
+                "ignore_errors": True,
+            },
         ]
     )
 
@@ -479,7 +565,9 @@ def test_a_server_that_ignores_offset_stops_the_paging(ansible, emulator):
         message = run.task(name)["msg"]
         assert run.status(name) == "failed", run.task(name)
         assert "page at offset 99 that holds only keys of earlier pages: the API seems to ignore offset" in message
-    assert [entry["query"]["offset"] for entry in emulator.requests("GET", "/api_keys") if entry["path"] == "/api_keys"] == [["0"], ["99"]] * 2
+    assert [
+        entry["query"]["offset"] for entry in emulator.requests("GET", "/api_keys") if entry["path"] == "/api_keys"
+    ] == [["0"], ["99"]] * 2
     assert writes(emulator) == []
     report(TABLE, "listing: server ignores offset", run.task("info")["msg"])
 

@@ -15,7 +15,11 @@ FAST = {"retries": 2, "retry_deadline": 20, "timeout": 1}
 LOST = "lost answer to a create, then error answers to the end"
 
 
-@pytest.mark.parametrize("final", [{"status": 503}, {"status": 429}, {"status": 500}, {"status": 502, "html": True}], ids=["503", "429", "500", "502 HTML"])
+@pytest.mark.parametrize(
+    "final",
+    [{"status": 503}, {"status": 429}, {"status": 500}, {"status": 502, "html": True}],
+    ids=["503", "429", "500", "502 HTML"],
+)
 def test_a_create_that_landed_then_met_errors_to_the_end_is_reported_as_created(ansible, emulator, final):
     # The first PUT is carried out, its answer lost; each retry is then turned away.
     emulator.inject("PUT", "/api_keys/lost-key", [{"lose_response": True}, final, final])
@@ -29,13 +33,19 @@ def test_a_create_that_landed_then_met_errors_to_the_end_is_reported_as_created(
     assert result["api_key"]["name"] == "lost-key" and "secret" not in result
     assert emulator.create_count("lost-key") == 1
     # Three PUTs (the lost one and two retries), then the look-up.
-    assert [(entry["method"], entry["status"]) for entry in emulator.requests() if entry["path"] == "/api_keys/lost-key"][-4:] == [
+    assert [
+        (entry["method"], entry["status"]) for entry in emulator.requests() if entry["path"] == "/api_keys/lost-key"
+    ][-4:] == [
         ("PUT", 200),
         ("PUT", final["status"]),
         ("PUT", final["status"]),
         ("GET", 200),
     ]  # the lost answer is logged as sent
-    report(LOST, f"single key, last answer HTTP {final['status']}", "task fails with changed true, names the key as created, its secret lost")
+    report(
+        LOST,
+        f"single key, last answer HTTP {final['status']}",
+        "task fails with changed true, names the key as created, its secret lost",
+    )
 
 
 def test_a_fleet_counts_such_a_key_as_created(ansible, emulator):
@@ -43,7 +53,9 @@ def test_a_fleet_counts_such_a_key_as_created(ansible, emulator):
 
     result = fleet_of_three(ansible, ("lost-a", "lost-b", "lost-c"), FAST)
     assert isinstance(result["fleet"][0]["secret"], str) and sorted(emulator.keys()) == ["lost-a", "lost-b"]
-    report(LOST, "fleet, last answer HTTP 503", "summary.created counts the key; the secrets of the keys before are kept")
+    report(
+        LOST, "fleet, last answer HTTP 503", "summary.created counts the key; the secrets of the keys before are kept"
+    )
 
 
 def test_a_create_turned_away_every_time_is_a_plain_failure_and_not_looked_up(ansible, emulator):
@@ -55,5 +67,10 @@ def test_a_create_turned_away_every_time_is_a_plain_failure_and_not_looked_up(an
     result = run.task("create")
     assert run.status("create") == "failed" and result["changed"] is False
     assert "HTTP 503" in result["msg"] and "was created" not in result["msg"]
-    assert [entry["method"] for entry in emulator.requests() if entry["path"] == "/api_keys/never-key"] == ["GET", "PUT", "PUT", "PUT"]
+    assert [entry["method"] for entry in emulator.requests() if entry["path"] == "/api_keys/never-key"] == [
+        "GET",
+        "PUT",
+        "PUT",
+        "PUT",
+    ]
     assert emulator.keys() == {}

@@ -17,7 +17,11 @@ DOUBLED = re.compile(r"(?<!\.)\.\.(?!\.)|\.{4,}")
 def test_the_lost_secret_and_the_kept_secrets_read_as_two_sentences(ansible, emulator, tmp_path):
     emulator.inject("PUT", "/api_keys/sentence-b", [{"lose_response": True}])
     secrets_file = tmp_path / "secrets.json"
-    args = {"kind": "test", "api_keys": [{"name": "sentence-a"}, {"name": "sentence-b"}], "secrets_file": str(secrets_file)}
+    args = {
+        "kind": "test",
+        "api_keys": [{"name": "sentence-a"}, {"name": "sentence-b"}],
+        "secrets_file": str(secrets_file),
+    }
 
     run = ansible.playbook([{"name": "fleet", MODULE: args}], module_defaults=ONE_AT_A_TIME)
 

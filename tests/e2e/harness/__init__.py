@@ -51,8 +51,14 @@ class Run:
 
     def task(self, name: str, host: str = "localhost") -> dict:
         """The result of the task of that name on that host."""
-        matches = [entry for entry in self.results if entry["task"] == name and entry["host"] == host and entry["event"] == "result"]
-        assert matches, f"no result for task {name!r} on {host}; have {[entry['task'] for entry in self.results]}\n{self.output[-3000:]}"
+        matches = [
+            entry
+            for entry in self.results
+            if entry["task"] == name and entry["host"] == host and entry["event"] == "result"
+        ]
+        assert matches, (
+            f"no result for task {name!r} on {host}; have {[entry['task'] for entry in self.results]}\n{self.output[-3000:]}"
+        )
         return matches[-1]["result"]
 
     def kept(self, variable: str) -> dict:
@@ -61,7 +67,11 @@ class Run:
         return json.loads((self.kept_dir / f"kept-{variable}.json").read_text())
 
     def status(self, name: str, host: str = "localhost") -> str:
-        return [entry for entry in self.results if entry["task"] == name and entry["host"] == host and entry["event"] == "result"][-1]["status"]
+        return [
+            entry
+            for entry in self.results
+            if entry["task"] == name and entry["host"] == host and entry["event"] == "result"
+        ][-1]["status"]
 
 
 class Ansible:
@@ -121,7 +131,11 @@ class Ansible:
                 "no_log": True,
                 "diff": False,
                 "check_mode": False,
-                "ansible.builtin.copy": {"content": f"{{{{ {variable} | to_json }}}}", "dest": str(self.workdir / f"kept-{variable}.json"), "mode": "0600"},
+                "ansible.builtin.copy": {
+                    "content": f"{{{{ {variable} | to_json }}}}",
+                    "dest": str(self.workdir / f"kept-{variable}.json"),
+                    "mode": "0600",
+                },
             }
             for variable in keep
         ]
@@ -177,9 +191,26 @@ class Ansible:
         return command
 
     def adhoc(
-        self, module: str, args: dict | None = None, *, check: bool = False, diff: bool = False, verbosity: int = 4, env: dict | None = None, shows: tuple = ()
+        self,
+        module: str,
+        args: dict | None = None,
+        *,
+        check: bool = False,
+        diff: bool = False,
+        verbosity: int = 4,
+        env: dict | None = None,
+        shows: tuple = (),
     ) -> Run:
-        command = [str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local", "-m", f"fiskaly.management.{module}"]
+        command = [
+            str(BIN / "ansible"),
+            "localhost",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-m",
+            f"fiskaly.management.{module}",
+        ]
         command += ["-a", json.dumps(args)] if args else []
         command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
         return self._run(command, env, shows)
@@ -189,7 +220,13 @@ class Ansible:
         log.unlink(missing_ok=True)
         minted_before = len(self.emulator.minted_secrets())
         completed = subprocess.run(
-            command, env=self.env({**(env or {}), **self._log_env(log)}), cwd=self.workdir, capture_output=True, text=True, timeout=600, check=False
+            command,
+            env=self.env({**(env or {}), **self._log_env(log)}),
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
         results = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         run = Run(command, completed.returncode, completed.stdout, completed.stderr, results)
@@ -219,9 +256,13 @@ class Ansible:
         shown = [
             secret
             for secret in minted[minted_before:]
-            if (secret.kind == "key_secret" and secret.owner in shows) or (secret.kind != "key_secret" and "tokens" in shows)
+            if (secret.kind == "key_secret" and secret.owner in shows)
+            or (secret.kind != "key_secret" and "tokens" in shows)
         ]
-        minted_leaked = [f"{secret.kind} of {secret.owner}" for secret in leaked_minted(seen, [secret for secret in minted if secret not in shown])]
+        minted_leaked = [
+            f"{secret.kind} of {secret.owner}"
+            for secret in leaked_minted(seen, [secret for secret in minted if secret not in shown])
+        ]
         SCAN["minted_checked"] += len(minted)
         SCAN["minted_found"] += len(minted_leaked)
         tracebacks = traceback_count(seen)
@@ -248,7 +289,9 @@ class Spawned:
         """Wait for ansible-playbook to end. Its workers run in sessions of their own: a module may outlive it."""
         stdout, stderr = self.process.communicate(timeout=timeout)
         events = self.log.read_text() if self.log.exists() else ""
-        run = Run(self.command, self.process.returncode, stdout, stderr, [json.loads(line) for line in events.splitlines()])
+        run = Run(
+            self.command, self.process.returncode, stdout, stderr, [json.loads(line) for line in events.splitlines()]
+        )
         self.ansible._scan(run, recorded_by(self.log), self.minted_before)  # pylint: disable=protected-access
         return run
 
@@ -273,7 +316,13 @@ def fleet_of_three(ansible, names: tuple[str, str, str], module_defaults: dict) 
     secret (and counted so), the first counted as created and the third not attempted. Returns the registered result."""
     # One write at a time, so that the third key is the one never attempted.
     args = {"kind": "test", "api_keys": [{"name": name} for name in names], "max_concurrent_requests": 1}
-    task = {"name": "fleet", "fiskaly.management.fiskaly_api_key": args, "register": "fleet", "no_log": True, "ignore_errors": True}
+    task = {
+        "name": "fleet",
+        "fiskaly.management.fiskaly_api_key": args,
+        "register": "fleet",
+        "no_log": True,
+        "ignore_errors": True,
+    }
 
     run = ansible.playbook([task], module_defaults=module_defaults, keep=("fleet",))
 
@@ -281,9 +330,20 @@ def fleet_of_three(ansible, names: tuple[str, str, str], module_defaults: dict) 
     assert run.status("fleet") == "failed" and result["changed"] is True
     assert f"API key '{names[1]}' was created, but its secret was not received" in result["msg"]
     # Each key counted once (issue 18): the key created without its secret as created, not also as failed.
-    assert result["summary"] == {"created": 2, "enabled": 0, "disabled": 0, "unchanged": 0, "failed": 0, "not_attempted": 1}
+    assert result["summary"] == {
+        "created": 2,
+        "enabled": 0,
+        "disabled": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "not_attempted": 1,
+    }
     assert result["fleet"][1]["secret_lost"] is True and "secret_lost" not in result["fleet"][0]
-    assert [(item["name"], item["changed"]) for item in result["fleet"]] == [(names[0], True), (names[1], True), (names[2], False)]
+    assert [(item["name"], item["changed"]) for item in result["fleet"]] == [
+        (names[0], True),
+        (names[1], True),
+        (names[2], False),
+    ]
     return result
 
 

@@ -27,9 +27,16 @@ def collections_root() -> Path:
     for entry in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
         if entry and (Path(entry) / "ansible_collections" / "fiskaly" / "management").resolve() == CHECKOUT:
             return Path(entry)
-    if CHECKOUT.parent.name == "fiskaly" and CHECKOUT.parent.parent.name == "ansible_collections" and CHECKOUT.name == "management":
+    if (
+        CHECKOUT.parent.name == "fiskaly"
+        and CHECKOUT.parent.parent.name == "ansible_collections"
+        and CHECKOUT.name == "management"
+    ):
         return CHECKOUT.parents[2]
-    base = Path(tempfile.gettempdir()) / f"fiskaly-management-collections-{hashlib.sha256(str(CHECKOUT).encode()).hexdigest()[:12]}"
+    base = (
+        Path(tempfile.gettempdir())
+        / f"fiskaly-management-collections-{hashlib.sha256(str(CHECKOUT).encode()).hexdigest()[:12]}"
+    )
     link = base / "ansible_collections" / "fiskaly" / "management"
     if not (link.is_symlink() and link.resolve() == CHECKOUT):
         link.parent.mkdir(parents=True, exist_ok=True)

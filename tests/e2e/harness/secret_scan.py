@@ -44,7 +44,11 @@ def leaked_inputs(seen: str, secrets: Iterable[str]) -> list[str]:
 def leaked_minted(seen: str, minted: Iterable) -> list:
     """The minted secrets (objects with kind, owner and value) of which a leak window shows; a JWT by its end only,
     since every token shares its beginning."""
-    return [secret for secret in minted if any(window in seen for window in leak_windows(secret.value, jwt=secret.kind == "access_token"))]
+    return [
+        secret
+        for secret in minted
+        if any(window in seen for window in leak_windows(secret.value, jwt=secret.kind == "access_token"))
+    ]
 
 
 def traceback_count(seen: str) -> int:
@@ -58,16 +62,27 @@ class _Minted:  # pylint: disable=too-few-public-methods
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="secret_scan.py", description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--json", required=True, type=Path, help="the emulator's --json-file (its credentials are input secrets)")
-    parser.add_argument("--minted", required=True, type=Path, help="the answer of GET /_emulator/minted?since=0, as a file")
+    parser.add_argument(
+        "--json", required=True, type=Path, help="the emulator's --json-file (its credentials are input secrets)"
+    )
+    parser.add_argument(
+        "--minted", required=True, type=Path, help="the answer of GET /_emulator/minted?since=0, as a file"
+    )
     parser.add_argument("--input-secret", action="append", default=[], help="another value that must never show")
-    parser.add_argument("--events", action="append", default=[], type=Path, help="a callback record or Ansible log to scan too")
+    parser.add_argument(
+        "--events", action="append", default=[], type=Path, help="a callback record or Ansible log to scan too"
+    )
     parser.add_argument("output", nargs="+", type=Path, help="captured output to scan")
     args = parser.parse_args(argv)
     details = json.loads(args.json.read_text(encoding="utf-8"))
     inputs = {details["api_secret"], details["readonly_api_secret"], *args.input_secret}
-    minted = [_Minted(entry["kind"], entry["owner"], entry["value"]) for entry in json.loads(args.minted.read_text(encoding="utf-8"))["minted"]]
-    seen = "".join(path.read_text(encoding="utf-8", errors="replace") for path in [*args.output, *args.events] if path.exists())
+    minted = [
+        _Minted(entry["kind"], entry["owner"], entry["value"])
+        for entry in json.loads(args.minted.read_text(encoding="utf-8"))["minted"]
+    ]
+    seen = "".join(
+        path.read_text(encoding="utf-8", errors="replace") for path in [*args.output, *args.events] if path.exists()
+    )
     inputs_found = leaked_inputs(seen, inputs)
     minted_found = leaked_minted(seen, minted)
     tracebacks = traceback_count(seen)

@@ -44,10 +44,19 @@ def reads_held_until_every_fork_asked(emulator, monkeypatch):
     return held
 
 
-def test_twenty_forks_creating_one_key_create_it_once_and_all_succeed(ansible, emulator, reads_held_until_every_fork_asked):
+def test_twenty_forks_creating_one_key_create_it_once_and_all_succeed(
+    ansible, emulator, reads_held_until_every_fork_asked
+):
     task = {"name": "create", MODULE: {"name": "shared-key", "kind": "live", "state": "enabled"}}
 
-    run = ansible.playbook([task], hosts="all", inventory=",".join(HOSTS) + ",", forks=FORKS, play_vars={"ansible_connection": "local"}, shows=("shared-key",))
+    run = ansible.playbook(
+        [task],
+        hosts="all",
+        inventory=",".join(HOSTS) + ",",
+        forks=FORKS,
+        play_vars={"ansible_connection": "local"},
+        shows=("shared-key",),
+    )
 
     assert run.rc == 0, run.output[-3000:]
     statuses = {host: run.status("create", host) for host in HOSTS}
@@ -60,14 +69,20 @@ def test_twenty_forks_creating_one_key_create_it_once_and_all_succeed(ansible, e
     # Every fork sent its PUT: one was answered 200, the other 19 got 409 and re-read the key.
     assert sorted(entry["status"] for entry in puts) == [200] + [409] * (FORKS - 1)
     assert reads_held_until_every_fork_asked["count"] == 2 * FORKS - 1
-    report("concurrency", f"{FORKS} forks create one key", f"all ok, created once, 1 secret, {FORKS - 1} PUTs answered 409 and adopted")
+    report(
+        "concurrency",
+        f"{FORKS} forks create one key",
+        f"all ok, created once, 1 secret, {FORKS - 1} PUTs answered 409 and adopted",
+    )
 
 
 def test_twenty_forks_disabling_one_key_all_succeed_and_it_ends_disabled(ansible, emulator):
     emulator.seed_keys([{"name": "shared-off", "kind": "test", "status": "enabled"}])
     task = {"name": "disable", MODULE: {"name": "shared-off", "state": "disabled"}}
 
-    run = ansible.playbook([task], hosts="all", inventory=",".join(HOSTS) + ",", forks=FORKS, play_vars={"ansible_connection": "local"})
+    run = ansible.playbook(
+        [task], hosts="all", inventory=",".join(HOSTS) + ",", forks=FORKS, play_vars={"ansible_connection": "local"}
+    )
 
     assert run.rc == 0, run.output[-3000:]
     assert all(run.status("disable", host) in ("changed", "ok") for host in HOSTS)

@@ -40,7 +40,9 @@ def listings_held_until_both_listed(emulator, monkeypatch):
 
 
 @pytest.mark.parametrize("emulator", [{"latency": 0.05}], indirect=True)
-def test_two_runs_of_one_declaration_each_count_what_they_did(ansible, emulator, tmp_path, listings_held_until_both_listed):
+def test_two_runs_of_one_declaration_each_count_what_they_did(
+    ansible, emulator, tmp_path, listings_held_until_both_listed
+):
     names = [f"race-{number:03d}" for number in range(KEYS)]
     args = {
         "kind": "test",
@@ -50,7 +52,11 @@ def test_two_runs_of_one_declaration_each_count_what_they_did(ansible, emulator,
     }
 
     run = ansible.playbook(
-        [{"name": "fleet", MODULE: args}], hosts="all", inventory=",".join(HOSTS) + ",", forks=len(HOSTS), play_vars={"ansible_connection": "local"}
+        [{"name": "fleet", MODULE: args}],
+        hosts="all",
+        inventory=",".join(HOSTS) + ",",
+        forks=len(HOSTS),
+        play_vars={"ansible_connection": "local"},
     )
 
     assert run.rc == 0, run.output[-3000:]
@@ -62,9 +68,19 @@ def test_two_runs_of_one_declaration_each_count_what_they_did(ansible, emulator,
         secrets_file = tmp_path / f"secrets-{host}.json"
         kept = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
         made = [item["name"] for item in result["fleet"] if item["action"] == "create"]
-        # A create answered 409 was reconciled with the key the other run made: nothing done, nothing counted as created.
-        assert all(item["action"] == "none" and not item["changed"] for item in result["fleet"] if item["name"] not in made)
-        assert summary == {"created": len(made), "enabled": 0, "disabled": 0, "unchanged": KEYS - len(made), "failed": 0, "not_attempted": 0}
+        # A create answered 409 was reconciled with the key the other run made: nothing done, nothing counted as
+        # created.
+        assert all(
+            item["action"] == "none" and not item["changed"] for item in result["fleet"] if item["name"] not in made
+        )
+        assert summary == {
+            "created": len(made),
+            "enabled": 0,
+            "disabled": 0,
+            "unchanged": KEYS - len(made),
+            "failed": 0,
+            "not_attempted": 0,
+        }
         assert sorted(kept) == sorted(made) and sum(summary.values()) == KEYS
         assert run.status("fleet", host) == ("changed" if made else "ok") and result["changed"] is bool(made)
         created[host] = made
@@ -72,4 +88,8 @@ def test_two_runs_of_one_declaration_each_count_what_they_did(ansible, emulator,
     assert all(emulator.create_count(name) == 1 for name in names)
     assert len(emulator.requests("PUT")) == 2 * KEYS  # every create sent twice: once created, once answered 409
     shares = ", ".join(f"{host} created {len(made)}" for host, made in created.items())
-    report("concurrency", f"two runs of one {KEYS}-key fleet at once, 10 in flight", f"{shares}; each summary counts what it did")
+    report(
+        "concurrency",
+        f"two runs of one {KEYS}-key fleet at once, 10 in flight",
+        f"{shares}; each summary counts what it did",
+    )

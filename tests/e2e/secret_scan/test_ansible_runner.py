@@ -18,7 +18,9 @@ import pytest
 from harness import BIN, PYTHON, leaked_inputs, leaked_minted, report, traceback_count
 from harness.collection_path import collections_root
 
-ansible_runner = pytest.importorskip("ansible_runner", reason="ansible-runner is not installed (tests/e2e/requirements.txt)")
+ansible_runner = pytest.importorskip(
+    "ansible_runner", reason="ansible-runner is not installed (tests/e2e/requirements.txt)"
+)
 
 MODULE = "fiskaly.management.fiskaly_api_key"
 TOKEN = "fiskaly.management.fiskaly_token"
@@ -33,25 +35,51 @@ def channels(out: Path, token_defaults: dict) -> list[dict]:
         return {
             "name": f"keep {variable}",
             "no_log": True,
-            "ansible.builtin.copy": {"content": f"{{{{ {variable} | to_json }}}}", "dest": str(out / f"{variable}.json"), "mode": "0600"},
+            "ansible.builtin.copy": {
+                "content": f"{{{{ {variable} | to_json }}}}",
+                "dest": str(out / f"{variable}.json"),
+                "mode": "0600",
+            },
         }
 
     return [
         {"name": "one key", MODULE: {"name": "runner-one", "kind": "test"}, "register": "one", "no_log": True},
         keep("one"),
-        {"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "runner-f1"}, {"name": "runner-f2"}]}, "register": "fleet", "no_log": True},
+        {
+            "name": "fleet",
+            MODULE: {"kind": "live", "api_keys": [{"name": "runner-f1"}, {"name": "runner-f2"}]},
+            "register": "fleet",
+            "no_log": True,
+        },
         keep("fleet"),
-        {"name": "secret file", MODULE: {"name": "runner-file", "kind": "test", "secret_file": str(out / "one.secret")}},
-        {"name": "secrets file", MODULE: {"kind": "test", "api_keys": [{"name": "runner-m1"}], "secrets_file": str(out / "many.json")}},
+        {
+            "name": "secret file",
+            MODULE: {"name": "runner-file", "kind": "test", "secret_file": str(out / "one.secret")},
+        },
+        {
+            "name": "secrets file",
+            MODULE: {"kind": "test", "api_keys": [{"name": "runner-m1"}], "secrets_file": str(out / "many.json")},
+        },
         {
             "name": "role",
             "ansible.builtin.include_role": {"name": ROLE},
-            "vars": {"api_keys_list": [{"name": "runner-r1", "kind": "live"}], "api_keys_secrets_dir": str(out / "role")},
+            "vars": {
+                "api_keys_list": [{"name": "runner-r1", "kind": "live"}],
+                "api_keys_secrets_dir": str(out / "role"),
+            },
         },
-        {"name": "hand over", "ansible.builtin.set_fact": {"handed_over": "{{ api_keys_created_secrets }}"}, "no_log": True},
+        {
+            "name": "hand over",
+            "ansible.builtin.set_fact": {"handed_over": "{{ api_keys_created_secrets }}"},
+            "no_log": True,
+        },
         keep("handed_over"),
         {"name": "login", TOKEN: {}, "register": "login", "no_log": True},
-        {"name": "with the token", "module_defaults": token_defaults, "block": [{"name": "read", INFO: {"name": "runner-one"}, "register": "read"}]},
+        {
+            "name": "with the token",
+            "module_defaults": token_defaults,
+            "block": [{"name": "read", INFO: {"name": "runner-one"}, "register": "read"}],
+        },
     ]
 
 
@@ -61,7 +89,12 @@ def test_the_job_events_of_ansible_runner_show_no_secret(emulator, tmp_path):
     private = tmp_path / "runner"
     (private / "project").mkdir(parents=True)
     token_defaults = {"group/fiskaly.management.fiskaly": {"access_token": "{{ login.access_token }}"}}
-    play = {"name": "secret channels", "hosts": "localhost", "gather_facts": False, "tasks": channels(out, token_defaults)}
+    play = {
+        "name": "secret channels",
+        "hosts": "localhost",
+        "gather_facts": False,
+        "tasks": channels(out, token_defaults),
+    }
     (private / "project" / "channels.yml").write_text(json.dumps([play], indent=2))  # JSON is YAML
     # As AWX hands a credential to a job: in the environment, never in the playbook or its variables.
     envvars = {
@@ -90,7 +123,9 @@ def test_the_job_events_of_ansible_runner_show_no_secret(emulator, tmp_path):
     artifacts = private / "artifacts" / "channels"
     stdout = (artifacts / "stdout").read_text(encoding="utf-8", errors="replace")
     assert runner.status == "successful" and runner.rc == 0, stdout[-3000:]
-    events = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((artifacts / "job_events").glob("*.json"))]
+    events = [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted((artifacts / "job_events").glob("*.json"))
+    ]
     seen = stdout + "\n".join(json.dumps(event) for event in events)
     minted = emulator.minted_secrets()
     key_secrets = {secret.owner: secret.value for secret in minted if secret.kind == "key_secret"}
@@ -106,10 +141,18 @@ def test_the_job_events_of_ansible_runner_show_no_secret(emulator, tmp_path):
     # ... the job events hold every task (so the scan saw them) ...
     ok_tasks = {event["event_data"].get("task") for event in events if event["event"] == "runner_on_ok"}
     assert {"one key", "fleet", "secret file", "secrets file", "login", "read"} <= ok_tasks
-    assert [event["event_data"]["res"]["count"] for event in events if event["event"] == "runner_on_ok" and event["event_data"].get("task") == "read"] == [1]
+    assert [
+        event["event_data"]["res"]["count"]
+        for event in events
+        if event["event"] == "runner_on_ok" and event["event_data"].get("task") == "read"
+    ] == [1]
     # ... and none of them, nor the stdout, shows a secret or a traceback.
     assert len(key_secrets) == 6 and any(secret.kind == "access_token" for secret in minted)
     assert leaked_inputs(seen, {emulator.api_secret, emulator.readonly_api_secret}) == []
     assert [f"{secret.kind} of {secret.owner}" for secret in leaked_minted(seen, minted)] == []
     assert traceback_count(seen) == 0
-    report("secret channels under ansible-runner", f"{len(events)} job events and stdout, -vvvv --diff", "0 minted secrets, 0 input secrets")
+    report(
+        "secret channels under ansible-runner",
+        f"{len(events)} job events and stdout, -vvvv --diff",
+        "0 minted secrets, 0 input secrets",
+    )

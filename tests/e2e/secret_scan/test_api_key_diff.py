@@ -15,13 +15,21 @@ def test_diff_output_names_each_key_and_never_shows_the_secret(ansible, emulator
     emulator.seed_keys([{"name": "pos-on", "kind": "live", "status": "enabled", "metadata": {"store": "hamburg"}}])
     run = ansible.playbook(
         [
-            {"name": "create", MODULE: {"name": "pos-diff-new", "kind": "test", "metadata": {"store": "munich"}}, "register": "created"},
+            {
+                "name": "create",
+                MODULE: {"name": "pos-diff-new", "kind": "test", "metadata": {"store": "munich"}},
+                "register": "created",
+            },
             {"name": "disable", MODULE: {"name": "pos-on", "state": "disabled"}},
             {
                 "name": "keep the secret for the test",
                 "no_log": True,
                 "diff": False,
-                "ansible.builtin.copy": {"content": "{{ created.secret }}", "dest": str(ansible.workdir / "s"), "mode": "0600"},
+                "ansible.builtin.copy": {
+                    "content": "{{ created.secret }}",
+                    "dest": str(ansible.workdir / "s"),
+                    "mode": "0600",
+                },
             },
         ],
         diff=True,

@@ -74,9 +74,17 @@ def test_environment_variables_alone_configure_an_adhoc_run(ansible, emulator, m
 
 def test_access_token_from_the_environment_needs_no_login(ansible, emulator):
     token = ansible.secret(emulator.issue_token())
-    env = {"FISKALY_BASE_URL": emulator.base_url, "FISKALY_CA_PATH": emulator.ca_path, "FISKALY_ACCESS_TOKEN": token, **ADHOC}
+    env = {
+        "FISKALY_BASE_URL": emulator.base_url,
+        "FISKALY_CA_PATH": emulator.ca_path,
+        "FISKALY_ACCESS_TOKEN": token,
+        **ADHOC,
+    }
     run = ansible.adhoc("fiskaly_api_key", {"name": "pos-env-token", "kind": "live"}, env=env, shows=("pos-env-token",))
     assert run.rc == 0, run.output
     assert run.task("fiskaly.management.fiskaly_api_key")["changed"] is True
     assert emulator.requests("POST", "/auth") == []
-    assert [(entry["method"], entry["path"]) for entry in emulator.requests()] == [("GET", "/api_keys/pos-env-token"), ("PUT", "/api_keys/pos-env-token")]
+    assert [(entry["method"], entry["path"]) for entry in emulator.requests()] == [
+        ("GET", "/api_keys/pos-env-token"),
+        ("PUT", "/api_keys/pos-env-token"),
+    ]

@@ -50,7 +50,12 @@ def assert_masked(shown: dict, secrets: list[str]) -> None:
 
 def test_failed_when_false_masks_one_key_a_fleet_and_a_loop_also_when_an_item_fails(ansible, emulator):
     emulator.inject("PUT", "/api_keys/mask-fw-loop-b", [{"status": 400}])
-    loop = {"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["mask-fw-loop-a", "mask-fw-loop-b"], "register": "looped"}
+    loop = {
+        "name": "loop",
+        MODULE: {"name": "{{ item }}", "kind": "test"},
+        "loop": ["mask-fw-loop-a", "mask-fw-loop-b"],
+        "register": "looped",
+    }
     tasks = [
         hidden({"name": "one", MODULE: {"name": "mask-fw", "kind": "test"}, "register": "one", "failed_when": False}),
         hidden(fleet("fleet", ["mask-fw-a", "mask-fw-b"], "many", failed_when=False)),
@@ -68,18 +73,31 @@ def test_failed_when_false_masks_one_key_a_fleet_and_a_loop_also_when_an_item_fa
     assert_masked(run.task("one"), [minted["mask-fw"]])
     assert_masked(run.task("fleet"), [minted["mask-fw-a"], minted["mask-fw-b"]])
     assert_masked(run.task("loop"), [minted["mask-fw-loop-a"]])
-    report(MASKING, "failed_when: false, one key, a fleet, a loop with a failing item; -v", "masked; the variable keeps the secrets")
+    report(
+        MASKING,
+        "failed_when: false, one key, a fleet, a loop with a failing item; -v",
+        "masked; the variable keeps the secrets",
+    )
 
 
 def test_a_loop_under_ignore_errors_masks_every_item_also_when_one_fails(ansible, emulator):
     emulator.inject("PUT", "/api_keys/mask-loop-b", [{"status": 400}])
-    loop = {"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["mask-loop-a", "mask-loop-b", "mask-loop-c"], "register": "keys"}
+    loop = {
+        "name": "loop",
+        MODULE: {"name": "{{ item }}", "kind": "test"},
+        "loop": ["mask-loop-a", "mask-loop-b", "mask-loop-c"],
+        "register": "keys",
+    }
 
     run = ansible.playbook([hidden({**loop, "ignore_errors": True})], verbosity=1, keep=("keys",))
 
     minted = minted_key_secrets(emulator)
     assert run.rc == 0 and run.status("loop") == "failed", run.output[-3000:]
-    assert [item.get("secret") for item in run.kept("keys")["results"]] == [minted["mask-loop-a"], None, minted["mask-loop-c"]]
+    assert [item.get("secret") for item in run.kept("keys")["results"]] == [
+        minted["mask-loop-a"],
+        None,
+        minted["mask-loop-c"],
+    ]
     items = [entry for entry in run.results if entry["event"] == "item"]
     assert [entry["status"] for entry in items] == ["changed", "failed", "changed"]
     for entry in items[::2]:
@@ -106,7 +124,11 @@ def test_a_fleet_failing_part_way_under_ignore_errors_is_masked_in_the_fatal_lin
     assert run.kept("templated")["fleet"][0]["secret"] == minted["mask-tpl-a"]
     assert_masked(run.task("literal"), [minted["mask-ie-a"]])
     assert_masked(run.task("templated"), [minted["mask-tpl-a"]])
-    report(MASKING, "fleet failing part-way, ignore_errors literal and templated, default verbosity", "masked in the fatal: line")
+    report(
+        MASKING,
+        "fleet failing part-way, ignore_errors literal and templated, default verbosity",
+        "masked in the fatal: line",
+    )
 
 
 def test_a_block_with_a_rescue_at_any_depth_masks_what_fails_inside_it(ansible, emulator):
@@ -115,7 +137,12 @@ def test_a_block_with_a_rescue_at_any_depth_masks_what_fails_inside_it(ansible, 
     for way, prefix in (("included", "mask-inc"), ("imported", "mask-imp")):
         task = hidden(fleet(way, [f"{prefix}-a", f"{prefix}-b"], way))
         (ansible.workdir / f"{way}.yml").write_text(json.dumps([task]))  # JSON is YAML
-    loop = {"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["mask-lr-a", "mask-lr-b"], "register": "looped"}
+    loop = {
+        "name": "loop",
+        MODULE: {"name": "{{ item }}", "kind": "test"},
+        "loop": ["mask-lr-a", "mask-lr-b"],
+        "register": "looped",
+    }
     tasks = [
         {
             "name": "outer",
@@ -144,7 +171,9 @@ def test_a_block_with_a_rescue_at_any_depth_masks_what_fails_inside_it(ansible, 
     run = ansible.playbook(tasks, verbosity=1, keep=("deep", "included", "imported", "looped"))
 
     minted = minted_key_secrets(emulator)
-    assert run.rc == 0 and {run.status(name) for name in ("deep", "included", "imported", "loop")} == {"failed"}, run.output[-3000:]
+    assert run.rc == 0 and {run.status(name) for name in ("deep", "included", "imported", "loop")} == {"failed"}, (
+        run.output[-3000:]
+    )
     assert "rescued=4" in run.stdout
     assert run.kept("deep")["fleet"][0]["secret"] == minted["mask-deep-a"]
     assert run.kept("included")["fleet"][0]["secret"] == minted["mask-inc-a"]
@@ -154,7 +183,11 @@ def test_a_block_with_a_rescue_at_any_depth_masks_what_fails_inside_it(ansible, 
     assert_masked(run.task("included"), [minted["mask-inc-a"]])
     assert_masked(run.task("imported"), [minted["mask-imp-a"]])
     assert_masked(run.task("loop"), [minted["mask-lr-a"]])
-    report(MASKING, "rescue two blocks up, through include_tasks and import_tasks, around a loop; -v", "masked; the rescue sees the variable")
+    report(
+        MASKING,
+        "rescue two blocks up, through include_tasks and import_tasks, around a loop; -v",
+        "masked; the rescue sees the variable",
+    )
 
 
 def test_where_the_variable_may_die_with_the_play_the_output_shows_the_secret_on_every_core(ansible, emulator):
@@ -185,19 +218,47 @@ def test_where_the_variable_may_die_with_the_play_the_output_shows_the_secret_on
         ansible.playbook([in_always], verbosity=0, shows=("show-always-a",)),
         ansible.playbook([not_ignored], verbosity=0, shows=("show-tpl-a",), play_vars={"tolerate": False}),
     ]
-    loop = {"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["show-loop-a", "show-loop-b"], "register": "keys"}
-    condition = {"name": "condition", MODULE: {"name": "show-fw", "kind": "test"}, "register": "fw", "failed_when": "fw.api_key.status != 'enabled'"}
-    until = {"name": "until", MODULE: {"name": "show-until", "kind": "test"}, "register": "u", "until": "u is succeeded", "retries": 1, "delay": 0}
-    changed_when = {"name": "changed_when", MODULE: {"name": "show-cw", "kind": "test"}, "register": "cw", "changed_when": "cw.secret is defined"}
+    loop = {
+        "name": "loop",
+        MODULE: {"name": "{{ item }}", "kind": "test"},
+        "loop": ["show-loop-a", "show-loop-b"],
+        "register": "keys",
+    }
+    condition = {
+        "name": "condition",
+        MODULE: {"name": "show-fw", "kind": "test"},
+        "register": "fw",
+        "failed_when": "fw.api_key.status != 'enabled'",
+    }
+    until = {
+        "name": "until",
+        MODULE: {"name": "show-until", "kind": "test"},
+        "register": "u",
+        "until": "u is succeeded",
+        "retries": 1,
+        "delay": 0,
+    }
+    changed_when = {
+        "name": "changed_when",
+        MODULE: {"name": "show-cw", "kind": "test"},
+        "register": "cw",
+        "changed_when": "cw.secret is defined",
+    }
     shown = ("show-loop-a", "show-loop-b", "show-fw", "show-until", "show-cw")
     succeeding = ansible.playbook([loop, condition, until, changed_when], verbosity=1, shows=shown)
 
     minted = minted_key_secrets(emulator)
     for run, name in zip(runs, ("show-rescue-a", "show-always-a", "show-tpl-a")):
-        assert run.rc != 0 and "fatal: [localhost]: FAILED!" in run.stdout and minted[name] in run.stdout, run.output[-3000:]
+        assert run.rc != 0 and "fatal: [localhost]: FAILED!" in run.stdout and minted[name] in run.stdout, run.output[
+            -3000:
+        ]
     assert succeeding.rc == 0, succeeding.output[-3000:]
     assert all(minted[name] in succeeding.stdout for name in shown)
-    report(MASKING, "failing in rescue or always, ignore_errors false; loop, failed_when, until, changed_when (-v)", "shown on every core: the only copy")
+    report(
+        MASKING,
+        "failing in rescue or always, ignore_errors false; loop, failed_when, until, changed_when (-v)",
+        "shown on every core: the only copy",
+    )
 
 
 def test_an_adhoc_fiskaly_token_shows_its_tokens_masked_from_2_22_on(ansible, emulator):
@@ -218,8 +279,17 @@ def test_an_adhoc_fiskaly_token_shows_its_tokens_masked_from_2_22_on(ansible, em
 def test_a_literal_changed_when_masks_as_without_it(ansible, emulator):
     # A literal true or false cannot fail to evaluate: the task fails only as it would without changed_when.
     tasks = [
-        hidden({"name": "false", MODULE: {"name": "mask-cw-false", "kind": "test"}, "register": "off", "changed_when": False}),
-        hidden({"name": "true", MODULE: {"name": "mask-cw-true", "kind": "test"}, "register": "on", "changed_when": "true"}),
+        hidden(
+            {
+                "name": "false",
+                MODULE: {"name": "mask-cw-false", "kind": "test"},
+                "register": "off",
+                "changed_when": False,
+            }
+        ),
+        hidden(
+            {"name": "true", MODULE: {"name": "mask-cw-true", "kind": "test"}, "register": "on", "changed_when": "true"}
+        ),
         hidden(fleet("fleet", ["mask-cw-a", "mask-cw-b"], "many", changed_when=[False], failed_when=False)),
     ]
 
@@ -233,7 +303,11 @@ def test_a_literal_changed_when_masks_as_without_it(ansible, emulator):
     assert_masked(run.task("false"), [minted["mask-cw-false"]])
     assert_masked(run.task("true"), [minted["mask-cw-true"]])
     assert_masked(run.task("fleet"), [minted["mask-cw-a"], minted["mask-cw-b"]])
-    report(MASKING, "changed_when: false or true (literal), one key and a fleet; -v", "masked; the variable keeps the secrets")
+    report(
+        MASKING,
+        "changed_when: false or true (literal), one key and a fleet; -v",
+        "masked; the variable keeps the secrets",
+    )
 
 
 # The local connection under another name: to ansible-core a connection that can find its host unreachable.
@@ -270,23 +344,41 @@ def test_a_loop_on_a_remote_connection_is_masked_only_where_an_unreachable_item_
     plugins = ansible.workdir / "connection_plugins"  # next to the playbook, where ansible-core looks
     plugins.mkdir(exist_ok=True)
     (plugins / "elsewhere.py").write_text(ELSEWHERE)
-    loop = {MODULE: {"name": "{{ item }}", "kind": "test"}, "vars": {"ansible_connection": "elsewhere"}, "ignore_errors": True}
+    loop = {
+        MODULE: {"name": "{{ item }}", "kind": "test"},
+        "vars": {"ansible_connection": "elsewhere"},
+        "ignore_errors": True,
+    }
     without_ignore_errors = {keyword: value for keyword, value in loop.items() if keyword != "ignore_errors"}
     tasks = [
         {**loop, "name": "unreachable ends it", "loop": ["show-remote-a"], "register": "shown"},
         {
             "name": "rescued",
-            "block": [{**without_ignore_errors, "name": "in a block", "loop": ["show-remote-b"], "register": "in_block"}],
+            "block": [
+                {**without_ignore_errors, "name": "in a block", "loop": ["show-remote-b"], "register": "in_block"}
+            ],
             "rescue": [{"ansible.builtin.debug": {"msg": "rescued"}}],
         },
-        hidden({**loop, "name": "unreachable ignored", "loop": ["mask-remote"], "register": "masked", "ignore_unreachable": True}),
+        hidden(
+            {
+                **loop,
+                "name": "unreachable ignored",
+                "loop": ["mask-remote"],
+                "register": "masked",
+                "ignore_unreachable": True,
+            }
+        ),
     ]
 
     run = ansible.playbook(tasks, verbosity=1, keep=("masked",), shows=("show-remote-a", "show-remote-b"))
 
     minted = minted_key_secrets(emulator)
-    assert run.rc == 0 and {run.status(name) for name in ("unreachable ends it", "in a block", "unreachable ignored")} == {"changed"}, run.output[-3000:]
+    assert run.rc == 0 and {
+        run.status(name) for name in ("unreachable ends it", "in a block", "unreachable ignored")
+    } == {"changed"}, run.output[-3000:]
     assert minted["show-remote-a"] in run.stdout and minted["show-remote-b"] in run.stdout
     assert run.kept("masked")["results"][0]["secret"] == minted["mask-remote"]
     assert_masked(run.task("unreachable ignored"), [minted["mask-remote"]])
-    report(MASKING, "loop on a connection other than local: ignore_errors or rescue; ignore_unreachable", "shown; masked")
+    report(
+        MASKING, "loop on a connection other than local: ignore_errors or rescue; ignore_unreachable", "shown; masked"
+    )

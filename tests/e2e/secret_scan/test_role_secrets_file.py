@@ -62,12 +62,18 @@ def minted_since(emulator, start: int) -> dict[str, str]:
 
 def left_in(directory) -> list[str]:
     """What the role left in a directory, and in any directory under it."""
-    return sorted(str(path.relative_to(directory)) for path in directory.rglob("*") if "fiskaly" in str(path.relative_to(directory)))
+    return sorted(
+        str(path.relative_to(directory))
+        for path in directory.rglob("*")
+        if "fiskaly" in str(path.relative_to(directory))
+    )
 
 
 @pytest.mark.parametrize("pipelining", [False, True], ids=["pipelining-off", "pipelining-on"])
 @pytest.mark.parametrize("remote_tmp", ["default", "elsewhere"], ids=["remote-tmp-default", "remote-tmp-elsewhere"])
-def test_the_role_works_on_first_use_of_a_fresh_host_and_leaves_nothing(ansible, emulator, tmp_path, remote_tmp, pipelining, short_tmp):
+def test_the_role_works_on_first_use_of_a_fresh_host_and_leaves_nothing(
+    ansible, emulator, tmp_path, remote_tmp, pipelining, short_tmp
+):
     env, places = fresh_host(tmp_path, remote_tmp=remote_tmp, pipelining=pipelining, host_tmp=short_tmp)
 
     start = len(emulator.minted_secrets())
@@ -80,7 +86,9 @@ def test_the_role_works_on_first_use_of_a_fresh_host_and_leaves_nothing(ansible,
     # The file and the private directory are gone; nothing was written to HOME.
     assert left_in(places["tmp"]) == [] and left_in(places["home"]) == []
     report(
-        "role on a fresh host", f"remote tmp {remote_tmp}, pipelining {'on' if pipelining else 'off'}", "both keys created, secrets handed over, nothing left"
+        "role on a fresh host",
+        f"remote tmp {remote_tmp}, pipelining {'on' if pipelining else 'off'}",
+        "both keys created, secrets handed over, nothing left",
     )
 
 
@@ -88,7 +96,13 @@ def test_after_a_failure_mid_way_the_private_directory_keeps_the_named_file(ansi
     env, places = fresh_host(tmp_path, remote_tmp="elsewhere", pipelining=True, host_tmp=short_tmp)
     emulator.inject("PUT", "/api_keys/kept-c", [{"status": 400}])
     task = role_task(["kept-a", "kept-b", "kept-c"], api_keys_max_concurrent_requests=1)
-    tasks = [{"name": "declare", "block": [task], "rescue": [{"name": "rescued", "ansible.builtin.set_fact": {"api_keys_test_rescued": True}}]}]
+    tasks = [
+        {
+            "name": "declare",
+            "block": [task],
+            "rescue": [{"name": "rescued", "ansible.builtin.set_fact": {"api_keys_test_rescued": True}}],
+        }
+    ]
     start = len(emulator.minted_secrets())
 
     run = ansible.playbook(tasks, env=env, keep=("api_keys_result", "api_keys_test_rescued"))
@@ -104,7 +118,11 @@ def test_after_a_failure_mid_way_the_private_directory_keeps_the_named_file(ansi
     assert f"go to {files[0]} (mode 0600)" in run.output  # named before any key was created
     minted = minted_since(emulator, start)
     assert json.loads(files[0].read_text()) == minted and sorted(minted) == ["kept-a", "kept-b"]
-    report("role on a fresh host", "failed mid-way", "the private directory (0700) keeps the named 0600 file of both secrets")
+    report(
+        "role on a fresh host",
+        "failed mid-way",
+        "the private directory (0700) keeps the named 0600 file of both secrets",
+    )
 
 
 def test_check_mode_on_a_fresh_host_sends_no_write_and_leaves_nothing(ansible, emulator, tmp_path, short_tmp):
@@ -114,13 +132,22 @@ def test_check_mode_on_a_fresh_host_sends_no_write_and_leaves_nothing(ansible, e
 
     assert run.rc == 0, run.output[-3000:]
     assert run.kept("api_keys_result")["summary"]["created"] == 1
-    assert emulator.keys() == {} and [entry for entry in emulator.requests() if entry["method"] in ("PUT", "PATCH")] == []
+    assert (
+        emulator.keys() == {} and [entry for entry in emulator.requests() if entry["method"] in ("PUT", "PATCH")] == []
+    )
     assert left_in(places["tmp"]) == [] and left_in(places["home"]) == []
 
 
 def test_a_relative_secrets_file_is_reported_where_it_is(ansible, emulator, tmp_path):
     # With the local connection the module runs in ansible-playbook's directory (the harness's workdir).
-    task = {"name": "fleet", "fiskaly.management.fiskaly_api_key": {"kind": "test", "api_keys": [{"name": "relative-a"}], "secrets_file": "relative.json"}}
+    task = {
+        "name": "fleet",
+        "fiskaly.management.fiskaly_api_key": {
+            "kind": "test",
+            "api_keys": [{"name": "relative-a"}],
+            "secrets_file": "relative.json",
+        },
+    }
 
     run = ansible.playbook([task])
 

@@ -35,7 +35,12 @@ def test_one_key_with_no_log_hands_its_secret_to_the_play_only(ansible, emulator
 def test_a_fleet_with_no_log_hands_over_every_secret_when_it_succeeds_and_when_it_fails_part_way(ansible, emulator):
     emulator.inject("PUT", "/api_keys/chan-f3", [{"status": 400}])
     tasks = [
-        {"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "chan-f1"}, {"name": "chan-f2"}]}, "register": "fleet", "no_log": True},
+        {
+            "name": "fleet",
+            MODULE: {"kind": "live", "api_keys": [{"name": "chan-f1"}, {"name": "chan-f2"}]},
+            "register": "fleet",
+            "no_log": True,
+        },
         {
             "name": "failing fleet",
             MODULE: {"kind": "live", "api_keys": [{"name": name} for name in ("chan-f4", "chan-f5", "chan-f3")]},
@@ -49,19 +54,37 @@ def test_a_fleet_with_no_log_hands_over_every_secret_when_it_succeeds_and_when_i
 
     minted = minted_key_secrets(emulator)
     # ansible-core 2.19 and 2.20 showed a no_log result's "results" items: the fleet's list has a name of its own.
-    assert "censored" in run.task("fleet") and "censored" in run.task("failing fleet") and run.status("failing fleet") == "failed"
-    assert {item["name"]: item["secret"] for item in run.kept("fleet")["fleet"]} == {"chan-f1": minted["chan-f1"], "chan-f2": minted["chan-f2"]}
+    assert (
+        "censored" in run.task("fleet")
+        and "censored" in run.task("failing fleet")
+        and run.status("failing fleet") == "failed"
+    )
+    assert {item["name"]: item["secret"] for item in run.kept("fleet")["fleet"]} == {
+        "chan-f1": minted["chan-f1"],
+        "chan-f2": minted["chan-f2"],
+    }
     failing = run.kept("failing")
-    assert {item["name"]: item.get("secret") for item in failing["fleet"]} == {"chan-f4": minted["chan-f4"], "chan-f5": minted["chan-f5"], "chan-f3": None}
+    assert {item["name"]: item.get("secret") for item in failing["fleet"]} == {
+        "chan-f4": minted["chan-f4"],
+        "chan-f5": minted["chan-f5"],
+        "chan-f3": None,
+    }
     assert failing["summary"]["created"] == 2 and failing["summary"]["failed"] == 1
-    report(CHANNELS, "fleet, no_log, succeeding and failing at its 3rd key", "every created secret in the registered variable only")
+    report(
+        CHANNELS,
+        "fleet, no_log, succeeding and failing at its 3rd key",
+        "every created secret in the registered variable only",
+    )
 
 
 def test_secret_file_and_secrets_file_receive_the_secrets_and_diff_shows_the_keys(ansible, emulator, tmp_path):
     one, many = tmp_path / "one.secret", tmp_path / "many.json"
     tasks = [
         {"name": "one", MODULE: {"name": "chan-file", "kind": "test", "secret_file": str(one)}},
-        {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "chan-m1"}, {"name": "chan-m2"}], "secrets_file": str(many)}},
+        {
+            "name": "fleet",
+            MODULE: {"kind": "test", "api_keys": [{"name": "chan-m1"}, {"name": "chan-m2"}], "secrets_file": str(many)},
+        },
     ]
 
     for verbosity in (4, 0):  # the dedicated -vvvv run, then --diff at the default verbosity, as CI logs keep it
@@ -74,7 +97,11 @@ def test_secret_file_and_secrets_file_receive_the_secrets_and_diff_shows_the_key
         assert one.read_text() == minted["chan-file"]
         assert json.loads(many.read_text()) == {"chan-m1": minted["chan-m1"], "chan-m2": minted["chan-m2"]}
         assert "API key chan-file" in run.stdout and "API key chan-m2" in run.stdout  # the diffs were shown
-    report(CHANNELS, "secret_file, secrets_file, --diff at -vvvv and at default verbosity", "secrets in the files only; diffs shown")
+    report(
+        CHANNELS,
+        "secret_file, secrets_file, --diff at -vvvv and at default verbosity",
+        "secrets in the files only; diffs shown",
+    )
 
 
 def test_the_role_hands_the_secrets_to_its_fact(ansible, emulator, tmp_path):
@@ -84,9 +111,16 @@ def test_the_role_hands_the_secrets_to_its_fact(ansible, emulator, tmp_path):
         {
             "name": "declare",
             "ansible.builtin.include_role": {"name": ROLE},
-            "vars": {"api_keys_list": [{"name": "chan-r1", "kind": "live"}, {"name": "chan-r2", "kind": "test"}], "api_keys_secrets_dir": str(secrets_dir)},
+            "vars": {
+                "api_keys_list": [{"name": "chan-r1", "kind": "live"}, {"name": "chan-r2", "kind": "test"}],
+                "api_keys_secrets_dir": str(secrets_dir),
+            },
         },
-        {"name": "hand over", "ansible.builtin.set_fact": {"handed_over": "{{ api_keys_created_secrets }}"}, "no_log": True},
+        {
+            "name": "hand over",
+            "ansible.builtin.set_fact": {"handed_over": "{{ api_keys_created_secrets }}"},
+            "no_log": True,
+        },
     ]
 
     run = ansible.playbook(tasks, diff=True, keep=("handed_over",))
@@ -98,7 +132,13 @@ def test_the_role_hands_the_secrets_to_its_fact(ansible, emulator, tmp_path):
 
 
 def test_a_token_from_fiskaly_token_with_no_log_serves_a_later_task(ansible, emulator, tmp_path):
-    with_token = {"group/fiskaly.management.fiskaly": {"base_url": emulator.base_url, "ca_path": emulator.ca_path, "access_token": "{{ login.access_token }}"}}
+    with_token = {
+        "group/fiskaly.management.fiskaly": {
+            "base_url": emulator.base_url,
+            "ca_path": emulator.ca_path,
+            "access_token": "{{ login.access_token }}",
+        }
+    }
     block = [
         {"name": "create", MODULE: {"name": "chan-token", "kind": "test", "secret_file": str(tmp_path / "s")}},
         {"name": "read", INFO: {"name": "chan-token"}},
@@ -119,7 +159,12 @@ def test_a_token_from_fiskaly_token_with_no_log_serves_a_later_task(ansible, emu
 
 def test_an_adhoc_create_shows_the_new_secret_on_screen_on_every_core(ansible, emulator):
     # Ad hoc, the screen is the only copy: masking it there (ansible-core 2.22) would lose the secret for good.
-    run = ansible.adhoc("fiskaly_api_key", {"name": "chan-adhoc", "kind": "test", **ansible.connection}, verbosity=0, shows=("chan-adhoc",))
+    run = ansible.adhoc(
+        "fiskaly_api_key",
+        {"name": "chan-adhoc", "kind": "test", **ansible.connection},
+        verbosity=0,
+        shows=("chan-adhoc",),
+    )
 
     assert run.rc == 0, run.output[-3000:]
     assert minted_key_secrets(emulator)["chan-adhoc"] in run.stdout
@@ -129,23 +174,44 @@ def test_an_adhoc_create_shows_the_new_secret_on_screen_on_every_core(ansible, e
 def test_a_registered_result_without_no_log_is_masked_from_ansible_core_2_22_on(ansible, emulator):
     tasks = [
         {"name": "one", MODULE: {"name": "chan-reg", "kind": "test"}, "register": "one"},
-        {"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "chan-reg-a"}, {"name": "chan-reg-b"}]}, "register": "fleet"},
+        {
+            "name": "fleet",
+            MODULE: {"kind": "test", "api_keys": [{"name": "chan-reg-a"}, {"name": "chan-reg-b"}]},
+            "register": "fleet",
+        },
         {"name": "login", TOKEN: {}, "register": "login"},
     ]
 
     # Older cores show what a task without no_log returns: declared, so the scan checks 2.22's masking alone.
-    run = ansible.playbook(tasks, diff=True, keep=("one", "fleet", "login"), shows=() if MASKS_SECRETS else ("chan-reg", "chan-reg-a", "chan-reg-b", "tokens"))
+    run = ansible.playbook(
+        tasks,
+        diff=True,
+        keep=("one", "fleet", "login"),
+        shows=() if MASKS_SECRETS else ("chan-reg", "chan-reg-a", "chan-reg-b", "tokens"),
+    )
 
     minted = minted_key_secrets(emulator)
     assert run.kept("one")["secret"] == minted["chan-reg"]
     assert [item["secret"] for item in run.kept("fleet")["fleet"]] == [minted["chan-reg-a"], minted["chan-reg-b"]]
     assert run.kept("login")["access_token"].count(".") == 2
-    shown = run.task("one")["secret"], [item["secret"] for item in run.task("fleet")["fleet"]], run.task("login")["access_token"]
+    shown = (
+        run.task("one")["secret"],
+        [item["secret"] for item in run.task("fleet")["fleet"]],
+        run.task("login")["access_token"],
+    )
     if MASKS_SECRETS:
         assert shown == (MASK, [MASK, MASK], MASK)
-        report(CHANNELS, "registered result without no_log (2.22+)", "masked in every output and callback; variables keep the secrets")
+        report(
+            CHANNELS,
+            "registered result without no_log (2.22+)",
+            "masked in every output and callback; variables keep the secrets",
+        )
     else:
-        assert shown == (minted["chan-reg"], [minted["chan-reg-a"], minted["chan-reg-b"]], run.kept("login")["access_token"])
+        assert shown == (
+            minted["chan-reg"],
+            [minted["chan-reg-a"], minted["chan-reg-b"]],
+            run.kept("login")["access_token"],
+        )
 
 
 def test_a_registered_result_whose_task_fails_is_never_masked_its_output_being_the_only_copy(ansible, emulator):
@@ -153,13 +219,32 @@ def test_a_registered_result_whose_task_fails_is_never_masked_its_output_being_t
     # keys created before the failure (ansible-core 2.22) would lose them. So a failed result is shown as on every core.
     emulator.inject("PUT", "/api_keys/chan-fail-b", [{"status": 400}])
     emulator.inject("PUT", "/api_keys/chan-loop-b", [{"status": 400}])
-    fleet = [{"name": "fleet", MODULE: {"kind": "test", "api_keys": [{"name": "chan-fail-a"}, {"name": "chan-fail-b"}]}, "register": "fleet"}]
-    loop = [{"name": "loop", MODULE: {"name": "{{ item }}", "kind": "test"}, "loop": ["chan-loop-a", "chan-loop-b"], "register": "keys"}]
+    fleet = [
+        {
+            "name": "fleet",
+            MODULE: {"kind": "test", "api_keys": [{"name": "chan-fail-a"}, {"name": "chan-fail-b"}]},
+            "register": "fleet",
+        }
+    ]
+    loop = [
+        {
+            "name": "loop",
+            MODULE: {"name": "{{ item }}", "kind": "test"},
+            "loop": ["chan-loop-a", "chan-loop-b"],
+            "register": "keys",
+        }
+    ]
 
-    failed_fleet = ansible.playbook(fleet, verbosity=0, shows=("chan-fail-a",))  # the FAILED line, at the default verbosity
+    failed_fleet = ansible.playbook(
+        fleet, verbosity=0, shows=("chan-fail-a",)
+    )  # the FAILED line, at the default verbosity
     failed_loop = ansible.playbook(loop, verbosity=1, shows=("chan-loop-a",))  # a loop's items show at -v
 
     minted = minted_key_secrets(emulator)
     assert failed_fleet.status("fleet") == "failed" and minted["chan-fail-a"] in failed_fleet.stdout
     assert failed_loop.status("loop") == "failed" and minted["chan-loop-a"] in failed_loop.stdout
-    report(CHANNELS, "registered fleet or loop that fails, no no_log (2.22 too)", "not masked: the output, its only copy, shows the secret")
+    report(
+        CHANNELS,
+        "registered fleet or loop that fails, no no_log (2.22 too)",
+        "not masked: the output, its only copy, shows the secret",
+    )

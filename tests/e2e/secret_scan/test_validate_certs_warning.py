@@ -11,9 +11,16 @@ TOKEN = "fiskaly.management.fiskaly_token"
 
 
 def test_validate_certs_false_connects_and_warns(ansible, emulator):
-    defaults = {"base_url": emulator.base_url, "api_key": emulator.api_key, "api_secret": emulator.api_secret, "validate_certs": False}
+    defaults = {
+        "base_url": emulator.base_url,
+        "api_key": emulator.api_key,
+        "api_secret": emulator.api_secret,
+        "validate_certs": False,
+    }
 
-    run = ansible.playbook([{"name": "login", TOKEN: {}}], connection=False, module_defaults=defaults, shows=("tokens",))
+    run = ansible.playbook(
+        [{"name": "login", TOKEN: {}}], connection=False, module_defaults=defaults, shows=("tokens",)
+    )
 
     result = run.task("login")
     assert run.status("login") == "ok", run.output[-3000:]

@@ -25,8 +25,14 @@ def test_a_fleet_stopped_by_a_signal_writes_the_secrets_of_the_keys_it_created(a
     names = ["stop-a", "stop-b", "stop-c", "stop-d"]
     secrets_file = tmp_path / "secrets.json"
     emulator.inject("PUT", "/api_keys/stop-c", [{"delay": DELAY}])
-    # One write at a time: the create in flight is the last one (tests/e2e/concurrency has the same with several in flight).
-    args = {"kind": "live", "api_keys": [{"name": name} for name in names], "secrets_file": str(secrets_file), "max_concurrent_requests": 1}
+    # One write at a time: the create in flight is the last one (tests/e2e/concurrency has the same with several in
+    # flight).
+    args = {
+        "kind": "live",
+        "api_keys": [{"name": name} for name in names],
+        "secrets_file": str(secrets_file),
+        "max_concurrent_requests": 1,
+    }
 
     spawned = ansible.spawn([{"name": "fleet", MODULE: args}], verbosity=1)
     wait_for(lambda: len(emulator.requests("PUT")) == 2)
@@ -39,7 +45,8 @@ def test_a_fleet_stopped_by_a_signal_writes_the_secrets_of_the_keys_it_created(a
     wait_for(lambda: secrets_file.stat().st_size > 0, limit=DELAY + 10)
     secrets = json.loads(secrets_file.read_text())
     minted = {secret.owner: secret.value for secret in emulator.minted_secrets() if secret.kind == "key_secret"}
-    # The create in flight when the signal came was let finish (its answer carries the secret); nothing started after it.
+    # The create in flight when the signal came was let finish (its answer carries the secret); nothing started after
+    # it.
     assert sorted(secrets) == ["stop-a", "stop-b", "stop-c"], sorted(secrets)
     assert secrets == {name: minted[name] for name in ("stop-a", "stop-b", "stop-c")}
     assert stat.S_IMODE(os.stat(secrets_file).st_mode) == 0o600
@@ -52,14 +59,19 @@ def test_a_fleet_stopped_by_a_signal_writes_the_secrets_of_the_keys_it_created(a
     )
 
 
-def test_the_role_names_its_secrets_file_before_a_signal_stops_the_run_and_the_secrets_are_there(ansible, emulator, tmp_path):
+def test_the_role_names_its_secrets_file_before_a_signal_stops_the_run_and_the_secrets_are_there(
+    ansible, emulator, tmp_path
+):
     names = ["stop-r1", "stop-r2", "stop-r3"]
     emulator.inject("PUT", "/api_keys/stop-r3", [{"delay": DELAY}])
     tasks = [
         {
             "name": "declare",
             "ansible.builtin.include_role": {"name": "fiskaly.management.api_keys"},
-            "vars": {"api_keys_list": [{"name": name, "kind": "test"} for name in names], "api_keys_secrets_dir": str(tmp_path)},
+            "vars": {
+                "api_keys_list": [{"name": name, "kind": "test"} for name in names],
+                "api_keys_secrets_dir": str(tmp_path),
+            },
         }
     ]
 

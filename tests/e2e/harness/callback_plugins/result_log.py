@@ -42,7 +42,13 @@ class CallbackModule(CallbackBase):
     def _record(self, result, status: str | None, event: str = "result") -> None:
         """Append one host event; a status of None is "changed" or "ok", as the result says."""
         status = status or ("changed" if result._result.get("changed") else "ok")
-        entry = {"host": result._host.get_name(), "task": result._task.get_name(), "status": status, "event": event, "result": result._result}
+        entry = {
+            "host": result._host.get_name(),
+            "task": result._task.get_name(),
+            "status": status,
+            "event": event,
+            "result": result._result,
+        }
         with open(self.get_option("log"), "a", encoding="utf-8") as log:
             log.write(json.dumps(entry, cls=AnsibleJSONEncoder) + "\n")
 

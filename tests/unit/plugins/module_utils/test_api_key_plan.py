@@ -9,7 +9,14 @@ import pytest
 
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey, Plan
 
-EXISTING = {"name": "pos-1", "kind": "live", "status": "enabled", "metadata": {"store": "b"}, "_id": "id-1", "_type": "API_KEY"}
+EXISTING = {
+    "name": "pos-1",
+    "kind": "live",
+    "status": "enabled",
+    "metadata": {"store": "b"},
+    "_id": "id-1",
+    "_type": "API_KEY",
+}
 
 
 @pytest.mark.parametrize(
@@ -30,7 +37,9 @@ def test_every_state_transition_of_an_existing_key(state, status, action):
     assert plan.predicted()["status"] == (status if state == "present" else state)
 
 
-@pytest.mark.parametrize(("state", "status"), [("present", "enabled"), ("enabled", "enabled"), ("disabled", "disabled")])
+@pytest.mark.parametrize(
+    ("state", "status"), [("present", "enabled"), ("enabled", "enabled"), ("disabled", "disabled")]
+)
 def test_a_missing_key_is_created_with_the_wanted_status(state, status):
     plan = Plan(DesiredKey("pos-1", state, "test", {"a": "b"}), None)
     assert plan.action == "create"
@@ -39,7 +48,9 @@ def test_a_missing_key_is_created_with_the_wanted_status(state, status):
 
 
 def test_creating_needs_a_kind():
-    assert Plan(DesiredKey("pos-1"), None).errors() == ["API key 'pos-1' does not exist, and kind is required to create it"]
+    assert Plan(DesiredKey("pos-1"), None).errors() == [
+        "API key 'pos-1' does not exist, and kind is required to create it"
+    ]
     assert Plan(DesiredKey("pos-1", declared_as="api_keys[4]"), None).errors() == [
         "API key 'pos-1' (api_keys[4]) does not exist, and kind is required to create it"
     ]
@@ -47,7 +58,10 @@ def test_creating_needs_a_kind():
 
 def test_kind_drift_names_the_field_and_both_values():
     (error,) = Plan(DesiredKey("pos-1", kind="test"), EXISTING).errors()
-    assert error == "API key 'pos-1' exists with kind 'live', but kind 'test' is wanted: the API cannot change the kind of a key"
+    assert (
+        error
+        == "API key 'pos-1' exists with kind 'live', but kind 'test' is wanted: the API cannot change the kind of a key"
+    )
 
 
 def test_metadata_drift_names_the_field_and_both_values():

@@ -8,7 +8,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey
-from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import desired_key_errors, metadata_errors, name_errors
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import (
+    desired_key_errors,
+    metadata_errors,
+    name_errors,
+)
 
 
 @pytest.mark.parametrize("name", ["abc", "pos-berlin-01", "a" * 30, "0-0"])
@@ -17,7 +21,9 @@ def test_good_names_pass(name):
 
 
 # A trailing line break (a value read from a file or a vault) must fail too: "$" alone would let it through.
-@pytest.mark.parametrize("name", ["ab", "a" * 31, "POS-1", "pos_1", "pos 1", "pös-1", "", None, "pos-1\n", "\npos-1", "pos-1\r\n"])
+@pytest.mark.parametrize(
+    "name", ["ab", "a" * 31, "POS-1", "pos_1", "pos 1", "pös-1", "", None, "pos-1\n", "\npos-1", "pos-1\r\n"]
+)
 def test_bad_names_name_the_option_and_the_pattern(name):
     (error,) = name_errors("name", name)
     assert error.startswith("name must match ^[a-z0-9-]{3,30}$") and repr(name) in error
@@ -30,9 +36,15 @@ def test_metadata_within_the_limits_passes():
 
 
 def test_metadata_limits_each_have_a_message():
-    assert metadata_errors("metadata", {f"p{i}": "v" for i in range(21)}) == ["metadata may have at most 20 properties, got 21"]
-    assert metadata_errors("metadata", {"n" * 41: "v"}) == [f"metadata property names may be at most 40 characters, got 41 in {'n' * 41!r}"]
-    assert metadata_errors("metadata", {"store": "v" * 501}) == ["metadata.store may be at most 500 characters, got 501"]
+    assert metadata_errors("metadata", {f"p{i}": "v" for i in range(21)}) == [
+        "metadata may have at most 20 properties, got 21"
+    ]
+    assert metadata_errors("metadata", {"n" * 41: "v"}) == [
+        f"metadata property names may be at most 40 characters, got 41 in {'n' * 41!r}"
+    ]
+    assert metadata_errors("metadata", {"store": "v" * 501}) == [
+        "metadata.store may be at most 500 characters, got 501"
+    ]
     assert metadata_errors("metadata", {"store": 12}) == ["metadata.store must be a string (quote it in YAML), got int"]
 
 

@@ -17,7 +17,11 @@ import pytest
 import trustme
 from urllib3 import HTTPConnectionPool
 
-from ansible_collections.fiskaly.management.plugins.module_utils._http.attempt_clock import AttemptClock, AttemptTimeout, WatchedAdapter
+from ansible_collections.fiskaly.management.plugins.module_utils._http.attempt_clock import (
+    AttemptClock,
+    AttemptTimeout,
+    WatchedAdapter,
+)
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import TransportError
 
@@ -215,7 +219,9 @@ def test_the_main_thread_keeps_sigalrm_and_no_watchdog(server, new_client, monke
     monkeypatch.setattr(threading, "Timer", no_timer)
     server.script["pos-1"] = ["trickle body"]
     result, took = outcome(new_client(), "pos-1")
-    assert result == ("timeout", f"Reading API key 'pos-1' failed: timeout: {CUT_OFF}") and TIMEOUT <= took < TIMEOUT + 2
+    assert (
+        result == ("timeout", f"Reading API key 'pos-1' failed: timeout: {CUT_OFF}") and TIMEOUT <= took < TIMEOUT + 2
+    )
 
 
 class Connection:  # pylint: disable=too-few-public-methods
@@ -280,8 +286,14 @@ def test_the_pools_through_a_proxy_are_watched_too():
     adapter = WatchedAdapter()
     for manager in (adapter.poolmanager, adapter.proxy_manager_for("http://proxy.test:3128")):
         pools = manager.pool_classes_by_scheme
-        assert {scheme: issubclass(pools[scheme], HTTPConnectionPool) for scheme in ("http", "https")} == {"http": True, "https": True}
-        assert all(pool.__name__.startswith("Watched") and pool.ConnectionCls.__name__.startswith("Watched") for pool in pools.values())
+        assert {scheme: issubclass(pools[scheme], HTTPConnectionPool) for scheme in ("http", "https")} == {
+            "http": True,
+            "https": True,
+        }
+        assert all(
+            pool.__name__.startswith("Watched") and pool.ConnectionCls.__name__.startswith("Watched")
+            for pool in pools.values()
+        )
     adapter.close()
 
 
@@ -293,5 +305,8 @@ def test_a_fleets_concurrent_reads_through_one_client_cut_off_only_the_trickle(s
     started = time.monotonic()
     with pytest.raises(TransportError) as raised:
         client.get_api_keys(names)
-    assert str(raised.value) == f"Reading API key 'slow-1' failed: timeout: {CUT_OFF}" and time.monotonic() - started < TIMEOUT + 2
+    assert (
+        str(raised.value) == f"Reading API key 'slow-1' failed: timeout: {CUT_OFF}"
+        and time.monotonic() - started < TIMEOUT + 2
+    )
     assert [key["name"] for key in client.get_api_keys(names[:3])] == names[:3]  # the same pool, after the cut

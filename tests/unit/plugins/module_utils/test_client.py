@@ -20,7 +20,12 @@ from ansible_collections.fiskaly.management.plugins.module_utils._errors import 
 from ansible_collections.fiskaly.management.plugins.module_utils._http import sending as sending_module
 from ansible_collections.fiskaly.management.plugins.module_utils._http.auth import token_expiry
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
-from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import ApiError, CreateConflict, MalformedAnswer, TransportError
+from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import (
+    ApiError,
+    CreateConflict,
+    MalformedAnswer,
+    TransportError,
+)
 
 BASE = "https://api.test/api/v0"
 
@@ -115,7 +120,12 @@ def test_verify_and_timeout_go_with_every_request():
 
 
 def test_an_expired_token_from_the_key_pair_is_renewed_once():
-    transport = Transport(answer(200, TOKEN), answer(401, {"message": "expired"}), answer(200, {**TOKEN, "access_token": "tok-2"}), answer(200, KEY))
+    transport = Transport(
+        answer(200, TOKEN),
+        answer(401, {"message": "expired"}),
+        answer(200, {**TOKEN, "access_token": "tok-2"}),
+        answer(200, KEY),
+    )
     assert make_client(transport).get_api_key("pos-1") == KEY
     assert transport.paths() == ["POST /auth", "GET /api_keys/pos-1", "POST /auth", "GET /api_keys/pos-1"]
     assert sent_authorization(transport.calls[3]) == "Bearer tok-2"
@@ -123,7 +133,10 @@ def test_an_expired_token_from_the_key_pair_is_renewed_once():
 
 def test_a_second_401_after_login_again_fails():
     transport = Transport(
-        answer(200, TOKEN), answer(401, {"code": "E_X", "message": "no"}), answer(200, TOKEN), answer(401, {"code": "E_X", "message": "still no"})
+        answer(200, TOKEN),
+        answer(401, {"code": "E_X", "message": "no"}),
+        answer(200, TOKEN),
+        answer(401, {"code": "E_X", "message": "still no"}),
     )
     with pytest.raises(ApiError, match="HTTP 401 E_X: still no"):
         make_client(transport).get_api_key("pos-1")
@@ -167,7 +180,9 @@ def test_a_non_json_error_is_reported_with_status_and_excerpt():
     with pytest.raises(ApiError) as raised:
         make_client(transport).get_api_key("pos-1")
     message = str(raised.value)
-    assert message.startswith("Reading API key 'pos-1' failed: HTTP 502: the answer is not the API's JSON error: '502 Bad Gateway Bad Gateway x")
+    assert message.startswith(
+        "Reading API key 'pos-1' failed: HTTP 502: the answer is not the API's JSON error: '502 Bad Gateway Bad Gateway x"
+    )
     assert "<html>" not in message and len(message) < 250
 
 
@@ -211,7 +226,12 @@ def test_a_409_to_a_put_says_whether_an_earlier_attempt_may_have_created_the_key
 
 def test_a_lost_create_answer_is_remembered_across_a_login_again():
     # PUT created the key, its answer was lost; the repeat met an expired token; after the login the PUT got 409.
-    transport = Transport(answer(200, TOKEN), answer(401, {"message": "expired"}, history=(attempt(error=DROPPED),)), answer(200, TOKEN), answer(409, CONFLICT))
+    transport = Transport(
+        answer(200, TOKEN),
+        answer(401, {"message": "expired"}, history=(attempt(error=DROPPED),)),
+        answer(200, TOKEN),
+        answer(409, CONFLICT),
+    )
     with pytest.raises(CreateConflict) as raised:
         make_client(transport).create_api_key("pos-1", "test", "enabled", None)
     assert raised.value.may_have_reached_api is True
@@ -236,7 +256,10 @@ def test_an_invalid_header_never_shows_its_value():
         (requests.exceptions.ReadTimeout("read timed out"), "timeout"),
         (requests.exceptions.ConnectionError("NameResolutionError: Name or service not known"), "DNS failure"),
         (requests.exceptions.ConnectionError("[Errno 111] Connection refused"), "connection refused"),
-        (requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected())"), "connection closed by the server"),
+        (
+            requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected())"),
+            "connection closed by the server",
+        ),
         (requests.exceptions.ConnectionError("something else"), "connection error"),
     ],
 )
@@ -246,7 +269,9 @@ def test_transport_failures_are_named(error, kind):
     assert raised.value.cause == kind
     assert str(raised.value).startswith(f"Retrieving a token with api_key and api_secret failed: {kind}: ")
     # Only a request that may have reached the API can have created a key whose answer was lost.
-    assert raised.value.may_have_reached_api is (kind in ("timeout", "connection closed by the server", "connection error"))
+    assert raised.value.may_have_reached_api is (
+        kind in ("timeout", "connection closed by the server", "connection error")
+    )
 
 
 def test_a_read_timeout_that_used_up_the_retries_is_named_timeout():
@@ -295,7 +320,11 @@ def test_paging_reads_until_count_is_reached():
     names = [f"k{i:03}" for i in range(250)]
     # The pages after the first are read concurrently (as the modules do, 10 in flight): the second one answered last.
     # Each page after the first begins with the last key of the page before.
-    transport = PagesByOffset(answer(200, TOKEN), {0: page(names[:100], 250), 99: page(names[99:199], 250), 198: page(names[198:], 250)}, slow=99)
+    transport = PagesByOffset(
+        answer(200, TOKEN),
+        {0: page(names[:100], 250), 99: page(names[99:199], 250), 198: page(names[198:], 250)},
+        slow=99,
+    )
     pages = list(make_client(transport, max_concurrent_requests=10).list_api_key_pages(kind=["test"], order_by="name"))
     assert [len(keys) for keys, _count in pages] == [100, 99, 51]
     assert [key["name"] for keys, _count in pages for key in keys] == names
@@ -312,7 +341,9 @@ def test_paging_stops_on_a_short_page_whatever_count_says():
 
 
 def test_paging_with_limit_and_offset_asks_for_no_more_than_needed():
-    transport = Transport(answer(200, TOKEN), page([f"k{i}" for i in range(100)], 500), page([f"k{i}" for i in range(99, 130)], 500))
+    transport = Transport(
+        answer(200, TOKEN), page([f"k{i}" for i in range(100)], 500), page([f"k{i}" for i in range(99, 130)], 500)
+    )
     pages = list(make_client(transport).list_api_key_pages(limit=130, offset=20))
     assert sum(len(keys) for keys, _count in pages) == 130
     # The 30 keys still wanted, and the one before them (the first page's last).
@@ -346,7 +377,11 @@ def test_each_request_gets_a_fresh_retry_budget(monkeypatch):
     budgets = []
     real = sending_module.build_retry
     monkeypatch.setattr(
-        sending_module, "build_retry", lambda retries, deadline, clock, slot: budgets.append((retries, deadline)) or real(retries, deadline, clock, slot)
+        sending_module,
+        "build_retry",
+        lambda retries, deadline, clock, slot: (
+            budgets.append((retries, deadline)) or real(retries, deadline, clock, slot)
+        ),
     )
     transport = Transport(answer(200, TOKEN), answer(200, KEY))
     make_client(transport, retries=3, retry_deadline=9).get_api_key("pos-1")
@@ -380,7 +415,9 @@ def wired_client(wire: Wire, **kwargs) -> FiskalyClient:
 
 def test_a_netrc_entry_never_replaces_the_bearer_token(tmp_path, monkeypatch):
     netrc = tmp_path / "netrc"
-    netrc.write_text("machine api.test login netrc-user password netrc-password\ndefault login other password other-password\n")
+    netrc.write_text(
+        "machine api.test login netrc-user password netrc-password\ndefault login other password other-password\n"
+    )
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
     assert requests.utils.get_netrc_auth(BASE) == ("netrc-user", "netrc-password")  # requests would use it
@@ -403,8 +440,12 @@ def test_proxies_from_the_environment_still_apply(monkeypatch):
 def proxy_refused(proxy_port: int = 3128) -> requests.exceptions.ProxyError:
     from urllib3.exceptions import ProxyError as Urllib3ProxyError  # pylint: disable=import-outside-toplevel
 
-    cause = NewConnectionError(None, f"Failed to establish a new connection: [Errno 111] Connection refused (port {proxy_port})")
-    return requests.exceptions.ProxyError(MaxRetryError(None, "/api/v0/auth", Urllib3ProxyError("Unable to connect to proxy", cause)))
+    cause = NewConnectionError(
+        None, f"Failed to establish a new connection: [Errno 111] Connection refused (port {proxy_port})"
+    )
+    return requests.exceptions.ProxyError(
+        MaxRetryError(None, "/api/v0/auth", Urllib3ProxyError("Unable to connect to proxy", cause))
+    )
 
 
 @pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
@@ -417,18 +458,27 @@ def test_a_dead_proxy_is_named_with_its_variable_never_its_credentials(monkeypat
     message = str(raised.value)
     assert raised.value.cause == "proxy failure" and raised.value.may_have_reached_api is False
     assert f"through the proxy http://proxy.test:3128 from {variable}" in message and "Connection refused" in message
-    assert "proxy-password" not in message and "proxy-user" not in message and "proxy-password" not in repr(raised.value.result)
+    assert (
+        "proxy-password" not in message
+        and "proxy-user" not in message
+        and "proxy-password" not in repr(raised.value.result)
+    )
 
 
 def test_a_transport_failure_through_a_proxy_says_which(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
-    with pytest.raises(TransportError, match=r"timeout: .* \(through the proxy http://proxy.test:3128 from HTTPS_PROXY\)"):
+    with pytest.raises(
+        TransportError, match=r"timeout: .* \(through the proxy http://proxy.test:3128 from HTTPS_PROXY\)"
+    ):
         wired_client(Wire(requests.exceptions.ReadTimeout("read timed out"))).authenticate()
 
 
 def test_a_tls_failure_names_the_variable_its_authorities_came_from(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    with pytest.raises(TransportError, match=r"from the environment variable REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt; set ca_path"):
+    with pytest.raises(
+        TransportError,
+        match=r"from the environment variable REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt; set ca_path",
+    ):
         make_client(Transport(requests.exceptions.SSLError("certificate verify failed"))).authenticate()
 
 
@@ -456,7 +506,9 @@ NOT_AN_OBJECT = [[KEY], "pos-1", 7, None, True]
 def test_a_key_answer_that_is_no_object_is_a_clear_failure(body):
     for method in ("get_api_key", "set_api_key_status"):
         client = make_client(Transport(answer(200, TOKEN), answer(200, body)))
-        with pytest.raises(MalformedAnswer, match=r"malformed answer: HTTP 200 with .* where the contract has an API key object") as raised:
+        with pytest.raises(
+            MalformedAnswer, match=r"malformed answer: HTTP 200 with .* where the contract has an API key object"
+        ) as raised:
             getattr(client, method)("pos-1", *(("disabled",) if method == "set_api_key_status" else ()))
         assert raised.value.result["failure"]["status"] == 200
 
@@ -477,7 +529,12 @@ def test_a_create_answer_that_is_not_json_is_never_quoted():
 
 def test_a_create_answer_with_another_2xx_status_is_taken_as_a_create():
     created = {**KEY, "secret": "s-1"}
-    assert make_client(Transport(answer(200, TOKEN), answer(201, created))).create_api_key("pos-1", "test", "enabled", None) == created
+    assert (
+        make_client(Transport(answer(200, TOKEN), answer(201, created))).create_api_key(
+            "pos-1", "test", "enabled", None
+        )
+        == created
+    )
 
 
 @pytest.mark.parametrize("token", ["tök€n", "tok en", "tok\r\nX: 1", ""])
@@ -504,7 +561,9 @@ def test_a_login_answer_with_a_token_that_cannot_be_sent_is_a_clear_failure(toke
 def test_a_list_answer_that_breaks_the_contract_is_a_clear_failure(body, fragment):
     with pytest.raises(MalformedAnswer) as raised:
         list(make_client(Transport(answer(200, TOKEN), answer(200, body))).list_api_key_pages())
-    assert str(raised.value).startswith("Listing API keys failed: malformed answer: HTTP 200 ") and fragment in str(raised.value)
+    assert str(raised.value).startswith("Listing API keys failed: malformed answer: HTTP 200 ") and fragment in str(
+        raised.value
+    )
 
 
 def test_a_server_that_ignores_offset_stops_the_paging():
@@ -512,7 +571,9 @@ def test_a_server_that_ignores_offset_stops_the_paging():
     transport = Transport(answer(200, TOKEN), page(first, 1000), page(first, 1000), page(first, 1000))
     pages = make_client(transport).list_api_key_pages()
     assert len(next(pages)[0]) == 100
-    with pytest.raises(MalformedAnswer, match="page at offset 99 that holds only keys of earlier pages: the API seems to ignore offset"):
+    with pytest.raises(
+        MalformedAnswer, match="page at offset 99 that holds only keys of earlier pages: the API seems to ignore offset"
+    ):
         next(pages)
     assert len(transport.calls) == 3
 
@@ -520,7 +581,9 @@ def test_a_server_that_ignores_offset_stops_the_paging():
 def test_a_key_that_moved_across_pages_is_returned_once():
     names = [f"k{i:03}" for i in range(150)]
     # A key created before the second page was read pushed k098 onto it (where k099 was); the second read is steady.
-    transport = Transport(answer(200, TOKEN), page(names[:100], 151), page(names[98:], 151), page(names[:100], 150), page(names[99:], 150))
+    transport = Transport(
+        answer(200, TOKEN), page(names[:100], 151), page(names[98:], 151), page(names[:100], 150), page(names[99:], 150)
+    )
     keys = [key["name"] for keys, _count in make_client(transport).list_api_key_pages() for key in keys]
     assert keys == names
 
@@ -536,7 +599,9 @@ def test_deeply_nested_json_is_not_an_unexpected_error():
 
 
 def test_an_expiry_claim_beyond_any_calendar_is_no_unexpected_error():
-    client = make_client(Transport(answer(401, {"message": "no"})), api_key=None, api_secret=None, access_token=jwt(-(10**20)))
+    client = make_client(
+        Transport(answer(401, {"message": "no"})), api_key=None, api_secret=None, access_token=jwt(-(10**20))
+    )
     with pytest.raises(FiskalyError, match="has expired"):
         client.get_api_key("pos-1")
 
@@ -575,7 +640,11 @@ def test_an_answer_whose_body_times_out_is_retried_as_a_read_timeout(monkeypatch
     with pytest.raises(CreateConflict) as raised:
         client.create_api_key("pos-1", "test", "enabled", None)
     # The first PUT may have created the key: its answer broke off.
-    assert raised.value.may_have_reached_api is True and transport.paths() == ["POST /auth", "PUT /api_keys/pos-1", "PUT /api_keys/pos-1"]
+    assert raised.value.may_have_reached_api is True and transport.paths() == [
+        "POST /auth",
+        "PUT /api_keys/pos-1",
+        "PUT /api_keys/pos-1",
+    ]
 
 
 def test_an_answer_whose_body_times_out_on_the_last_attempt_fails_as_a_timeout(monkeypatch):

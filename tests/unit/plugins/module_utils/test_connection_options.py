@@ -34,7 +34,9 @@ def test_a_ca_path_that_is_a_directory_with_validate_certs_false_is_refused(tmp_
 
 def test_a_ca_path_that_is_no_file_with_validate_certs_true_keeps_its_message(tmp_path):
     missing = str(tmp_path / "ca.pem")
-    assert connection_errors({**PARAMS, "ca_path": missing}) == [f"ca_path must be a readable PEM file of certificate authorities, but {missing} is no file"]
+    assert connection_errors({**PARAMS, "ca_path": missing}) == [
+        f"ca_path must be a readable PEM file of certificate authorities, but {missing} is no file"
+    ]
 
 
 def test_a_ca_path_that_exists_or_none_is_taken_either_way(tmp_path):

@@ -54,7 +54,15 @@ def test_numeric_options_must_be_finite_and_in_range(option, value, rule):
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("timeout", 3600.0), ("timeout", 0.001), ("retry_deadline", 0.0), ("retry_deadline", 86400.0), ("retries", 0), ("retries", 100)]
+    ("option", "value"),
+    [
+        ("timeout", 3600.0),
+        ("timeout", 0.001),
+        ("retry_deadline", 0.0),
+        ("retry_deadline", 86400.0),
+        ("retries", 0),
+        ("retries", 100),
+    ],
 )
 def test_the_bounds_themselves_are_in_range(option, value):
     assert connection_errors({**PARAMS, option: value}) == []
@@ -62,12 +70,18 @@ def test_the_bounds_themselves_are_in_range(option, value):
 
 def test_an_access_token_that_is_not_ascii_is_refused_without_being_shown():
     errors = credential_errors({**PARAMS, "access_token": "t\u00f6ken-\u20ac"})
-    assert errors == ["access_token must be ASCII: it goes in an HTTP header, which takes no other characters (a token never has them)"]
+    assert errors == [
+        "access_token must be ASCII: it goes in an HTTP header, which takes no other characters (a token never has them)"
+    ]
 
 
-@pytest.mark.parametrize("url", ["https://api.test:99999/api/v0", "https://api.test:port/api/v0", "https://api.test:-1/api/v0"])
+@pytest.mark.parametrize(
+    "url", ["https://api.test:99999/api/v0", "https://api.test:port/api/v0", "https://api.test:-1/api/v0"]
+)
 def test_a_base_url_port_that_is_no_port_is_refused(url):
-    assert base_url_errors(url) == [f"base_url has no valid port (a number from 0 to 65535 after the host), got {url!r}"]
+    assert base_url_errors(url) == [
+        f"base_url has no valid port (a number from 0 to 65535 after the host), got {url!r}"
+    ]
 
 
 def test_a_base_url_with_credentials_and_a_bad_port_never_shows_the_password():
@@ -101,7 +115,10 @@ def test_a_proxy_that_requests_cannot_use_is_named_never_shown(monkeypatch, prox
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", proxy)
     (error,) = environment_errors({**PARAMS, "validate_certs": False})
-    assert error.startswith("the proxy for base_url comes from HTTPS_PROXY, which requests cannot use: ") and problem in error
+    assert (
+        error.startswith("the proxy for base_url comes from HTTPS_PROXY, which requests cannot use: ")
+        and problem in error
+    )
     assert "pass-4716" not in error and "proxy.test" not in error
 
 
@@ -121,7 +138,9 @@ def test_many_errors_make_a_message_of_the_first_ten_and_the_count():
 def test_a_long_value_is_quoted_by_its_beginning_and_length():
     (error,) = name_errors("name", "x" * 100000)
     assert error.endswith(f"got {'x' * 60!r}... (100000 characters)") and len(error) < 200
-    assert name_errors("name", "Bad") == ["name must match ^[a-z0-9-]{3,30}$ (3 to 30 lowercase letters, digits or hyphens), got 'Bad'"]
+    assert name_errors("name", "Bad") == [
+        "name must match ^[a-z0-9-]{3,30}$ (3 to 30 lowercase letters, digits or hyphens), got 'Bad'"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,11 @@ class NoFileTakesIt(Reservation):
 
 
 def created(name: str) -> Outcome:
-    return Outcome(Plan(DesiredKey(name, kind="test"), None), {"name": name, "kind": "test", "status": "enabled"}, f"secret-of-{name}")
+    return Outcome(
+        Plan(DesiredKey(name, kind="test"), None),
+        {"name": name, "kind": "test", "status": "enabled"},
+        f"secret-of-{name}",
+    )
 
 
 def test_one_key_fails_with_its_secret_in_the_result(monkeypatch):
@@ -33,8 +37,12 @@ def test_one_key_fails_with_its_secret_in_the_result(monkeypatch):
     monkeypatch.setattr(api_key_run, "reserve", lambda option, path, check_mode: NoFileTakesIt(option))
     monkeypatch.setattr(api_key_run.Reconciler, "reconcile", lambda self, plan: created("last-one"))
 
-    with pytest.raises(FiskalyError, match=r"nor could any fallback file. As a last resort the secrets are in this task's result") as failed:
-        api_key_run.reconcile_one(None, DesiredKey("last-one", kind="test"), check_mode=False, diff=False, secret_file="/nowhere/x")
+    with pytest.raises(
+        FiskalyError, match=r"nor could any fallback file. As a last resort the secrets are in this task's result"
+    ) as failed:
+        api_key_run.reconcile_one(
+            None, DesiredKey("last-one", kind="test"), check_mode=False, diff=False, secret_file="/nowhere/x"
+        )
 
     assert failed.value.result["secret"] == "secret-of-last-one" and failed.value.result["changed"] is True
     assert "No space left on device" in failed.value.result["secret_file_error"]
@@ -52,7 +60,9 @@ def test_a_fleet_fails_with_every_secret_in_its_entries(monkeypatch):
     monkeypatch.setattr(api_key_run.Reconciler, "reconcile_all", reconcile_all)
 
     with pytest.raises(FiskalyError, match=r"fleet\[\]\.secret") as failed:
-        api_key_run.reconcile_fleet(None, [outcome.plan.desired for outcome in outcomes], check_mode=False, diff=False, secrets_file="/x")
+        api_key_run.reconcile_fleet(
+            None, [outcome.plan.desired for outcome in outcomes], check_mode=False, diff=False, secrets_file="/x"
+        )
 
     assert [item["secret"] for item in failed.value.result["fleet"]] == ["secret-of-last-a", "secret-of-last-b"]
     assert "secrets_file" not in failed.value.result and failed.value.result["secrets_file_error"]

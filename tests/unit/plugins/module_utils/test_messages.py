@@ -15,10 +15,16 @@ from ansible_collections.fiskaly.management.plugins.module_utils._errors import 
 from ansible_collections.fiskaly.management.plugins.module_utils._http.failures import ApiError, TransportError
 
 FAILURES = {
-    "an API message with its own full stop": ApiError("Creating API key 'pos-1'", 503, "E_SERVICE_UNAVAILABLE", "Service Unavailable."),
-    "an API message without one": ApiError("Creating API key 'pos-1'", 503, "E_SERVICE_UNAVAILABLE", "Service Unavailable"),
+    "an API message with its own full stop": ApiError(
+        "Creating API key 'pos-1'", 503, "E_SERVICE_UNAVAILABLE", "Service Unavailable."
+    ),
+    "an API message without one": ApiError(
+        "Creating API key 'pos-1'", 503, "E_SERVICE_UNAVAILABLE", "Service Unavailable"
+    ),
     "a lost secret": FiskalyError(messages.lost_secret_message("pos-1", messages.request_ended_in("a timeout"))),
-    "an excerpt cut short": TransportError("Listing API keys", "malformed answer", messages.excerpt("<html>" + "x" * 300 + "</html>")),
+    "an excerpt cut short": TransportError(
+        "Listing API keys", "malformed answer", messages.excerpt("<html>" + "x" * 300 + "</html>")
+    ),
     "a full stop and white space": FiskalyError("The API is down. \n"),
 }
 COMPOSERS = {

@@ -47,7 +47,10 @@ class Account:
         with self.lock:
             offset, limit = params["offset"], params["limit"]
             self.offsets.append(offset)
-            data = [{"name": name, "kind": "test", "status": "enabled", "metadata": {}} for name in self.names[offset : offset + limit]]
+            data = [
+                {"name": name, "kind": "test", "status": "enabled", "metadata": {}}
+                for name in self.names[offset : offset + limit]
+            ]
             body = {"data": data, "count": self.announce(self.names), "_type": "API_KEY_LIST"}
             self.after(offset)
         return answer(body)

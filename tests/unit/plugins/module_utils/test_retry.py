@@ -13,7 +13,11 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutErr
 from urllib3.response import HTTPResponse
 
 from ansible_collections.fiskaly.management.plugins.module_utils._http.attempt_clock import AttemptClock, AttemptTimeout
-from ansible_collections.fiskaly.management.plugins.module_utils._http.retry import RETRY_AFTER_CAP, RETRY_STATUSES, build_retry
+from ansible_collections.fiskaly.management.plugins.module_utils._http.retry import (
+    RETRY_AFTER_CAP,
+    RETRY_STATUSES,
+    build_retry,
+)
 
 
 def response(status: int, retry_after: str | None = None) -> HTTPResponse:
@@ -27,7 +31,9 @@ def test_the_transient_statuses_are_retried_for_every_method():
     for method in ("GET", "PUT", "PATCH", "POST"):
         for status in RETRY_STATUSES:
             assert policy.is_retry(method, status, has_retry_after=False)
-        assert not policy.is_retry(method, 400) and not policy.is_retry(method, 409) and not policy.is_retry(method, 401)
+        assert (
+            not policy.is_retry(method, 400) and not policy.is_retry(method, 409) and not policy.is_retry(method, 401)
+        )
 
 
 def test_retry_after_is_honoured_and_capped():
@@ -79,11 +85,15 @@ def test_tls_failures_are_not_retried():
 
 def test_a_name_that_does_not_exist_is_not_asked_again():
     with pytest.raises(MaxRetryError):
-        build_retry(5, 60).increment("GET", "/x", error=NewConnectionError(None, "Failed to resolve: [Errno -2] Name or service not known"))
+        build_retry(5, 60).increment(
+            "GET", "/x", error=NewConnectionError(None, "Failed to resolve: [Errno -2] Name or service not known")
+        )
 
 
 def test_a_resolver_that_is_only_slow_is_asked_again():
-    later = build_retry(5, 60).increment("GET", "/x", error=NewConnectionError(None, "[Errno -3] Temporary failure in name resolution"))
+    later = build_retry(5, 60).increment(
+        "GET", "/x", error=NewConnectionError(None, "[Errno -3] Temporary failure in name resolution")
+    )
     assert len(later.history) == 1
 
 

@@ -45,7 +45,9 @@ def test_refuses_an_existing_file_a_dangling_link_and_a_missing_directory(tmp_pa
     existing.write_text("x")
     dangling = tmp_path / "dangling"
     dangling.symlink_to(tmp_path / "nowhere")
-    with pytest.raises(InvalidInput, match=r"secret_file .*existing already exists, and a secret file is never overwritten"):
+    with pytest.raises(
+        InvalidInput, match=r"secret_file .*existing already exists, and a secret file is never overwritten"
+    ):
         reserve("secret_file", str(existing))
     with pytest.raises(InvalidInput, match="already exists"):
         reserve("secret_file", str(dangling))
@@ -160,6 +162,9 @@ def test_a_relative_path_that_is_refused_is_named_as_given_and_where_it_is(tmp_p
     with pytest.raises(InvalidInput) as walked:
         reserve("secret_file", "missing/../pos.secret")
     assert str(existing.value).startswith(f"secrets_file taken.json ({tmp_path}/taken.json) already exists")
-    assert str(missing.value) == f"secret_file missing/pos.secret ({tmp_path}/missing/pos.secret): the directory {tmp_path}/missing does not exist"
+    assert (
+        str(missing.value)
+        == f"secret_file missing/pos.secret ({tmp_path}/missing/pos.secret): the directory {tmp_path}/missing does not exist"
+    )
     assert str(walked.value).endswith(f"the directory {tmp_path}/missing/.. does not exist")
     assert sorted(os.listdir(tmp_path)) == ["taken.json"]

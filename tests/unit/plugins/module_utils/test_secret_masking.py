@@ -10,7 +10,11 @@ from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.maski
 
 
 def test_key_secrets_are_the_key_s_own_and_each_fleet_entry_s():
-    result = {"secret": "one", "api_key": {"name": "x"}, "fleet": [{"name": "a", "secret": "two"}, {"name": "b"}, {"secret": ""}]}
+    result = {
+        "secret": "one",
+        "api_key": {"name": "x"},
+        "fleet": [{"name": "a", "secret": "two"}, {"name": "b"}, {"secret": ""}],
+    }
     assert key_secrets(result) == ["one", "two"]
 
 

@@ -10,7 +10,13 @@ import signal
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils._signals import Interrupted, finishing, held_back, raise_held, stopping_signals_raise
+from ansible_collections.fiskaly.management.plugins.module_utils._signals import (
+    Interrupted,
+    finishing,
+    held_back,
+    raise_held,
+    stopping_signals_raise,
+)
 
 STOPPING = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from ansible.module_utils.common.parameters import PASS_VARS
 
-# The result echoes the module's arguments (no_log ones replaced) as Ansible shows them at -vvv: ansible-core 2.19 and later
+# The result echoes the module's arguments (no_log ones replaced) as Ansible shows them at -vvv: ansible-core 2.19 and
+# later
 # add "invocation" only when asked to, the earlier ones always.
 INVOCATION = {"_ansible_inject_invocation": True} if "inject_invocation" in PASS_VARS else {}
 
@@ -104,7 +105,13 @@ def run_module(emulator, capsys, monkeypatch):  # pylint: disable=redefined-oute
         monkeypatch.delenv(name)
 
     def run(module, check_mode: bool = False, diff: bool = False, **options) -> ModuleRun:
-        args = {"base_url": emulator.base_url, "ca_path": emulator.ca_path, "api_key": emulator.api_key, "api_secret": emulator.api_secret, **options}
+        args = {
+            "base_url": emulator.base_url,
+            "ca_path": emulator.ca_path,
+            "api_key": emulator.api_key,
+            "api_secret": emulator.api_secret,
+            **options,
+        }
         args = {name: value for name, value in args.items() if value is not None}
         args.update({"_ansible_check_mode": check_mode, "_ansible_diff": diff, **INVOCATION})
         capsys.readouterr()

@@ -18,7 +18,11 @@ def writes(emulator) -> list[tuple[str, str]]:
 
 
 def key_secrets(emulator, start: int = 0) -> list[str]:
-    return [secret.value for secret in emulator.minted_secrets(start) if secret.kind not in ("access_token", "refresh_token")]
+    return [
+        secret.value
+        for secret in emulator.minted_secrets(start)
+        if secret.kind not in ("access_token", "refresh_token")
+    ]
 
 
 def test_creates_a_missing_key_and_returns_its_secret_once(run_module, emulator):
@@ -36,7 +40,10 @@ def test_creates_a_missing_key_and_returns_its_secret_once(run_module, emulator)
     assert [run["secret"]] == key_secrets(emulator, before)
     assert "secret" not in run["api_key"]
     assert writes(emulator) == [("PUT", "/api_keys/pos-unit-01")]
-    assert emulator.api_secret not in run.output and run.shown["invocation"]["module_args"]["api_secret"] == NO_LOG_PLACEHOLDER
+    assert (
+        emulator.api_secret not in run.output
+        and run.shown["invocation"]["module_args"]["api_secret"] == NO_LOG_PLACEHOLDER
+    )
 
 
 def test_a_second_run_changes_nothing_sends_no_write_and_returns_no_secret(run_module, emulator):
@@ -102,7 +109,11 @@ def test_secret_file_keeps_the_secret_out_of_the_result(run_module, emulator, tm
 
 
 def test_a_fleet_is_created_once_and_a_second_run_changes_nothing(run_module, emulator, tmp_path):
-    fleet = [{"name": "fleet-unit-1"}, {"name": "fleet-unit-2", "state": "disabled"}, {"name": "fleet-unit-3", "kind": "live"}]
+    fleet = [
+        {"name": "fleet-unit-1"},
+        {"name": "fleet-unit-2", "state": "disabled"},
+        {"name": "fleet-unit-3", "kind": "live"},
+    ]
     secrets = tmp_path / "fleet.json"
 
     first = run_module(fiskaly_api_key, kind="test", api_keys=fleet, secrets_file=str(secrets))
@@ -127,7 +138,9 @@ def test_a_kind_that_differs_from_the_existing_key_fails_naming_both_and_writes_
     run = run_module(fiskaly_api_key, name="pos-unit-live", kind="test")
 
     assert run["failed"] is True
-    assert run["msg"] == ("API key 'pos-unit-live' exists with kind 'live', but kind 'test' is wanted: the API cannot change the kind of a key")
+    assert run["msg"] == (
+        "API key 'pos-unit-live' exists with kind 'live', but kind 'test' is wanted: the API cannot change the kind of a key"
+    )
     assert writes(emulator) == []
 
 

@@ -11,7 +11,9 @@ NAMES = [f"key-{number:04d}" for number in range(250)]
 
 
 def seed(emulator) -> None:
-    emulator.seed_keys([{"name": name, "kind": ("test", "live")[number % 2], "status": "enabled"} for number, name in enumerate(NAMES)])
+    emulator.seed_keys(
+        [{"name": name, "kind": ("test", "live")[number % 2], "status": "enabled"} for number, name in enumerate(NAMES)]
+    )
 
 
 def listings(emulator) -> list[dict]:
@@ -84,7 +86,9 @@ def test_a_bad_limit_fails_naming_the_option_before_any_request(run_module, emul
 def test_the_read_only_key_pair_may_list(run_module, emulator):
     seed(emulator)
 
-    run = run_module(fiskaly_api_key_info, api_key=emulator.readonly_api_key, api_secret=emulator.readonly_api_secret, limit=5)
+    run = run_module(
+        fiskaly_api_key_info, api_key=emulator.readonly_api_key, api_secret=emulator.readonly_api_secret, limit=5
+    )
 
     assert run["count"] == 250 and len(run["api_keys"]) == 5
     assert emulator.readonly_api_secret not in run.output

@@ -15,7 +15,10 @@ def test_logs_in_with_the_key_pair_and_returns_the_tokens_it_was_given(run_modul
 
     assert run["changed"] is False and "failed" not in run
     assert [run["access_token"], run["refresh_token"]] == minted()
-    assert run["access_token_expires_in"] == emulator.access_token_ttl and run["refresh_token_expires_in"] == emulator.refresh_token_ttl
+    assert (
+        run["access_token_expires_in"] == emulator.access_token_ttl
+        and run["refresh_token_expires_in"] == emulator.refresh_token_ttl
+    )
     assert [(entry["method"], entry["path"]) for entry in emulator.requests()] == [("POST", "/auth")]
 
 

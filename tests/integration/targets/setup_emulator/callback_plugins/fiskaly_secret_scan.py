@@ -70,11 +70,15 @@ class CallbackModule(CallbackBase):
         self._seen.append(json.dumps(result._result, cls=AnsibleJSONEncoder))
 
     v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = v2_runner_on_unreachable = _keep
-    v2_runner_item_on_ok = v2_runner_item_on_failed = v2_runner_item_on_skipped = v2_runner_retry = v2_on_file_diff = _keep
+    v2_runner_item_on_ok = v2_runner_item_on_failed = v2_runner_item_on_skipped = v2_runner_retry = v2_on_file_diff = (
+        _keep
+    )
 
     def v2_playbook_on_stats(self, stats) -> None:
         if self._scan is None:
-            self._display.warning("fiskaly_secret_scan: no emulator was set up in this playbook, so nothing was scanned")
+            self._display.warning(
+                "fiskaly_secret_scan: no emulator was set up in this playbook, so nothing was scanned"
+            )
             return
         try:
             self._scan_output()
@@ -92,7 +96,9 @@ class CallbackModule(CallbackBase):
             details = json.load(handle)
         context = ssl.create_default_context(cafile=details["ca_path"])
         with urllib.request.urlopen(details["admin_url"] + "/minted?since=0", context=context, timeout=30) as answer:
-            minted = [rules._Minted(entry["kind"], entry["owner"], entry["value"]) for entry in json.load(answer)["minted"]]  # pylint: disable=protected-access
+            minted = [
+                rules._Minted(entry["kind"], entry["owner"], entry["value"]) for entry in json.load(answer)["minted"]
+            ]  # pylint: disable=protected-access
         seen = "\n".join(self._seen)
         inputs = {details["api_secret"], details["readonly_api_secret"]}
         inputs_found = rules.leaked_inputs(seen, inputs)
@@ -108,7 +114,8 @@ class CallbackModule(CallbackBase):
                 f"fiskaly_secret_scan: the output of this playbook shows {len(minted_found)} minted secrets ({named}), "
                 f"{len(inputs_found)} input secrets and {tracebacks} traceback lines"
             )
-            # Raised, not returned: ansible-core turns an exception of a callback into a warning, and the run would pass.
+            # Raised, not returned: ansible-core turns an exception of a callback into a warning, and the run would
+            # pass.
             sys.exit(LEAK_EXIT)
 
 
