@@ -97,7 +97,7 @@ class ConnectionOptions:
         base_url = params["base_url"]
         proxy = proxy_from_environment(base_url.rstrip("/") + "/") if not self.base_url_errors(base_url) else None
         problem = proxy_url_error(proxy[2]) if proxy else None
-        if problem:
+        if proxy and problem:
             errors.append(messages.unusable_proxy(proxy[0], problem))
         return errors
 

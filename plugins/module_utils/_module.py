@@ -59,7 +59,7 @@ def fiskaly_module(own: dict[str, Any] | OptionGroup, *groups: OptionGroup, **kw
     argument_spec: dict[str, dict[str, Any]] = {}
     for group in groups:
         argument_spec.update(group.argument_spec())
-    argument_spec.update(own if own_group is None else own_group.argument_spec())
+    argument_spec.update(own if isinstance(own, dict) else own.argument_spec())
     required_together = [rule for group in every_group for rule in group.REQUIRED_TOGETHER]
     mutually_exclusive = [rule for group in every_group for rule in group.MUTUALLY_EXCLUSIVE]
     kwargs["required_together"] = required_together + kwargs.get("required_together", [])
