@@ -98,8 +98,7 @@ class DeadlineRetry(Retry):
             retry_after = super().get_retry_after(response)
         except (InvalidHeader, ValueError, OverflowError, TypeError):
             # "soon", "1.5", "-1", an empty value: taken for no Retry-After at all, so the backoff applies. urllib3
-            # would
-            # raise InvalidHeader, which requests reports as a fault of the request's headers and which ends the
+            # would raise InvalidHeader, which requests reports as a fault of the request's headers and which ends the
             # retrying.
             return None
         if retry_after is None:

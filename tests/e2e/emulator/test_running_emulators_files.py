@@ -106,8 +106,7 @@ def test_a_stale_file_that_another_emulator_replaced_while_it_was_claimed_is_not
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two emulators start at once on a stale file: the second opens it, the first replaces it and lets go of it, then
-    # the
-    # second locks the stale file, which no longer has the name. Made deterministic by running the first in between.
+    # the second locks the stale file, which no longer has the name. Made deterministic by running the first in between.
     path = tmp_path / "emulator.env"
     path.write_bytes(b"stale\n")
     stale = os.stat(path)

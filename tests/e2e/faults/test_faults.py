@@ -19,8 +19,7 @@ MODULE = "fiskaly.management.fiskaly_api_key"
 # Short budgets: a retry may wait 1 s (Retry-After) and a read times out after 1 s.
 FAST = {"retries": 3, "retry_deadline": 20, "timeout": 1}
 # A fleet's writes one at a time, so that the keys after a failure are those never attempted (tests/e2e/concurrency has
-# the
-# same failures with several writes in flight).
+# the same failures with several writes in flight).
 FAST_ONE_AT_A_TIME = {**FAST, "max_concurrent_requests": 1}
 
 SURVIVED = "fault kinds survived (one on each of GET, PUT, PATCH, POST /auth; retries 3)"

@@ -273,8 +273,7 @@ def test_a_trickling_answer_is_bounded_by_timeout_and_retry_deadline(ansible, em
     )
     assert made and 2 <= int(made.group(1)) <= 4, result["msg"]
     # No attempt starts after retry_deadline (5 s) and none takes longer than timeout (2 s); the login and the module's
-    # end
-    # take a little more. Without the bound, the first attempt alone took over 30 s.
+    # end take a little more. Without the bound, the first attempt alone took over 30 s.
     assert took < 5 + 2 + 4, f"the requests took {took:.1f} s"
     attempts = faulted_requests(emulator, int(made.group(1)))
     assert 2 <= len(attempts) <= 4 and writes(emulator) == []

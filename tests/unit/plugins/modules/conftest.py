@@ -21,8 +21,7 @@ import pytest
 from ansible.module_utils.common.parameters import PASS_VARS
 
 # The result echoes the module's arguments (no_log ones replaced) as Ansible shows them at -vvv: ansible-core 2.19 and
-# later
-# add "invocation" only when asked to, the earlier ones always.
+# later add "invocation" only when asked to, the earlier ones always.
 INVOCATION = {"_ansible_inject_invocation": True} if "inject_invocation" in PASS_VARS else {}
 
 EMULATOR_DIR = Path(__file__).resolve().parents[4] / "emulator"
