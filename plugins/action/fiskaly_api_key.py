@@ -19,7 +19,7 @@ from ansible.module_utils.common.validation import check_type_dict, check_type_l
 from ansible.playbook.block import Block
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import (
+from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import (
     HAS_SECRET_MASKING,
     key_secrets,
     mask,

@@ -35,7 +35,9 @@ class CredentialOptions:
     ARGUMENT_SPEC: ClassVar[dict[str, dict[str, Any]]] = {**KEY_PAIR_SPEC, **ACCESS_TOKEN_SPEC}
     REQUIRED_TOGETHER: ClassVar[tuple[tuple[str, ...], ...]] = (("api_key", "api_secret"),)
     MUTUALLY_EXCLUSIVE: ClassVar[tuple[tuple[str, ...], ...]] = ()
-    # Options whose values go into headers or bodies verbatim; messages name them, never show them.
+    # Options whose values go into headers or bodies verbatim; messages name them, never show them. refresh_token is
+    # RefreshTokenOptions' option, checked here all the same: its value errors come with the others, in one message
+    # and in the order they always came, before what RefreshTokenOptions finds missing.
     CREDENTIALS: ClassVar[tuple[str, ...]] = ("api_key", "api_secret", "access_token", "refresh_token")
 
     def argument_spec(self) -> dict[str, dict[str, Any]]:

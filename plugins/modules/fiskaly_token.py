@@ -30,6 +30,7 @@ options:
       - Not used by this module, which always logs in. Accepted so that C(module_defaults) of the group
         C(fiskaly.management.fiskaly) may set it for every task of a play, this one included.
       - If not set, the environment variable E(FISKALY_ACCESS_TOKEN) is read, and ignored.
+      - Never shown in any output.
     type: str
 extends_documentation_fragment:
   - fiskaly.management.key_pair
@@ -122,7 +123,6 @@ failure:
       type: str
 """
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import mask
 from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import (
     CredentialOptions,
     RefreshTokenOptions,
@@ -131,6 +131,7 @@ from ansible_collections.fiskaly.management.plugins.module_utils._connection_opt
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._http.routes import API
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
+from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import mask
 
 
 def main() -> None:

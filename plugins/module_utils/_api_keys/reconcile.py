@@ -95,17 +95,17 @@ class Reconciler:
                 return
             raise_held()  # a signal that came during this create: the outcome, and its secret, are kept now
 
-    def _reconcile_concurrently(self, plans: list[Plan], max_concurrent_requests: int) -> None:
+    def _reconcile_concurrently(self, plans: list[Plan], at_once: int) -> None:
         # Signals reach the main thread only, which waits here, holding them back: one that comes is noticed between
         # two waits, and stops new writes only, so every write under way is recorded (and its secret kept) before it
         # is raised.
         running: dict[Future[Outcome], int] = {}
         upcoming = 0
-        with held_back(), ThreadPoolExecutor(max_workers=max_concurrent_requests, thread_name_prefix="fiskaly") as pool:
+        with held_back(), ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="fiskaly") as pool:
             while True:
                 while (
                     upcoming < len(plans)
-                    and len(running) < max_concurrent_requests
+                    and len(running) < at_once
                     and not self.progress.failures
                     and not signal_held()
                 ):

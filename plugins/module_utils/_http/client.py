@@ -233,10 +233,10 @@ class FiskalyClient:
         return (keys if limit is None else keys[:limit]), count
 
     def _read_listing(
-        self, filters: dict, offset: int, limit: int | None, max_concurrent_requests: int, read: Read
+        self, filters: dict, offset: int, limit: int | None, at_once: int, read: Read
     ) -> Iterator[tuple[list, int]]:
         page_size, name = self.api.PAGE_SIZE, self.api.KEY_NAME
-        return read_listing(self._read_page, name, page_size, filters, offset, limit, max_concurrent_requests, read)
+        return read_listing(self._read_page, name, page_size, filters, offset, limit, at_once, read)
 
     def _read_page(self, filters: dict[str, Any], at: int, size: int, overlap: int) -> tuple[int, int, int, list, int]:
         request = self.api.list_keys(**filters, limit=size, offset=at)

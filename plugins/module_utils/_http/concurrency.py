@@ -144,43 +144,40 @@ class AdaptiveConcurrency:
 # -- calls run several at a time, their results taken in order ----------------------------------------------------
 
 
-def results_in_order(
-    function: Callable[..., Result], items: Iterable[tuple], max_concurrent_requests: int
-) -> Iterator[Result]:
-    """Yield ``function(*item)`` for each item, in the order of ``items``, with up to ``max_concurrent_requests`` calls
-    running at once.
+def results_in_order(function: Callable[..., Result], items: Iterable[tuple], at_once: int) -> Iterator[Result]:
+    """Yield ``function(*item)`` for each item, in the order of ``items``, with up to ``at_once`` calls running at
+    once.
 
     With one at a time, or one item, every call runs here, one after another. Once the caller stops (a result it did not
     want, or an error raised here) no further call starts, and those running finish before this returns.
     """
     items = list(items)
-    at_once = max_concurrent_requests if len(items) > 1 else 1
-    return results_ahead(function, iter(items).__next__, at_once, len(items))
+    return results_ahead(function, iter(items).__next__, at_once if len(items) > 1 else 1, len(items))
 
 
 def results_ahead(
-    function: Callable[..., Result], next_item: NextItem, max_concurrent_requests: int, window: int | None = None
+    function: Callable[..., Result], next_item: NextItem, at_once: int, ahead: int | None = None
 ) -> Generator[Result, None, None]:
     """Yield ``function(*item)`` in order for each ``item`` that ``next_item()`` gives, until it raises StopIteration or
     gives None while no call is pending.
 
-    At most ``window`` calls (``max_concurrent_requests`` unless given) are ahead of the result the caller holds:
-    ``next_item`` is
-    asked again only once the caller has taken a result, so it can decide from what came so far (a page's count, say),
-    and what an answer announces never decides how much is asked at once. With one at a time every call runs here.
+    At most ``at_once`` calls run at once, and at most ``ahead`` calls (``at_once`` unless given) are ahead of the
+    result the caller holds: ``next_item`` is asked again only once the caller has taken a result, so it can decide
+    from what came so far (a page's count, say), and what an answer announces never decides how much is asked at once.
+    With one at a time every call runs here.
     """
-    window = max_concurrent_requests if window is None else max(1, window)
-    if max_concurrent_requests <= 1:
+    ahead = at_once if ahead is None else max(1, ahead)
+    if at_once <= 1:
         while True:
             item = _take(next_item)
             if item is None:
                 return
             yield function(*item)
-    with ThreadPoolExecutor(max_workers=max_concurrent_requests, thread_name_prefix="fiskaly") as pool:
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="fiskaly") as pool:
         pending: deque[Future[Result]] = deque()
         try:
             while True:
-                while len(pending) < window:
+                while len(pending) < ahead:
                     item = _take(next_item)
                     if item is None:
                         break

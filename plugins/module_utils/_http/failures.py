@@ -199,7 +199,7 @@ def transport_detail(error: Exception) -> str:
     return str(reason) or type(reason).__name__
 
 
-def broken_body(error: Exception, url: str) -> Exception | None:
+def broken_body(error: BaseException, url: str) -> Exception | None:
     """The urllib3 error that an answer whose body broke off counts as, for a retry: a read timeout or a closed
     connection; None for any other failure."""
     for link in _chain(error):

@@ -3,10 +3,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Reading a listing page by page (internal to this collection, not a public API).
 
-The first page comes alone; the pages after it are read ahead, ``max_concurrent_requests`` at most beyond the last
-page taken, and taken in order, so that no ``count`` decides how much is asked. Each page after the first begins with
-the last key of the page before (one key of overlap), so that a key moving from one page to another between their
-reads shows as a page beginning with another key; the client then reads the listing again (``client``).
+The first page comes alone; the pages after it are read ahead, ``at_once`` at most beyond the last page taken
+(``max_concurrent_requests``, or 1 for a second read), and taken in order, so that no ``count`` decides how much is
+asked. Each page after the first begins with the last key of the page before (one key of overlap), so that a key
+moving from one page to another between their reads shows as a page beginning with another key; the client then reads
+the listing again (``client``).
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ def read_listing(  # pylint: disable=too-many-arguments,too-many-locals
     filters: dict,
     offset: int,
     limit: int | None,
-    max_concurrent_requests: int,
+    at_once: int,
     read: Read,
 ) -> Pages:
     """``(keys, count)`` of each page from ``offset`` on, in order, until a short page or the last one a count
-    announces; what each page tells of a change goes to ``read``. At most ``max_concurrent_requests`` pages are read
+    announces; what each page tells of a change goes to ``read``. At most ``at_once`` pages are read
     ahead of the one taken. Each page after the first asks for one key before its own: the last key of the page
     before."""
     end = None if limit is None else offset + limit
@@ -71,7 +72,7 @@ def read_listing(  # pylint: disable=too-many-arguments,too-many-locals
 
     earlier: set[str] = set()
     last = None
-    with closing(results_ahead(read_page, next_page, max_concurrent_requests)) as pages:
+    with closing(results_ahead(read_page, next_page, at_once)) as pages:
         for at, asked, overlap, page, count in pages:
             keys = page[:asked]  # a server that ignores limit
             names = {key[key_name] for key in keys[overlap:]}

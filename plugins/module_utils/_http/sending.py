@@ -110,7 +110,7 @@ class Sender:  # pylint: disable=too-many-instance-attributes
                     broken = clock.over_time(broken)  # an answer the attempt clock cut off, even one it left short
             except (requests.exceptions.RequestException, OSError, ValueError) as error:
                 # Each failed attempt went through the policy; one that was not retried may have failed outside it.
-                retried_out = any(isinstance(cause, MaxRetryError) for cause in (error, *error.args))
+                retried_out = any(isinstance(link, MaxRetryError) for link in (error, *error.args))
                 attempts = policy.tally[0] if retried_out else policy.tally[0] + 1
                 raise self._transport_error(activity, clock.over_time(error), attempts) from None
             if broken is None:
@@ -126,11 +126,11 @@ class Sender:  # pylint: disable=too-many-instance-attributes
     def _next_attempt(
         self, activity: str, policy: DeadlineRetry, method: str, url: str, broken: BaseException
     ) -> DeadlineRetry:
-        cause = broken_body(broken, url)  # type: ignore[arg-type]
-        if cause is None:
+        broken_as = broken_body(broken, url)
+        if broken_as is None:
             raise self._transport_error(activity, broken)
         try:
-            return policy.increment(method, url, error=cause)
+            return policy.increment(method, url, error=broken_as)
         except (MaxRetryError, ReadTimeoutError, ProtocolError):  # no attempt left, or no time
             raise self._transport_error(activity, broken, policy.tally[0]) from None
 

@@ -145,7 +145,7 @@ def outcome(client: FiskalyClient, name: str):
     """What reading ``name`` gives: the key's name, or the failure's kind and message; and how long it took."""
     started = time.monotonic()
     try:
-        result = client.get_api_key(name)["name"]
+        result = client.get_api_key(name)["name"]  # type: ignore[index]
     except TransportError as error:
         result = (error.cause, str(error))
     return result, time.monotonic() - started

@@ -43,9 +43,9 @@ def attempt(status: int | None = None, error: Exception | None = None) -> Reques
     return RequestHistory("PUT", "/api_keys/pos-1", error, status, None)
 
 
-READ_TIMEOUT = ReadTimeoutError(None, "/api_keys/pos-1", "Read timed out.")
+READ_TIMEOUT = ReadTimeoutError(None, "/api_keys/pos-1", "Read timed out.")  # type: ignore[arg-type]
 DROPPED = ProtocolError("Connection aborted.", RemoteDisconnected("Remote end closed connection without response"))
-REFUSED = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+REFUSED = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
 
 
 def jwt(exp: float) -> str:
@@ -86,7 +86,7 @@ def new_client(**kwargs) -> FiskalyClient:
 
 def make_client(transport: Transport, **kwargs) -> FiskalyClient:
     client = new_client(**kwargs)
-    client.sender._session.request = transport  # pylint: disable=protected-access
+    client.sender._session.request = transport  # type: ignore[assignment]  # pylint: disable=protected-access
     return client
 
 
@@ -249,7 +249,7 @@ def test_an_invalid_header_never_shows_its_value():
 
 
 @pytest.mark.parametrize(
-    ("error", "kind"),
+    ("error", "cause"),
     [
         (requests.exceptions.SSLError("certificate verify failed"), "TLS failure"),
         (requests.exceptions.ConnectTimeout("connect timed out"), "timeout"),
@@ -263,14 +263,14 @@ def test_an_invalid_header_never_shows_its_value():
         (requests.exceptions.ConnectionError("something else"), "connection error"),
     ],
 )
-def test_transport_failures_are_named(error, kind):
+def test_transport_failures_are_named(error, cause):
     with pytest.raises(TransportError) as raised:
         make_client(Transport(error)).authenticate()
-    assert raised.value.cause == kind
-    assert str(raised.value).startswith(f"Retrieving a token with api_key and api_secret failed: {kind}: ")
+    assert raised.value.cause == cause
+    assert str(raised.value).startswith(f"Retrieving a token with api_key and api_secret failed: {cause}: ")
     # Only a request that may have reached the API can have created a key whose answer was lost.
     assert raised.value.may_have_reached_api is (
-        kind in ("timeout", "connection closed by the server", "connection error")
+        cause in ("timeout", "connection closed by the server", "connection error")
     )
 
 
@@ -409,7 +409,7 @@ class Wire:
 
 def wired_client(wire: Wire, **kwargs) -> FiskalyClient:
     client = new_client(**kwargs)
-    client.sender._adapter.send = wire  # pylint: disable=protected-access
+    client.sender._adapter.send = wire  # type: ignore[assignment]  # pylint: disable=protected-access
     return client
 
 
@@ -440,11 +440,10 @@ def test_proxies_from_the_environment_still_apply(monkeypatch):
 def proxy_refused(proxy_port: int = 3128) -> requests.exceptions.ProxyError:
     from urllib3.exceptions import ProxyError as Urllib3ProxyError  # pylint: disable=import-outside-toplevel
 
-    cause = NewConnectionError(
-        None, f"Failed to establish a new connection: [Errno 111] Connection refused (port {proxy_port})"
-    )
+    refused = f"Failed to establish a new connection: [Errno 111] Connection refused (port {proxy_port})"
+    cause = NewConnectionError(None, refused)  # type: ignore[arg-type]
     return requests.exceptions.ProxyError(
-        MaxRetryError(None, "/api/v0/auth", Urllib3ProxyError("Unable to connect to proxy", cause))
+        MaxRetryError(None, "/api/v0/auth", Urllib3ProxyError("Unable to connect to proxy", cause))  # type: ignore[arg-type]
     )
 
 
@@ -620,7 +619,7 @@ class BrokenBody(requests.Response):
         raise self.error
 
 
-BODY_TIMEOUT = requests.exceptions.ConnectionError(ReadTimeoutError(None, "/api_keys/pos-1", "Read timed out."))
+BODY_TIMEOUT = requests.exceptions.ConnectionError(ReadTimeoutError(None, "/api_keys/pos-1", "Read timed out."))  # type: ignore[arg-type]
 
 
 def test_an_answer_whose_body_times_out_is_retried_as_a_read_timeout(monkeypatch):

@@ -102,6 +102,8 @@ def mismatches(where: str, doc: dict[str, Any], spec: dict[str, Any]) -> list[st
     ]
     if NEVER_SHOWN in text(doc) and not spec.get("no_log"):
         found.append(f"{where}: documented as never shown, but not no_log")
+    if spec.get("no_log") and NEVER_SHOWN not in text(doc):
+        found.append(f"{where}: no_log, but not documented as {NEVER_SHOWN!r}")
     found += names_differ(f"{where} suboptions", doc.get("suboptions") or {}, spec.get("options") or {})
     for option in sorted(set(doc.get("suboptions") or {}) & set(spec.get("options") or {})):
         found += mismatches(f"{where}.{option}", doc["suboptions"][option], spec["options"][option])
@@ -121,7 +123,7 @@ def test_every_doc_fragment_has_its_group() -> None:
 
 
 def test_the_fragments_document_every_option_of_the_shared_groups_once() -> None:
-    documented = [option for name in FRAGMENT_GROUPS for option in FRAGMENT_GROUPS[name]]
+    documented = [option for name in FRAGMENT_GROUPS for option in fragment_options(name)]
     assert sorted(documented) == sorted({**CredentialOptions.ARGUMENT_SPEC, **ConnectionOptions.ARGUMENT_SPEC})
 
 

@@ -58,7 +58,7 @@ class Account:
 
 def listing(account: Account, concurrency: int, **filters):
     client = FiskalyClient(BASE, api_key="key", api_secret="s3cret", max_concurrent_requests=concurrency)
-    client.sender._session.request = account  # pylint: disable=protected-access
+    client.sender._session.request = account  # type: ignore[assignment]  # pylint: disable=protected-access
     names = [key["name"] for keys, _count in client.list_api_key_pages(order_by="name", **filters) for key in keys]
     return names, client.listing_changed
 
@@ -66,7 +66,7 @@ def listing(account: Account, concurrency: int, **filters):
 def info(account: Account, concurrency: int, **params):
     """The names fiskaly_api_key_info returns, by name, and its listing_changed."""
     client = FiskalyClient(BASE, api_key="key", api_secret="s3cret", max_concurrent_requests=concurrency)
-    client.sender._session.request = account  # pylint: disable=protected-access
+    client.sender._session.request = account  # type: ignore[assignment]  # pylint: disable=protected-access
     given = {"name": None, "kind": None, "status": None, "order_by": "name", "order": "asc", "offset": 0, "limit": None}
     result = read_keys(client, {**given, **params})
     return [key["name"] for key in result["api_keys"]], result.get("listing_changed")

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_keys import masking as secret_masking
-from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.masking import key_secrets, mask
+from ansible_collections.fiskaly.management.plugins.module_utils import _secret_masking as secret_masking
+from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import key_secrets, mask
 
 
 def test_key_secrets_are_the_key_s_own_and_each_fleet_entry_s():

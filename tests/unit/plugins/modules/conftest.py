@@ -118,7 +118,7 @@ def run_module(emulator, capsys, monkeypatch):  # pylint: disable=redefined-oute
             module.main()
         captured = capsys.readouterr()
         assert "Traceback" not in captured.out + captured.err
-        run = ModuleRun(captured.out, exited.value.code)
+        run = ModuleRun(captured.out, exited.value.code)  # type: ignore[arg-type]
         # exit_json exits 0, fail_json 1: never anything else, never an exception of the module's.
         assert run.exit_code == (1 if run.get("failed") else 0), run.output
         return run
