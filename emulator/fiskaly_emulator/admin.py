@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 from .errors import ApiError, bad_request
 from .faults import check_method
-from .listing_changes import check_listing_changes
 from .reply import Reply, json_reply
 from .state import EmulatorState
 from .validation import check_ttl
@@ -180,7 +179,7 @@ def _set_network(state: EmulatorState, _query: dict[str, str], body: Any) -> Any
 
 def _change_listing(state: EmulatorState, _query: dict[str, str], body: Any) -> Any:
     # Checked whole once, here: its messages show the form expected of a body that is no such object.
-    return {"queued": state.listing_changes.add(*check_listing_changes(body))}
+    return {"queued": state.queue_listing_changes(body)}
 
 
 ENDPOINTS: dict[str, dict[str, Endpoint]] = {
@@ -201,6 +200,7 @@ ENDPOINTS: dict[str, dict[str, Endpoint]] = {
         "GET": Endpoint(lambda state, _query, _body: state.network_settings()),
         "POST": Endpoint(_set_network, body=True),
     },
+    "dialect": {"GET": Endpoint(lambda state, _query, _body: state.dialect())},
     "listing-changes": {
         "GET": Endpoint(lambda state, _query, _body: {"listing_changes": state.pending_listing_changes()}),
         "POST": Endpoint(_change_listing, body=True),

@@ -111,7 +111,17 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="stop after SECONDS without a connection (for an emulator started in the background)",
     )
     parser.add_argument(
-        "--seed", help="JSON file with a list of {name, kind, status, metadata?} keys to create at start"
+        "--seed",
+        help=(
+            "JSON file with a list of keys to create at start: {name, kind, status, metadata?} in the draft, "
+            "{name, status?, metadata?, organization_id?, _envs?} in 0.12"
+        ),
+    )
+    parser.add_argument(
+        "--api-version",
+        choices=defaults.API_VERSIONS,
+        default=defaults.API_VERSION_DRAFT,
+        help="the dialect of the Management API to speak (default: %(default)s)",
     )
     parser.add_argument(
         "--latency",
@@ -150,6 +160,9 @@ def connection_details(emulator: Emulator) -> dict[str, Any]:
         "readonly_api_key": emulator.readonly_api_key,
         "readonly_api_secret": emulator.readonly_api_secret,
         "pid": os.getpid(),
+        "api_version": emulator.api_version,
+        "organization_id": emulator.organization_id,
+        "managed_organization_ids": emulator.managed_organization_ids,
     }
 
 
@@ -286,6 +299,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
             verbose=args.verbose,
             latency=args.latency,
             rate_limit=args.rate_limit,
+            api_version=args.api_version,
         )
         seed = _load_seed(args.seed) if args.seed else None
         emulator.start()
@@ -312,6 +326,10 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"api_secret: {emulator.api_secret}")
         print(f"readonly_api_key: {emulator.readonly_api_key}")
         print(f"readonly_api_secret: {emulator.readonly_api_secret}")
+        print(f"api_version: {emulator.api_version}")
+        if emulator.organization_id is not None:
+            print(f"organization_id: {emulator.organization_id}")
+            print(f"managed_organization_ids: {' '.join(emulator.managed_organization_ids)}")
         print("\n".join(lines), flush=True)
         for option, path in outputs.items():
             try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .server import API_PREFIX, EmulatorHTTPServer
 from .state import (
+    API_VERSION_DRAFT,
     DEFAULT_ACCESS_TOKEN_TTL,
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -56,6 +57,7 @@ class Emulator(EmulatorState):  # pylint: disable=too-many-instance-attributes
         verbose: bool = False,
         latency: float = 0.0,
         rate_limit: int | None = None,
+        api_version: str = API_VERSION_DRAFT,
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"refusing to listen on non-loopback host {host!r}: the admin API has no authentication")
@@ -68,6 +70,7 @@ class Emulator(EmulatorState):  # pylint: disable=too-many-instance-attributes
             readonly_api_secret=readonly_api_secret,
             latency=latency,
             rate_limit=rate_limit,
+            api_version=api_version,
         )
         self.host = host
         self._requested_port = port

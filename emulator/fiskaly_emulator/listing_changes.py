@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .errors import ApiError
 from .validation import check_key_name, check_key_record
@@ -17,22 +17,28 @@ from .validation import check_key_name, check_key_record
 
 @dataclass(frozen=True)
 class Change:
-    """Keys to create and names to delete, at once."""
+    """Keys to create and names to delete, at once.
 
-    create: tuple[tuple[str, str, str, dict[str, str]], ...]
+    A record to create is the draft's (name, kind, status, metadata), or an object with as_json() (the 0.12
+    dialect's validation_012.KeyRecord).
+    """
+
+    create: tuple[Any, ...]
     delete: tuple[str, ...]
 
     def as_json(self) -> dict[str, Any]:
         return {
             "create": [
-                {"name": name, "kind": kind, "status": status, "metadata": metadata}
-                for name, kind, status, metadata in self.create
+                record.as_json()
+                if hasattr(record, "as_json")
+                else {"name": record[0], "kind": record[1], "status": record[2], "metadata": record[3]}
+                for record in self.create
             ],
             "delete": list(self.delete),
         }
 
 
-def _check_change(change: Any, where: str) -> Change:
+def _check_change(change: Any, where: str, check_record: Callable[[Any], Any]) -> Change:
     if not isinstance(change, dict) or not change or set(change) - {"create", "delete"}:
         raise ValueError(
             f"{where} must be an object with 'create' (a list of key records) and/or 'delete' (a list of key names)"
@@ -43,7 +49,7 @@ def _check_change(change: Any, where: str) -> Change:
     records = []
     for index, record in enumerate(create):
         try:
-            records.append(check_key_record(record))
+            records.append(check_record(record))
         except ValueError as exc:
             raise ValueError(f"{where}.create[{index}]: {exc}") from None
     names = []
@@ -55,8 +61,11 @@ def _check_change(change: Any, where: str) -> Change:
     return Change(tuple(records), tuple(names))
 
 
-def check_listing_changes(spec: Any) -> tuple[int, list[Change]]:
-    """Validate ``{"after_offset": N, "changes": [{"create": [...], "delete": [...]}, ...]}``."""
+def check_listing_changes(
+    spec: Any, check_record: Callable[[Any], Any] = check_key_record
+) -> tuple[int, list[Change]]:
+    """Validate ``{"after_offset": N, "changes": [{"create": [...], "delete": [...]}, ...]}``; ``check_record``
+    validates a record to create (the draft's by default), raising ValueError."""
     if not isinstance(spec, dict) or set(spec) != {"after_offset", "changes"}:
         raise ValueError(
             'listing-changes take an object {"after_offset": N, "changes": [{"create": [...], "delete": [...]}, ...]}'
@@ -66,7 +75,7 @@ def check_listing_changes(spec: Any) -> tuple[int, list[Change]]:
         raise ValueError("after_offset must be an integer >= 0, the offset of a listing's page")
     if not isinstance(changes, list) or not changes:
         raise ValueError("changes must be a non-empty list, one change for each time the page is served")
-    return offset, [_check_change(change, f"changes[{index}]") for index, change in enumerate(changes)]
+    return offset, [_check_change(change, f"changes[{index}]", check_record) for index, change in enumerate(changes)]
 
 
 class ListingChanges:

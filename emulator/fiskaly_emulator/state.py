@@ -10,14 +10,17 @@ import json
 from typing import Any
 
 from .api import Credential, ManagementApi
+from .api_012 import ManagementApi012
 from .faults import FaultQueue
 from .journal import Journal
 from .listing_changes import ListingChanges, check_listing_changes
 from .minted import MintedSecret, MintedSecrets
 from .network import UNCHANGED, Network, check_latency, check_rate_limit
 from .store import KeyStore, NameTaken
+from .store_012 import KeyStore012, Organizations
 from .tokens import TokenService
 from .validation import check_key_record, check_ttl
+from .validation_012 import check_key_record as check_key_record_012
 
 DEFAULT_API_KEY = "emulator-api-key"
 DEFAULT_API_SECRET = "emulator-api-secret"
@@ -25,6 +28,10 @@ DEFAULT_READONLY_API_KEY = "emulator-readonly-api-key"
 DEFAULT_READONLY_API_SECRET = "emulator-readonly-api-secret"
 DEFAULT_ACCESS_TOKEN_TTL = 300
 DEFAULT_REFRESH_TOKEN_TTL = 86400
+# The dialects of the Management API: one per emulator, the draft by default.
+API_VERSION_DRAFT = "0.1.0-draft"
+API_VERSION_012 = "0.12"
+API_VERSIONS = (API_VERSION_DRAFT, API_VERSION_012)
 
 
 def seed_record(index: int, record: Any) -> str:
@@ -49,7 +56,10 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
         readonly_api_secret: str = DEFAULT_READONLY_API_SECRET,
         latency: float = 0.0,
         rate_limit: int | None = None,
+        api_version: str = API_VERSION_DRAFT,
     ) -> None:
+        if api_version not in API_VERSIONS:
+            raise ValueError(f"api_version must be one of: {', '.join(API_VERSIONS)}")
         if api_key == readonly_api_key:
             raise ValueError("the full-rights and the read-only api_key must differ")
         self._default_ttls = (
@@ -69,14 +79,42 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
         # What reset() goes back to.
         self._default_network = (check_latency(latency), check_rate_limit(rate_limit))
         self.network = Network(*self._default_network)
-        self.api = ManagementApi(
-            self.keystore,
-            self.tokens,
-            (
-                Credential(api_key, api_secret, readonly=False),
-                Credential(readonly_api_key, readonly_api_secret, readonly=True),
-            ),
+        self.api_version = api_version
+        # The 0.12 dialect's organisations (made in both, shown in neither by the draft) and keys.
+        self.organizations = Organizations()
+        self.keystore_012 = KeyStore012(self.organizations, self.minted, self.listing_changes)
+        credentials = (
+            Credential(api_key, api_secret, readonly=False),
+            Credential(readonly_api_key, readonly_api_secret, readonly=True),
         )
+        self.api: ManagementApi | ManagementApi012 = (
+            ManagementApi012(self.keystore_012, self.tokens, credentials)
+            if api_version == API_VERSION_012
+            else ManagementApi(self.keystore, self.tokens, credentials)
+        )
+
+    @property
+    def is_012(self) -> bool:
+        """Whether the emulator speaks the 0.12 dialect."""
+        return self.api_version == API_VERSION_012
+
+    @property
+    def organization_id(self) -> str | None:
+        """The emulator's own organisation in the 0.12 dialect (its built-in credentials' one); None in the draft."""
+        return self.organizations.own if self.is_012 else None
+
+    @property
+    def managed_organization_ids(self) -> list[str]:
+        """The organisations the own one manages in the 0.12 dialect; none in the draft."""
+        return list(self.organizations.managed) if self.is_012 else []
+
+    def dialect(self) -> dict[str, Any]:
+        """Return {"api_version", "organization_id", "managed_organization_ids"}."""
+        return {
+            "api_version": self.api_version,
+            "organization_id": self.organization_id,
+            "managed_organization_ids": self.managed_organization_ids,
+        }
 
     # Settings
 
@@ -106,6 +144,7 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
             else self._default_ttls[1]
         )
         self.keystore.reset()
+        self.keystore_012.reset()
         self.tokens.reset(access, refresh)
         self.faults.clear()
         self.listing_changes.clear()
@@ -127,7 +166,13 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
         return self.network.settings()
 
     def seed_keys(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Create keys without the wire (not logged, not counted); all or nothing; raise ValueError on a bad record."""
+        """Create keys without the wire (not logged, not counted); all or nothing; raise ValueError on a bad record.
+
+        The 0.12 dialect takes {name, status?, metadata?, organization_id?, _envs?} records, names may repeat, and
+        the objects returned carry their _id and organization_id.
+        """
+        if self.is_012:
+            return self._seed_keys_012(records)
         if not isinstance(records, list):
             raise ValueError("seed keys with a list of {name, kind, status, metadata?} objects")
         checked = []
@@ -148,13 +193,25 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
         except NameTaken as exc:
             raise ValueError(f"{seed_record(first[exc.name], records[first[exc.name]])}: {exc}") from None
 
+    def _seed_keys_012(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not isinstance(records, list):
+            raise ValueError("seed keys with a list of {name, status?, metadata?, organization_id?, _envs?} objects")
+        checked = []
+        for index, record in enumerate(records):
+            try:
+                checked.append(check_key_record_012(record))
+            except ValueError as exc:
+                raise ValueError(f"{seed_record(index, record)}: {exc}") from None
+        return self.keystore_012.seed(checked)
+
     def keys(self) -> dict[str, dict[str, Any]]:
-        """Return every key object (no secrets) by name."""
-        return self.keystore.snapshot()
+        """Return every key object (no secrets): by name in the draft; by _id in the 0.12 dialect, each with the
+        organization_id it lives in."""
+        return self.keystore_012.snapshot() if self.is_012 else self.keystore.snapshot()
 
     def create_count(self, name: str) -> int:
-        """Return how many times a PUT created this name."""
-        return self.keystore.create_count(name)
+        """Return how many times a PUT (the 0.12 dialect: a POST) created this name."""
+        return self.keystore_012.create_count(name) if self.is_012 else self.keystore.create_count(name)
 
     # Observability
 
@@ -175,7 +232,7 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
         """Return counters: requests, handler_seconds (without the latency), faults, rate_limited, creates and
         create_counts."""
         stats = self.journal.stats()
-        counts = self.keystore.create_counts()
+        counts = self.keystore_012.create_counts() if self.is_012 else self.keystore.create_counts()
         stats["creates"] = sum(counts.values())
         stats["create_counts"] = counts
         return stats
@@ -193,8 +250,13 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
 
         Raise ValueError on a bad spec, queuing nothing; return how many changes wait for that page.
         """
-        offset, checked = check_listing_changes({"after_offset": after_offset, "changes": changes})
-        return self.listing_changes.add(offset, checked)
+        return self.queue_listing_changes({"after_offset": after_offset, "changes": changes})
+
+    def queue_listing_changes(self, spec: Any) -> int:
+        """Validate and queue ``{"after_offset": N, "changes": [...]}`` (records of this emulator's dialect); return
+        how many changes wait for that page."""
+        check_record = check_key_record_012 if self.is_012 else check_key_record
+        return self.listing_changes.add(*check_listing_changes(spec, check_record))
 
     def pending_listing_changes(self) -> list[dict[str, Any]]:
         """Return the listing changes not made yet, by page offset."""
@@ -214,4 +276,6 @@ class EmulatorState:  # pylint: disable=too-many-instance-attributes  # a facade
 
     def issue_token(self, readonly: bool = False) -> str:
         """Mint a valid access token directly (full rights unless readonly)."""
-        return self.tokens.mint_access(self.readonly_api_key if readonly else self.api_key, readonly)
+        return self.tokens.mint_access(
+            self.readonly_api_key if readonly else self.api_key, readonly, self.organization_id
+        )

@@ -34,6 +34,8 @@ class Grant:
     readonly: bool
     expires_at: float
     claim_exp: int = 0
+    # The 0.12 dialect's: the organisation of the credential (None in the draft, whose tokens carry no claims).
+    organization_id: str | None = None
 
 
 def _b64encode(data: bytes) -> str:
@@ -68,15 +70,15 @@ class TokenService:
     def _sign(self, signing_input: str) -> str:
         return _b64encode(hmac.new(self._signing_key, signing_input.encode("ascii"), hashlib.sha256).digest())
 
-    def mint_access(self, subject: str, readonly: bool) -> str:
-        """Mint and register an access token."""
+    def mint_access(self, subject: str, readonly: bool, organization_id: str | None = None) -> str:
+        """Mint and register an access token (of an organisation in the 0.12 dialect)."""
         now = time.time()
         with self._lock:
             expires_at = now + self.access_ttl
             # Rounding exp up keeps the claim from expiring before the exact registry time.
             jti, exp = str(uuid.uuid4()), math.ceil(expires_at)
             claims = {"sub": subject, "iat": int(now), "exp": exp, "jti": jti}
-            self._access[jti] = Grant(subject, readonly, expires_at, exp)
+            self._access[jti] = Grant(subject, readonly, expires_at, exp, organization_id)
             self._maybe_prune(now)
         signing_input = (
             _b64encode(json.dumps(_HEADER, separators=(",", ":")).encode())
@@ -85,16 +87,19 @@ class TokenService:
         )
         return self._minted.record("access_token", subject, signing_input + "." + self._sign(signing_input))
 
-    def issue(self, subject: str, readonly: bool) -> dict[str, Any]:
-        """Return a token object: a fresh access token and a fresh refresh token."""
-        access_token = self.mint_access(subject, readonly)
+    def issue(self, subject: str, readonly: bool, organization_id: str | None = None) -> dict[str, Any]:
+        """Return a token object: a fresh access token and a fresh refresh token; with an organisation (the 0.12
+        dialect) it carries access_token_claims too."""
+        access_token = self.mint_access(subject, readonly, organization_id)
         now = time.time()
         refresh_token = self._minted.record("refresh_token", subject, secrets.token_urlsafe(48))
         with self._lock:
             access_ttl, refresh_ttl = self.access_ttl, self.refresh_ttl
-            self._refresh[refresh_token] = Grant(subject, readonly, now + refresh_ttl)
-        return {
-            "access_token": access_token,
+            self._refresh[refresh_token] = Grant(subject, readonly, now + refresh_ttl, 0, organization_id)
+        answer: dict[str, Any] = {"access_token": access_token}
+        if organization_id is not None:
+            answer["access_token_claims"] = {"env": "TEST", "organization_id": organization_id}
+        return answer | {
             "access_token_expires_in": access_ttl,
             "access_token_expires_at": int(now + access_ttl),
             "refresh_token": refresh_token,
@@ -112,7 +117,7 @@ class TokenService:
             raise unauthorized(
                 "E_REFRESH_TOKEN_EXPIRED", "refresh token has expired, authenticate with api_key and api_secret"
             )
-        return self.issue(grant.subject, grant.readonly)
+        return self.issue(grant.subject, grant.readonly, grant.organization_id)
 
     def authenticate(self, authorization: str | None) -> Grant:
         """Check an Authorization header value; return the token's grant or raise 401."""
