@@ -61,9 +61,7 @@ def _check_change(change: Any, where: str, check_record: Callable[[Any], Any]) -
     return Change(tuple(records), tuple(names))
 
 
-def check_listing_changes(
-    spec: Any, check_record: Callable[[Any], Any] = check_key_record
-) -> tuple[int, list[Change]]:
+def check_listing_changes(spec: Any, check_record: Callable[[Any], Any] = check_key_record) -> tuple[int, list[Change]]:
     """Validate ``{"after_offset": N, "changes": [{"create": [...], "delete": [...]}, ...]}``; ``check_record``
     validates a record to create (the draft's by default), raising ValueError."""
     if not isinstance(spec, dict) or set(spec) != {"after_offset", "changes"}:

@@ -79,7 +79,9 @@ def is_uuid(value: Any) -> bool:
 def _reject_unknown(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
     for name in body:
         if name not in allowed:
-            raise schema_error(f"body should NOT have additional property {_field(name)}; allowed: {', '.join(allowed)}")
+            raise schema_error(
+                f"body should NOT have additional property {_field(name)}; allowed: {', '.join(allowed)}"
+            )
 
 
 def _name(value: Any) -> str:

@@ -6,6 +6,10 @@
 # pylint: disable=missing-function-docstring,redefined-outer-name  # pytest tests and fixtures
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,7 +91,11 @@ def test_012_api_version_and_organisations(emu: Emulator, emulator: Emulator) ->
     assert emulator.managed_organization_ids == []
     root = emu.base_url[: -len("/api/v0")]
     answer = requests.get(f"{root}/_emulator/dialect", verify=emu.ca_path, timeout=10).json()
-    assert answer == {"api_version": "0.12", "organization_id": emu.organization_id, "managed_organization_ids": managed}
+    assert answer == {
+        "api_version": "0.12",
+        "organization_id": emu.organization_id,
+        "managed_organization_ids": managed,
+    }
 
 
 def test_api_version_is_checked() -> None:
@@ -225,7 +233,9 @@ def test_012_patch_replaces_metadata_and_refuses_name(emu: Emulator, token: str)
     for body, named in (({"name": "xyz"}, "'name'"), ({"kind": "live"}, "'kind'"), ({}, "status")):
         schema_refused(call(emu, "PATCH", path, token, json=body), named)
     assert call(emu, "GET", path, token).json()["name"] == "abc"
-    assert_error(call(emu, "PATCH", f"{keys_path(emu)}/{uuid.uuid4()}", token, json={"status": "enabled"}), 404, "E_NOT_FOUND")
+    assert_error(
+        call(emu, "PATCH", f"{keys_path(emu)}/{uuid.uuid4()}", token, json={"status": "enabled"}), 404, "E_NOT_FOUND"
+    )
 
 
 def test_012_delete_then_not_found(emu: Emulator, token: str) -> None:
@@ -327,7 +337,9 @@ def test_012_seed_keys(emu: Emulator, token: str) -> None:
 
 def test_012_admin_seed_and_keys(emu: Emulator) -> None:
     root = emu.base_url[: -len("/api/v0")] + "/_emulator"
-    answer = requests.post(f"{root}/keys", json={"keys": [{"name": "abc"}, {"name": "abc"}]}, verify=emu.ca_path, timeout=10)
+    answer = requests.post(
+        f"{root}/keys", json={"keys": [{"name": "abc"}, {"name": "abc"}]}, verify=emu.ca_path, timeout=10
+    )
     assert answer.status_code == 200, answer.text
     seeded = answer.json()["keys"]
     assert len(seeded) == 2 and seeded[0]["_id"] != seeded[1]["_id"]
@@ -366,11 +378,6 @@ def test_012_listing_changes(emu: Emulator, token: str) -> None:
 
 
 def test_api_version_cli_and_json_file(tmp_path: Path) -> None:
-    import json  # pylint: disable=import-outside-toplevel
-    import subprocess  # pylint: disable=import-outside-toplevel
-    import sys  # pylint: disable=import-outside-toplevel
-    import time  # pylint: disable=import-outside-toplevel
-
     emulator_dir = Path(__file__).resolve().parents[3] / "emulator"
     for version in ("0.12", "0.1.0-draft"):
         json_file, env_file = tmp_path / f"{version}.json", tmp_path / f"{version}.env"
