@@ -86,6 +86,31 @@ options:
         so that they spend less of it on 429s.
     type: int
     default: 10
+  api_version:
+    description:
+      - The version of the Management API that O(base_url) speaks. See the collection's C(docs/api-versions.md) for
+        what differs between the two.
+      - V(0.12) is "fiskaly management API 0.12", what fiskaly publishes today at the default O(base_url). Its keys
+        live under an organisation (O(organization_id)), addressed by a server-assigned C(_id), created with C(POST).
+      - V(0.1.0-draft) is the reference page "fiskaly Management API (v0.1.0-draft)". Its keys are addressed by their
+        name and created with C(PUT).
+      - V(auto) decides from what the API said, never by a write. With a key pair, the login answer decides, as 0.12's
+        names the organisation of the token (C(access_token_claims)), the draft's does not. With only an
+        O(access_token) (no login), O(organization_id) given means 0.12, and the draft otherwise.
+      - If not set, the environment variable E(FISKALY_API_VERSION) is used.
+    type: str
+    choices: [auto, 0.1.0-draft, '0.12']
+    default: auto
+  organization_id:
+    description:
+      - API 0.12 only. The organisation (a UUID) whose keys the module manages.
+      - By default the organisation of the login, as its answer names it (C(access_token_claims.organization_id)).
+        That a caller's own organisation addresses its own keys this way is an inference, since every public client of 0.12
+        shows keys created under a managed organisation, none under the caller's own.
+      - Another one manages the keys of an organisation that the caller manages (a POS vendor's merchants).
+      - Required with O(access_token) alone and O(api_version=0.12), where no login answer names it.
+      - If not set, the environment variable E(FISKALY_ORGANIZATION_ID) is used.
+    type: str
 notes:
   - The modules send the token as a C(Bearer) token in the C(Authorization) header of every call but the login, and
     never a credential from C(~/.netrc) (or E(NETRC)), which requests would otherwise send to the API as HTTP Basic

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -18,6 +19,10 @@ from ansible.module_utils.basic import env_fallback
 
 from . import _messages as messages
 from ._http.environment import ca_bundle_from_environment, proxy_from_environment, proxy_url_error
+from ._http.routes import API_VERSIONS, AUTO, DRAFT, V012
+
+# An organisation's id, as every source shows it: a UUID.
+UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class ConnectionOptions:
@@ -33,6 +38,13 @@ class ConnectionOptions:
         "retries": {"type": "int", "default": 5},
         "retry_deadline": {"type": "float", "default": 60.0},
         "max_concurrent_requests": {"type": "int", "default": 10},
+        "api_version": {
+            "type": "str",
+            "choices": list(API_VERSIONS),
+            "default": AUTO,
+            "fallback": (env_fallback, ["FISKALY_API_VERSION"]),
+        },
+        "organization_id": {"type": "str", "fallback": (env_fallback, ["FISKALY_ORGANIZATION_ID"])},
     }
     REQUIRED_TOGETHER: ClassVar[tuple[tuple[str, ...], ...]] = ()
     MUTUALLY_EXCLUSIVE: ClassVar[tuple[tuple[str, ...], ...]] = ()
@@ -86,7 +98,22 @@ class ConnectionOptions:
             errors.append(
                 messages.concurrency_out_of_range(self.MAX_CONCURRENT_REQUESTS, params["max_concurrent_requests"])
             )
+        errors += self.version_errors(params)
         return errors
+
+    @staticmethod
+    def version_errors(params: dict[str, Any]) -> list[str]:
+        """organization_id: a UUID, and only where the version can have one."""
+        organization, version = params["organization_id"], params["api_version"]
+        if organization is None:
+            if version == V012 and params.get("access_token") and not params.get("api_key"):
+                return [messages.NO_ORGANIZATION_WITHOUT_LOGIN]
+            return []
+        if not UUID_PATTERN.fullmatch(organization):
+            return [messages.organization_not_uuid(organization)]
+        if version == DRAFT:
+            return [messages.organization_on_draft(False)]
+        return []
 
     def environment_errors(self, params: dict[str, Any]) -> list[str]:
         """Environment variables that requests reads and that would fail every request of the run."""

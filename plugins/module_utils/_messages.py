@@ -223,6 +223,14 @@ def declared_twice(prefix: str, name: str) -> str:
     return f"{prefix}name {quoted(name)} is declared more than once in api_keys"
 
 
+def id_declared_twice(prefix: str, key_id: str) -> str:
+    return f"{prefix}id {quoted(key_id)} is declared more than once in api_keys"
+
+
+def empty_id(option: str) -> str:
+    return f"{option} must name a key's _id, got an empty value"
+
+
 def declared_key(name: str, declared_as: str) -> str:
     """How a message names a key: by its name, and for an item of api_keys by its place there too."""
     return f"API key '{name}'" + ("" if declared_as == "name" else f" ({declared_as})")
@@ -266,6 +274,92 @@ def activity_create(name: str) -> str:
 
 def activity_set_status(name: str, status: str) -> str:
     return f"Setting the status of API key '{name}' to {status}"
+
+
+def activity_update(name: object, status: str | None, metadata: bool) -> str:
+    """Changing a key: its status (both versions), or its metadata too (0.12)."""
+    if not metadata and status is not None:
+        return activity_set_status(str(name), status)
+    return f"Setting the metadata{f' and the status ({status})' if status else ''} of API key '{name}'"
+
+
+def activity_delete(name: object, address: str) -> str:
+    return f"Deleting API key '{name}' (_id {address})"
+
+
+# -- the API versions (routes, client, plans) -----------------------------------------------
+
+DRAFT_ADDRESSES_BY_NAME = "the draft addresses a key by its name, which is unique there; use name"
+DRAFT_NO_DELETE = "the draft has no way to delete a key; use state=disabled"
+NO_KIND_FILTER = "0.12 has no kind filter (a key's environment is its organisation's, _envs); leave kind out"
+NO_ORGANIZATION = (
+    "organization_id is needed on API 0.12 and the login answer named none (access_token_claims.organization_id): "
+    "give organization_id"
+)
+
+
+NO_ORGANIZATION_WITHOUT_LOGIN = (
+    "organization_id is required with access_token alone on api_version 0.12: no login answer names the organisation"
+)
+
+
+def organization_not_uuid(value: object) -> str:
+    return f"organization_id must be a UUID (8-4-4-4-12 hexadecimal digits), got {quoted(value)}"
+
+
+def not_in_version(option: str, version: str, reason: str) -> str:
+    return f"{option} is not supported on API {version}: {reason}"
+
+
+def order_by_not_in_version(order_by: str, version: str, fields: Iterable[str]) -> str:
+    return f"order_by={order_by} is not supported on API {version}, which orders by {', '.join(fields)}"
+
+
+def organization_on_draft(auto: bool) -> str:
+    why = "the login answer names no organisation (no access_token_claims)" if auto else "api_version is 0.1.0-draft"
+    return f"organization_id is given, but the API speaks v0.1.0-draft, which has no organisations ({why})"
+
+
+def draft_route_not_found(api_message: str, server_speaks_012: bool) -> str:
+    """A 404 to the draft's listing: the server most likely speaks 0.12, whose keys live under an organisation."""
+    seen = (
+        "its login answer names an organisation (access_token_claims), as API 0.12's does"
+        if server_speaks_012
+        else "the draft never answers 404 to a listing"
+    )
+    return (
+        f"{api_message} (the path is API v0.1.0-draft's; this server most likely speaks API 0.12: {seen}; set "
+        "api_version to auto or 0.12)"
+    )
+
+
+def several_named(where: str, ids: list[str]) -> str:
+    return (
+        f"{where} matches {len(ids)} keys of that name (_id {', '.join(ids)}): API 0.12 does not keep names unique; "
+        "address one with id, and delete the others"
+    )
+
+
+def id_names_another(where: str, key_id: str, name: object) -> str:
+    return f"{where}: the key with id {key_id} is named {name!r}; a key's name cannot be changed"
+
+
+def no_key_with_id(where: str, key_id: str) -> str:
+    return f"{where}: no key has id {key_id} in the organisation (a key with a given id cannot be created)"
+
+
+def kind_not_sent(where: str, version: str) -> str:
+    return (
+        f"{where} does not exist, and kind cannot be honoured when creating it on API {version}: no kind is sent "
+        "there, a new key's environment (_envs) is its organisation's; leave kind out"
+    )
+
+
+def kind_not_environment(where: str, kind: str, environments: object) -> str:
+    return (
+        f"{where} exists with _envs {environments!r}, but kind {kind!r} is wanted: API 0.12 cannot change a key's "
+        "environment"
+    )
 
 
 ACTIVITY_LIST = "Listing API keys"

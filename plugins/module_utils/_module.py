@@ -97,6 +97,8 @@ def client_for(module: AnsibleModule) -> FiskalyClient:
         retry_deadline=params["retry_deadline"],
         max_concurrent_requests=params["max_concurrent_requests"],
         user_agent=USER_AGENT,
+        api_version=params["api_version"],
+        organization_id=params["organization_id"],
     )
 
 

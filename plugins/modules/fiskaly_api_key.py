@@ -14,12 +14,19 @@ description:
   - Give O(name) for one key, or O(api_keys) to reconcile many keys in one task, with one login, one paged listing
     (100 keys a request) and one write for each real change. The role P(fiskaly.management.api_keys#role) uses that.
   - A second run with the same arguments reports no change and sends no write.
-  - The API cannot delete a key, nor change the kind or the metadata of an existing key. When a given O(kind) or
+  - Speaks both versions of the API, see O(api_version) and the collection's C(docs/api-versions.md).
+  - On API v0.1.0-draft a key cannot be deleted, nor its kind or metadata changed. When a given O(kind) or
     O(metadata) differs from an existing key's, the task fails, naming the key, the field, the existing value and the
     wanted one, before anything is written.
+  - On API 0.12 a key is found by O(name) within the organisation, or by O(id). Names are not known to be unique
+    there. Where several keys share the name, the task fails naming their ids, before any write. Two runs that declare
+    the same new key at the same moment can both create it (no source shows a way to make a create idempotent); the
+    next run then fails naming both ids. O(metadata) of an existing key is changed, O(state=absent) deletes it, and
+    O(kind) is never sent.
   - The secret of a key is returned once, by the run that creates the key, and never again, by any call of the
-    API. Register the result with C(no_log) set to V(true), or use O(secret_file) or O(secrets_file) to keep it out of
-    the output altogether.
+    API. On API 0.12 a new key logs in with its C(key) (RV(api_key.key), an identifier that may be shown) and its
+    secret. Register the result with C(no_log) set to V(true), or use O(secret_file) or O(secrets_file) to keep it
+    out of the output altogether.
   - On ansible-core 2.22 and later, the new secrets in a registered result are masked as C($REDACTED$) in every display
     and callback, while the variable keeps them, wherever the variable is sure to survive the task. That is where the
     task has C(ignore_errors) true (as evaluated when it runs), sits in the C(block) part of a block with a C(rescue)
@@ -43,21 +50,34 @@ options:
   name:
     description:
       - The name of the key, 3 to 30 lowercase letters, digits or hyphens (C(^[a-z0-9-]{3,30}$)).
-      - Exactly one of O(name) and O(api_keys) is required.
-      - O(metadata) and O(secret_file) go with O(name) only.
+      - One of O(name), O(id) and O(api_keys) is required; O(name) and O(api_keys) exclude each other.
+      - O(metadata) and O(secret_file) go with O(name) or O(id) only.
+    type: str
+  id:
+    description:
+      - API 0.12 only. The C(_id) of an existing key, which addresses that one key whatever its name (where several
+        keys share a name, say).
+      - With O(name) too, the key must have that name (a key's name cannot be changed).
+      - A key with a given id cannot be created; with O(state=absent), a key that no longer exists is no change.
     type: str
   state:
     description:
       - V(present) makes sure the key exists; a missing key is created enabled, an existing key's status is left alone.
       - V(enabled) and V(disabled) make sure the key exists with that status; a missing key is created with that status
         in one request.
+      - V(absent) deletes the key (API 0.12 only; the draft cannot delete a key and refuses it, before any request when
+        O(api_version=0.1.0-draft)). A key that does not exist is no change.
       - With O(api_keys), the state of each item that does not set its own.
     type: str
-    choices: [present, enabled, disabled]
+    choices: [present, enabled, disabled, absent]
     default: present
   kind:
     description:
-      - The kind of the key. Required to create a key; when given for an existing key, it must match.
+      - The kind of the key. On API v0.1.0-draft, required to create a key; when given for an existing key, it must
+        match.
+      - On API 0.12 it is never sent. A key's environment there is its C(_envs) (V(TEST), V(LIVE)), which comes from its
+        organisation. Given for an existing key, it must be among the key's C(_envs) (V(test) names V(TEST)); given for
+        a key to be created, the task fails before any write, since nothing could make the new key that kind.
       - With O(api_keys), the kind of each item that does not set its own.
     type: str
     choices: [test, live]
@@ -65,12 +85,17 @@ options:
     description:
       - Custom key-value data of the key, at most 20 properties, names of at most 40 characters, string values of at
         most 500 characters.
-      - Set when the key is created; when given for an existing key, it must match.
+      - Set when the key is created. When given for an existing key, on API v0.1.0-draft it must match; on API 0.12 a
+        different value is set with C(PATCH), which sends the whole wanted object, so that the key ends with these
+        properties whether the API merges or replaces. No source says which it does, so a property removed from the
+        wanted object is left on the key by an API that merges, and the next run then reports the change again.
     type: dict
   secret_file:
     description:
       - When this run creates the key, write its secret to this file on the host that runs the module, and leave the
         secret out of the result.
+      - On API v0.1.0-draft the file holds the secret alone. On API 0.12 it holds the JSON object that logs in with the
+        new key, with C(api_key) (the new key's C(key)) and C(api_secret), the body of C(POST /auth).
       - The file is created exclusively, with mode C(0600), before the key is created, and never overwritten. So the
         task fails before it creates the key wherever the file could not be created, as the operating system opens the
         path (it exists already, a directory on the way is missing, the file system refuses it). An empty value, or a
@@ -88,6 +113,7 @@ options:
   api_keys:
     description:
       - Many keys to reconcile in one run, each with the options of a single key.
+      - On API 0.12, an item may be V(absent), and may give an C(id).
       - Each item is a mapping (or a string that ansible-core reads as one, JSON or C(key=value)); any other item fails
         the task before any request, naming it, as in C(api_keys[0] must be a mapping of that key's options).
       - The names must be unique. Every item is checked, and every key planned, before the first write.
@@ -101,10 +127,13 @@ options:
         description: The name of the key, as O(name).
         type: str
         required: true
+      id:
+        description: As O(id).
+        type: str
       state:
         description: As O(state). Defaults to O(state).
         type: str
-        choices: [present, enabled, disabled]
+        choices: [present, enabled, disabled, absent]
       kind:
         description: As O(kind). Defaults to O(kind).
         type: str
@@ -116,6 +145,8 @@ options:
     description:
       - With O(api_keys), write the secrets of the keys that this run creates to this file, as one JSON object from key
         name to secret, and leave them out of the result.
+      - On API 0.12, from key name to the pair that logs in with the new key, an object with C(api_key) (the new
+        key's C(key)) and C(api_secret).
       - Created and written as O(secret_file) is, before the first key is created; it keeps the secrets only when this
         run created a key, also when a later write fails.
       - Goes with O(api_keys) only.
@@ -128,10 +159,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads the keys and reports what it would change; sends no C(PUT) nor C(PATCH).
+    details: Reads the keys and reports what it would change; sends no C(PUT), C(POST), C(PATCH) nor C(DELETE).
   diff_mode:
     support: full
-    details: Shows each changed key before and after (name, kind, status, metadata; never the secret).
+    details: >-
+      Shows each changed key before and after (name, kind, status, metadata on the draft; name, status, metadata,
+      _envs on 0.12; never the secret).
 seealso:
   - module: fiskaly.management.fiskaly_api_key_info
   - module: fiskaly.management.fiskaly_token
@@ -173,6 +206,19 @@ EXAMPLES = r"""
         state: disabled
     secrets_file: /root/new-fiskaly-secrets.json
 
+- name: API 0.12, a managed organisation's key, found by name; the pair that logs in goes to a file
+  fiskaly.management.fiskaly_api_key:
+    api_version: "0.12"
+    organization_id: 5f1bb3e4-93c9-4d7e-8a65-0d3f1e6b2a90
+    name: pos-berlin-03
+    metadata: {store: berlin}
+    secret_file: /etc/pos/berlin-03.json
+
+- name: API 0.12, delete the key of a closed store
+  fiskaly.management.fiskaly_api_key:
+    name: pos-hamburg-07
+    state: absent
+
 - name: Credentials from module_defaults
   module_defaults:
     group/fiskaly.management.fiskaly:
@@ -189,8 +235,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 api_key:
-  description: The key as it is after the run (as it would be, in check mode), without its secret.
-  returned: success, with O(name)
+  description:
+    - The key as it is after the run (as it would be, in check mode), without its secret.
+    - On API 0.12 its fields are C(_id), C(_type), C(_envs), C(key) (the new key's api_key), C(name), C(status),
+      C(metadata), C(managed_by_organization_id), C(created_at) and C(created_by_user); an empty object once deleted.
+  returned: success, with O(name) or O(id)
   type: dict
   sample:
     name: pos-berlin-01
@@ -268,15 +317,15 @@ fleet:
       returned: for each key after the one whose write failed
 summary:
   description:
-    - How many keys were created, enabled, disabled and left unchanged, whose write failed, and which were not
-      attempted, counted from the entries of RV(fleet), each declared key once, so the counts add up to the number of
-      keys declared.
+    - How many keys were created, updated (metadata, API 0.12), enabled, disabled, deleted (API 0.12) and left
+      unchanged, whose write failed, and which were not attempted, counted from the entries of RV(fleet), each
+      declared key once, so the counts add up to the number of keys declared.
     - A key counts by what was done, not by what was planned. A key that another run created after this one listed the
       keys (HTTP 409 to the create) is reconciled with the key found, and counts as that action (most often unchanged).
     - A key created whose secret was lost counts as created, not as failed; its entry has RV(fleet[].secret_lost).
   returned: with O(api_keys), unless the input or the plan of the fleet was refused before any write
   type: dict
-  sample: {created: 2, enabled: 0, disabled: 1, unchanged: 997, failed: 0, not_attempted: 0}
+  sample: {created: 2, updated: 0, enabled: 0, disabled: 1, deleted: 0, unchanged: 997, failed: 0, not_attempted: 0}
 secrets_file:
   description:
     - The file that holds the secrets of the keys that this run created.
@@ -317,7 +366,8 @@ from ansible_collections.fiskaly.management.plugins.module_utils._http.client im
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
 KEY_OPTIONS: dict[str, dict[str, Any]] = {
-    "state": {"type": "str", "choices": ["present", "enabled", "disabled"]},
+    "id": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "enabled", "disabled", "absent"]},
     "kind": {"type": "str", "choices": ["test", "live"]},
     "metadata": {"type": "dict"},
 }
@@ -339,7 +389,7 @@ ARGUMENT_SPEC = {
 
 def desired_keys(params: dict) -> list[DesiredKey]:
     if params["api_keys"] is None:
-        return [DesiredKey(params["name"], params["state"], params["kind"], params["metadata"])]
+        return [DesiredKey(params["name"], params["state"], params["kind"], params["metadata"], key_id=params["id"])]
     return [
         DesiredKey(
             item["name"],
@@ -347,6 +397,7 @@ def desired_keys(params: dict) -> list[DesiredKey]:
             item["kind"] or params["kind"],
             item["metadata"],
             declared_as=f"api_keys[{index}]",
+            key_id=item["id"],
         )
         for index, item in enumerate(params["api_keys"])
     ]
@@ -357,16 +408,17 @@ def main() -> None:
         ARGUMENT_SPEC,
         AuthOptions(),
         ConnectionOptions(),
-        required_one_of=[("name", "api_keys")],
+        required_one_of=[("name", "id", "api_keys")],
         mutually_exclusive=[
             ("name", "api_keys"),
+            ("id", "api_keys"),
             ("metadata", "api_keys"),
             ("secret_file", "api_keys"),
             ("secrets_file", "name"),
         ],
     )
     keys = desired_keys(module.params)
-    errors = desired_key_errors(keys)
+    errors = desired_key_errors(keys, module.params["api_version"])
     if errors:
         module.fail_json(msg=messages.error_list(errors))
     check_mode, diff = module.check_mode, module._diff

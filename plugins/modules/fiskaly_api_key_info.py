@@ -10,7 +10,12 @@ module: fiskaly_api_key_info
 short_description: List the API keys of a fiskaly account
 version_added: 1.0.0
 description:
-  - Reads one API key by name, or lists the API keys that match the filters, in the order asked for.
+  - Reads one API key by name (on API 0.12, every key of that name) or by id (API 0.12), or lists the API keys that
+    match the filters, in the order asked for.
+  - Speaks both versions of the API, see O(api_version). On API 0.12 the keys are those of the organisation
+    (O(organization_id)); O(kind) is refused there, since 0.12 has no kind (a key's environment is its C(_envs)), and
+    O(status) is sent as one value (both values are the same keys as none, and are not sent). O(order_by=kind) is
+    refused on 0.12 and O(order_by=created_at) on the draft. Nothing is silently dropped.
   - Without O(limit), returns every matching key, paging through the API 100 keys a request. Each page after the first
     also asks for the last key of the page before, so holds 99 new keys. Each key is returned once, also when one moved
     to the next page while the pages were read.
@@ -34,10 +39,16 @@ options:
   name:
     description:
       - Read only this key. A name that does not exist gives an empty list, not a failure.
+      - On API 0.12, where names are not known to be unique, every key of that name (read from the listing).
       - O(kind) and O(status) still filter it; O(order_by), O(order), O(limit) and O(offset) do not apply.
     type: str
+  id:
+    description:
+      - API 0.12 only. Read only the key with this C(_id). An id that does not exist gives an empty list.
+      - O(status) still filters it; O(order_by), O(order), O(limit) and O(offset) do not apply.
+    type: str
   kind:
-    description: Only keys of these kinds, each named once.
+    description: Only keys of these kinds, each named once. API v0.1.0-draft only.
     type: list
     elements: str
     choices: [test, live]
@@ -47,9 +58,11 @@ options:
     elements: str
     choices: [enabled, disabled]
   order_by:
-    description: The property to sort by. Without it, the API's own order.
+    description:
+      - The property to sort by. Without it, the API's own order.
+      - V(kind) on API v0.1.0-draft only, V(created_at) on API 0.12 only.
     type: str
-    choices: [name, kind, status]
+    choices: [name, kind, status, created_at]
   order:
     description: The sorting order.
     type: str
@@ -155,14 +168,16 @@ from ansible_collections.fiskaly.management.plugins.module_utils import _message
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import listing_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import AuthOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
+from ansible_collections.fiskaly.management.plugins.module_utils._errors import InvalidInput
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
+    "id": {"type": "str"},
     "kind": {"type": "list", "elements": "str", "choices": ["test", "live"]},
     "status": {"type": "list", "elements": "str", "choices": ["enabled", "disabled"]},
-    "order_by": {"type": "str", "choices": ["name", "kind", "status"]},
+    "order_by": {"type": "str", "choices": ["name", "kind", "status", "created_at"]},
     "order": {"type": "str", "choices": ["asc", "desc"], "default": "asc"},
     "limit": {"type": "int"},
     "offset": {"type": "int", "default": 0},
@@ -170,11 +185,18 @@ ARGUMENT_SPEC = {
 
 
 def read_keys(client: FiskalyClient, params: dict) -> dict:
-    if params["name"] is not None:
-        key = client.get_api_key(params["name"])
+    if params["name"] is not None or params["id"] is not None:
+        client.listing_filters(params["kind"], params["status"], None, None)  # what the version cannot filter fails
+        if params["id"] is not None:
+            if client.api.NAMES_ARE_UNIQUE:
+                raise InvalidInput(messages.not_in_version("id", client.api.VERSION, messages.DRAFT_ADDRESSES_BY_NAME))
+            found = client.get_api_key(params["id"])
+            keys = [] if found is None else [found]
+        else:
+            keys = client.find_api_keys(params["name"])
         wanted = ("kind", "status")
-        matches = key is not None and all(not params[field] or key.get(field) in params[field] for field in wanted)
-        return {"changed": False, "api_keys": [key] if matches else [], "count": int(matches)}
+        keys = [key for key in keys if all(not params[field] or key.get(field) in params[field] for field in wanted)]
+        return {"changed": False, "api_keys": keys, "count": len(keys)}
     keys, count = client.list_api_keys(
         kind=params["kind"],
         status=params["status"],
@@ -190,7 +212,7 @@ def read_keys(client: FiskalyClient, params: dict) -> dict:
 
 
 def main() -> None:
-    module = fiskaly_module(ARGUMENT_SPEC, AuthOptions(), ConnectionOptions())
+    module = fiskaly_module(ARGUMENT_SPEC, AuthOptions(), ConnectionOptions(), mutually_exclusive=[("name", "id")])
     errors = listing_errors(module.params)
     if errors:
         module.fail_json(msg=messages.error_list(errors))

@@ -107,6 +107,28 @@ refresh_token_expires_at:
   returned: success
   type: int
   sample: 1577919600
+api_version:
+  description:
+    - The version of the Management API the token is for, as O(api_version) decided it (V(auto) from the login answer,
+      see O(api_version)). Pass it on to later tasks with O(organization_id), so that a task given only the token needs
+      no login answer to decide.
+  returned: success
+  type: str
+  sample: '0.12'
+organization_id:
+  description:
+    - API 0.12. The organisation whose keys later tasks manage, O(organization_id) or the one the login answer names.
+    - V(null) on API v0.1.0-draft.
+  returned: success
+  type: str
+  sample: 0b1ee2b5-6a1f-4d3b-9e54-3c1f0c2a7d11
+environment:
+  description:
+    - API 0.12. The environment of the token, as the login answer names it (V(TEST) or V(LIVE)).
+    - V(null) on API v0.1.0-draft, and where the answer names none.
+  returned: success
+  type: str
+  sample: TEST
 failure:
   description: The API's error, when the login failed.
   returned: failure
@@ -129,7 +151,7 @@ from ansible_collections.fiskaly.management.plugins.module_utils._auth_options i
 )
 from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
-from ansible_collections.fiskaly.management.plugins.module_utils._http.routes import API
+from ansible_collections.fiskaly.management.plugins.module_utils._http.routes import ManagementApi
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
 from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import mask
 
@@ -140,8 +162,11 @@ def main() -> None:
 
     def get_token(client: FiskalyClient) -> dict:
         token = client.refresh(refresh_token) if refresh_token else client.authenticate()
-        mask([token[name] for name in API.SECRET_TOKEN_FIELDS if isinstance(token.get(name), str)])
-        return {"changed": False, **{name: token.get(name) for name in API.TOKEN_FIELDS}}
+        mask([token[name] for name in ManagementApi.SECRET_TOKEN_FIELDS if isinstance(token.get(name), str)])
+        # What later tasks pass on (module_defaults), so that they need no login answer to decide.
+        api = client.decided_by(client.claims)
+        found = {"api_version": api.VERSION, "organization_id": api.organization_id, "environment": client.environment}
+        return {"changed": False, **{name: token.get(name) for name in ManagementApi.TOKEN_FIELDS}, **found}
 
     run(module, get_token)
 

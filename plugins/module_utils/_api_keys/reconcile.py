@@ -19,7 +19,7 @@ from .. import _messages as messages
 from .._errors import FiskalyError, InvalidInput
 from .._http.client import FiskalyClient
 from .._http.failures import ApiError, CreateConflict, TransportError
-from .._http.routes import API
+from .._http.routes import ManagementApi
 from .._signals import held_back, raise_held, signal_held
 from .plans import Plan, without_secret
 
@@ -32,7 +32,7 @@ class Outcome:
 
     def result(self) -> dict:
         plan = self.plan
-        result = {"name": plan.desired.name, "changed": plan.changed, "action": plan.action, "api_key": self.api_key}
+        result = {"name": plan.name, "changed": plan.changed, "action": plan.action, "api_key": self.api_key}
         if self.secret is not None:
             result["secret"] = self.secret
         return result
@@ -144,42 +144,50 @@ class Reconciler:
         """Carry one plan out; ``hold_signals`` where it runs on the main thread, which a signal may interrupt."""
         if self.check_mode or plan.action == "none":
             return Outcome(plan, plan.predicted())
+        if plan.action == "delete":
+            assert plan.current is not None  # a plan deletes an existing key
+            self.client.delete_api_key(plan.current)
+            return Outcome(plan, {})
         if plan.action != "create":
-            return Outcome(plan, self.client.set_api_key_status(plan.desired.name, plan.predicted()["status"]))
+            assert plan.current is not None  # a plan changes an existing key
+            predicted = plan.predicted()
+            metadata = predicted["metadata"] if plan.action == "update" else None
+            return Outcome(plan, self.client.update_api_key(plan.current, predicted["status"], metadata))
         desired = plan.desired
         holding: AbstractContextManager = held_back() if hold_signals else nullcontext()
         try:
             with holding:
                 created = self.client.create_api_key(
-                    desired.name, desired.kind, desired.status_to_create, desired.metadata
+                    plan.name, desired.kind, desired.status_to_create, desired.metadata
                 )
         except CreateConflict as conflict:
-            existing = self.client.get_api_key(desired.name)
+            existing = self.client.get_api_key(plan.name)
             if existing is None:
-                raise FiskalyError(messages.conflict_unreadable(desired.name), **conflict.result) from None
+                raise FiskalyError(messages.conflict_unreadable(plan.name), **conflict.result) from None
             if conflict.may_have_reached_api:
-                raise lost_secret(desired.name, existing, messages.CONFLICT_FOUND_IT) from None
+                raise lost_secret(plan.name, existing, messages.CONFLICT_FOUND_IT) from None
             # Created by someone else since we looked (another fork, say): reconcile with that key.
-            replan = Plan(desired, existing)
+            replan = Plan(desired, [existing], plan.api)
             if replan.errors():
                 raise InvalidInput("; ".join(replan.errors())) from None
             return self.reconcile(replan, hold_signals)
         except (TransportError, ApiError) as failure:
             # No good answer in the end, yet an attempt may have reached the API and created the key (its answer lost,
             # then 5xx or 429 to the last retry). Look, so as not to report a plain failure that a rerun would then
-            # report as "unchanged", the secret silently gone.
+            # report as "unchanged", the secret silently gone. The plan saw no key of that name: one there now is the
+            # one this create made (on 0.12, where names repeat, any number of them).
             if not failure.may_have_reached_api:
                 raise
             try:
-                existing = self.client.get_api_key(desired.name)
+                found = self.client.find_api_keys(plan.name)
             except FiskalyError:
                 raise FiskalyError(messages.may_have_created(failure), **failure.result) from None
-            if existing is not None:
-                raise lost_secret(desired.name, existing, messages.request_ended_in(failure.ended_in)) from None
+            if found:
+                raise lost_secret(plan.name, found[0], messages.request_ended_in(failure.ended_in)) from None
             raise
-        secret = created.get(API.KEY_SECRET)
+        secret = created.get(ManagementApi.KEY_SECRET)
         if not isinstance(secret, str) or not secret:
-            raise lost_secret(desired.name, created, messages.NO_SECRET_CAME)
+            raise lost_secret(plan.name, created, messages.NO_SECRET_CAME)
         return Outcome(plan, without_secret(created), secret)
 
 

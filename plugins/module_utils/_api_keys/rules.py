@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .. import _messages as messages
+from .._http.routes import AUTO, DRAFT, V012, ManagementApi012, ManagementApiDraft
 
 if TYPE_CHECKING:
     from .plans import DesiredKey
@@ -47,17 +48,30 @@ def metadata_errors(option: str, metadata: dict | None) -> list[str]:
     return errors
 
 
-def desired_key_errors(keys: Iterable[DesiredKey]) -> list[str]:
-    """Every local rule broken by a list of desired keys (``DesiredKey``), each message naming its option."""
+def desired_key_errors(keys: Iterable[DesiredKey], api_version: str = AUTO) -> list[str]:
+    """Every local rule broken by a list of desired keys (``DesiredKey``), each message naming its option; what the
+    draft cannot do is refused here where ``api_version`` says the draft (with ``auto``, once the login answer
+    decided, by the plans)."""
     errors: list[str] = []
     seen: set[str] = set()
+    ids: set[str] = set()
     for key in keys:
         prefix = "" if key.declared_as == "name" else f"{key.declared_as}."
-        errors += name_errors(f"{prefix}name", key.name)
+        if key.name is not None or key.key_id is None:
+            errors += name_errors(f"{prefix}name", key.name)
         errors += metadata_errors(f"{prefix}metadata", key.metadata)
-        if key.name in seen:
+        if key.key_id is not None and not key.key_id.strip():
+            errors.append(messages.empty_id(f"{prefix}id"))
+        if api_version == DRAFT and key.key_id is not None:
+            errors.append(messages.not_in_version(f"{prefix}id", DRAFT, messages.DRAFT_ADDRESSES_BY_NAME))
+        if api_version == DRAFT and key.state == "absent":
+            errors.append(messages.not_in_version(f"{prefix}state=absent", DRAFT, messages.DRAFT_NO_DELETE))
+        if key.key_id is None and key.name in seen:
             errors.append(messages.declared_twice(prefix, key.name))
-        seen.add(key.name)
+        if key.key_id is not None and key.key_id in ids:
+            errors.append(messages.id_declared_twice(prefix, key.key_id))
+        seen.add(key.name or "")
+        ids.add(key.key_id or "")
     return errors
 
 
@@ -71,4 +85,14 @@ def listing_errors(params: dict) -> list[str]:
     for name in ("kind", "status"):
         if params[name] and len(set(params[name])) < len(params[name]):
             errors.append(messages.named_twice(name, params[name]))
+    # What the version named cannot do, before any request (with auto, the client refuses it once it knows).
+    version = params["api_version"]
+    if version == DRAFT and params["id"] is not None:
+        errors.append(messages.not_in_version("id", DRAFT, messages.DRAFT_ADDRESSES_BY_NAME))
+    if version == V012 and params["kind"]:
+        errors.append(messages.not_in_version("kind", V012, messages.NO_KIND_FILTER))
+    order_by = params["order_by"]
+    fields = ManagementApiDraft.ORDER_FIELDS if version == DRAFT else ManagementApi012.ORDER_FIELDS
+    if version != AUTO and order_by is not None and order_by not in fields:
+        errors.append(messages.order_by_not_in_version(order_by, version, fields))
     return errors

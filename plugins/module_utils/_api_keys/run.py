@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from .. import _messages as messages
 from .._errors import FiskalyError, InvalidInput
+from .._http.routes import ManagementApi012
 from .._signals import Interrupted, finishing
 from .plans import DesiredKey, Plan, plan_keys
 from .reconcile import FleetProgress, Reconciler, SecretLost
@@ -23,8 +24,14 @@ from .secret_files import Reservation, path_errors, reserve
 if TYPE_CHECKING:
     from .._http.client import FiskalyClient
 
-SUMMARY_FIELDS = ("created", "enabled", "disabled", "unchanged", "failed", "not_attempted")
-COUNTED_AS = {"create": "created", "enable": "enabled", "disable": "disabled"}
+SUMMARY_FIELDS = ("created", "updated", "enabled", "disabled", "deleted", "unchanged", "failed", "not_attempted")
+COUNTED_AS = {
+    "create": "created",
+    "update": "updated",
+    "enable": "enabled",
+    "disable": "disabled",
+    "delete": "deleted",
+}
 
 
 def reconcile_one(
@@ -41,7 +48,8 @@ def reconcile_one(
         with finishing():
             result = {"changed": outcome.plan.changed, "api_key": outcome.api_key}
             if outcome.secret is not None and reservation is not None:
-                _hand_over(reservation, outcome.secret, result, {"secret": outcome.secret})
+                content = file_content(outcome.plan, outcome.api_key, outcome.secret)
+                _hand_over(reservation, content, result, {"secret": outcome.secret})
                 reservation = None
             elif outcome.secret is not None:
                 result["secret"] = outcome.secret
@@ -90,7 +98,7 @@ def _fleet_failure(failure: FiskalyError, plans: list[Plan], progress: FleetProg
     message = str(failure)
     others = {index: other for index, other in progress.failures.items() if other is not failure}
     failed = [other for other in others.values() if not isinstance(other, SecretLost)]
-    lost = [plans[index].desired.name for index, other in others.items() if isinstance(other, SecretLost)]
+    lost = [plans[index].name for index, other in others.items() if isinstance(other, SecretLost)]
     if failed:
         tell = messages.other_failures if failure in progress.failures.values() else messages.writes_failed
         message = tell(message, len(failed))
@@ -133,7 +141,7 @@ def as_failure(error: BaseException, plan: Plan | None, check_mode: bool) -> Fis
 def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool) -> FiskalyError:
     if plan is None or check_mode or plan.action == "none":
         return FiskalyError(messages.interrupted(error))
-    return FiskalyError(messages.interrupted_writing(error, plan.desired.name, plan.action == "create"))
+    return FiskalyError(messages.interrupted_writing(error, plan.name, plan.action == "create"))
 
 
 def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reservation: Reservation | None) -> dict:
@@ -145,20 +153,25 @@ def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reserv
         elif index in progress.failures:
             entries.append(_failed_entry(plan, progress.failures[index]))
         else:
-            entries.append({"name": plan.desired.name, "changed": False, "action": plan.action, "attempted": False})
+            entries.append({"name": plan.name, "changed": False, "action": plan.action, "attempted": False})
     summary = dict.fromkeys(SUMMARY_FIELDS, 0)
     for entry in entries:
         summary[counted_as(entry)] += 1
     # Not "results": ansible-core 2.19 and 2.20 take that key for loop results and show its items under no_log.
     result = {"changed": any(item["changed"] for item in entries), "fleet": entries, "summary": summary}
     secrets = {item["name"]: item["secret"] for item in entries if "secret" in item}
+    in_file = {
+        plans[index].name: secrets_file_entry(plans[index], outcome.api_key, outcome.secret)
+        for index, outcome in progress.outcomes.items()
+        if outcome.secret is not None
+    }
     if reservation is not None and secrets:
         for item in entries:
             item.pop("secret", None)
         # Should no file take them, the secrets go back into the entries as a last resort.
         _hand_over(
             reservation,
-            json.dumps(secrets, indent=2, sort_keys=True) + "\n",
+            json.dumps(in_file, indent=2, sort_keys=True) + "\n",
             result,
             {
                 "fleet": [
@@ -177,6 +190,20 @@ def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reserv
     return result
 
 
+def secrets_file_entry(plan: Plan, api_key: dict, secret: str) -> str | dict:
+    """What secrets_file holds for a new key: its secret (the draft, where the name is the api_key), or the pair that
+    logs in with it, ``api_key`` and ``api_secret`` (0.12, where the API made the ``key``)."""
+    if plan.api.TAKES_KIND:
+        return secret
+    return {"api_key": api_key.get(ManagementApi012.KEY_CREDENTIAL), "api_secret": secret}
+
+
+def file_content(plan: Plan, api_key: dict, secret: str) -> str:
+    """What secret_file holds: the secret alone (the draft), or the JSON of the pair that logs in with it (0.12)."""
+    entry = secrets_file_entry(plan, api_key, secret)
+    return entry if isinstance(entry, str) else json.dumps(entry, indent=2, sort_keys=True) + "\n"
+
+
 def counted_as(entry: dict) -> str:
     """The field of the summary that counts a key, from its entry, the outcome the run reports for it: once for each
     key.
@@ -193,7 +220,7 @@ def counted_as(entry: dict) -> str:
 
 def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
     entry = {
-        "name": plan.desired.name,
+        "name": plan.name,
         "changed": bool(failure.result.get("changed")),
         "action": plan.action,
         "error": str(failure),

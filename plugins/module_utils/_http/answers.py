@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import _messages as messages
 from .failures import MalformedAnswer
-from .routes import ManagementApiV0
+from .routes import ManagementApi
 
 NOT_JSON = object()
 
@@ -60,7 +60,7 @@ def json_body(activity: str, answer: Answer, holds_secret: bool) -> Answer:
     return answer
 
 
-def api_error(api: type[ManagementApiV0], answer: Answer) -> tuple[str | None, str]:
+def api_error(api: ManagementApi | type[ManagementApi], answer: Answer) -> tuple[str | None, str]:
     """The ``code`` and the message of an error answer, as the API's JSON error has them, or what came instead."""
     body, message, code = answer.body, api.ERROR_MESSAGE, api.ERROR_CODE
     if isinstance(body, dict) and isinstance(body.get(message), str):
@@ -69,7 +69,7 @@ def api_error(api: type[ManagementApiV0], answer: Answer) -> tuple[str | None, s
     return None, messages.not_the_api_error(shown)
 
 
-def token_object(api: type[ManagementApiV0], activity: str, answer: Answer) -> dict:
+def token_object(api: ManagementApi | type[ManagementApi], activity: str, answer: Answer) -> dict:
     token, field = answer.body, api.ACCESS_TOKEN
     if not isinstance(token, dict) or not isinstance(token.get(field), str) or not token[field]:
         raise MalformedAnswer(activity, answer.status, messages.NO_ACCESS_TOKEN)
@@ -85,10 +85,10 @@ def key_object(activity: str, answer: Answer) -> dict:
     return answer.body
 
 
-def page(api: type[ManagementApiV0], answer: Answer, at: int) -> tuple[list, int]:
+def page(api: ManagementApi | type[ManagementApi], answer: Answer, at: int) -> tuple[list, int]:
     """The keys and the count of a list object, checked against the contract."""
     body, where, activity = answer.body, messages.page_at(at), messages.ACTIVITY_LIST
-    data, counted, name = api.PAGE_KEYS, api.PAGE_COUNT, api.KEY_NAME
+    data, counted = api.PAGE_KEYS, api.PAGE_COUNT
     if not isinstance(body, dict):
         raise MalformedAnswer(activity, answer.status, messages.page_not_a_list_object(shape(body), where))
     keys, count = body.get(data), body.get(counted)
@@ -99,8 +99,13 @@ def page(api: type[ManagementApiV0], answer: Answer, at: int) -> tuple[list, int
         is_int = isinstance(count, int) and not isinstance(count, bool)
         shown = count if is_int else shape(count) if counted in body else "none"
         raise MalformedAnswer(activity, answer.status, messages.page_without_count(where, shown))
+    # The fields that tell keys apart: the name (the draft), or the _id and the name (0.12).
+    fields = dict.fromkeys((api.KEY_IDENTITY, api.KEY_NAME))
     for index, key in enumerate(keys):
-        if not isinstance(key, dict) or not isinstance(key.get(name), str):
-            what = shape(key) if not isinstance(key, dict) else messages.object_without_string(name)
+        missing = next(
+            (name for name in fields if not isinstance(key, dict) or not isinstance(key.get(name), str)), None
+        )
+        if missing is not None:
+            what = shape(key) if not isinstance(key, dict) else messages.object_without_string(missing)
             raise MalformedAnswer(activity, answer.status, messages.page_item_not_a_key(where, index, what))
     return keys, count

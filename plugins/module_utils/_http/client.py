@@ -6,7 +6,9 @@
 What a module asks of the API, one method each: log in, read, create and set the status of a key, list keys. Each
 request goes through ``_call``: the bearer token (``auth``), the request sent and retried (``sending``), the answer
 checked against the contract (``answers``), and any failure raised as a ``FiskalyError`` worded where its meaning is
-known (``failures``). The route table of the API version it speaks is ``routes``.
+known (``failures``). The route table of the API version it speaks is ``routes``: given (``api_version``), or, with
+``auto``, decided from what the API said, never by a write: 0.12's login answer names the organisation of the token
+(``access_token_claims``), the draft's does not; with only an access token, an ``organization_id`` given means 0.12.
 
 It may be used from several threads at once: up to ``max_concurrent_requests`` requests are in flight
 (fewer while the API answers 429, see ``concurrency``), and threads whose token expired log in again once, together.
@@ -26,14 +28,16 @@ except ImportError as import_error:  # reported by the module through missing_re
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = import_error
 
+import threading
+
 from .. import _messages as messages
-from .._errors import FiskalyError
+from .._errors import FiskalyError, InvalidInput
 from .answers import Answer, api_error, json_body, key_object, page, token_object
 from .auth import Credentials
 from .concurrency import results_in_order
 from .failures import ApiError, CreateConflict, may_have_reached_api
 from .paging import Read, every_key, new_keys, read_listing, with_leftovers
-from .routes import API, ManagementApiV0, Request
+from .routes import AUTO, DRAFT, V012, ManagementApi, ManagementApi012, ManagementApiDraft, Request
 from .sending import Sender
 
 
@@ -57,10 +61,15 @@ class FiskalyClient:
         retry_deadline: float = 60.0,
         user_agent: str = "fiskaly.management",
         max_concurrent_requests: int = 1,
-        api: type[ManagementApiV0] = API,
+        api_version: str = AUTO,
+        organization_id: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.api = api
+        self.api_version = api_version
+        self.organization_id = organization_id
+        self.claims: dict | None = None  # the login answer's access_token_claims, where it had them
+        self._api: ManagementApi | None = None
+        self._deciding = threading.Lock()
         self.credentials = Credentials(api_key, api_secret, access_token)
         self.sender = Sender(
             self.base_url,
@@ -89,15 +98,60 @@ class FiskalyClient:
         """Log in with the key pair: a token object."""
         api_key, api_secret = self.credentials.key_pair or (None, None)
         activity = messages.activity_authenticate()
-        return token_object(self.api, activity, self._call(self.api.login(api_key, api_secret), activity))
+        return self._token(activity, ManagementApi.login(api_key, api_secret))
 
     def refresh(self, refresh_token: str) -> dict:
         """Log in with a refresh token: a new token object."""
-        activity = messages.activity_refresh()
-        return token_object(self.api, activity, self._call(self.api.refresh(refresh_token), activity))
+        return self._token(messages.activity_refresh(), ManagementApi.refresh(refresh_token))
+
+    def _token(self, activity: str, request: Request) -> dict:
+        token = token_object(ManagementApi, activity, self._call(request, activity))
+        claims = token.get(ManagementApi.TOKEN_CLAIMS)
+        self.claims = claims if isinstance(claims, dict) else None
+        return token
 
     def _log_in(self) -> str:
-        return self.authenticate()[self.api.ACCESS_TOKEN]
+        return str(self.authenticate()[ManagementApi.ACCESS_TOKEN])
+
+    # -- the API version -----------------------------------------------------------------
+
+    @property
+    def api(self) -> ManagementApi:
+        """The route table of the version this run speaks, decided on first use (which may log in)."""
+        with self._deciding:
+            if self._api is None:
+                self._api = self._decide()
+            return self._api
+
+    def _decide(self) -> ManagementApi:
+        if self.api_version == DRAFT and self.organization_id is None:
+            return ManagementApiDraft()
+        if self.credentials.key_pair and (self.api_version == AUTO or self.organization_id is None):
+            self.credentials.bearer(self._log_in)  # the login answer says which version, and the organisation
+        return self.decided_by(self.claims)
+
+    def decided_by(self, claims: dict | None) -> ManagementApi:
+        """The version that ``api_version``, ``organization_id`` and the login answer's ``claims`` (None: no login,
+        or a login answer without claims) make; fails where they disagree."""
+        claimed = claims.get(ManagementApi.CLAIMED_ORGANIZATION) if claims else None
+        claimed = claimed if isinstance(claimed, str) and claimed else None
+        version = self.api_version
+        if version == AUTO:
+            version = V012 if claims is not None or self.organization_id is not None else DRAFT
+        if version == DRAFT:
+            if self.organization_id is not None:
+                raise InvalidInput(messages.organization_on_draft(self.api_version == AUTO))
+            return ManagementApiDraft()
+        organization = self.organization_id or claimed
+        if organization is None:
+            raise InvalidInput(messages.NO_ORGANIZATION)
+        return ManagementApi012(organization)
+
+    @property
+    def environment(self) -> str | None:
+        """The environment that the login answer names (0.12: TEST or LIVE), or None."""
+        env = self.claims.get(ManagementApi.CLAIMED_ENVIRONMENT) if self.claims else None
+        return env if isinstance(env, str) else None
 
     # -- one request ---------------------------------------------------------------------
 
@@ -105,7 +159,7 @@ class FiskalyClient:
         """The answer of a request whose status says success; any other raises."""
         token = self.credentials.bearer(self._log_in) if request.auth else None
         answer = self.sender.send(request, activity, token)
-        if answer.status == self.api.UNAUTHORIZED and request.auth:
+        if answer.status == ManagementApi.UNAUTHORIZED and request.auth:
             if not self.credentials.key_pair:
                 raise self._rejected_token(activity, answer)
             # The token expired mid-run (they live minutes): log in again, once, and repeat.
@@ -115,9 +169,12 @@ class FiskalyClient:
             answer.may_have_reached_api |= earlier
         if 200 <= answer.status < 300:
             return json_body(activity, answer, request.answer_holds_secret)
-        code, api_message = api_error(self.api, answer)
-        if answer.status == self.api.EXISTS and request.creates:
+        code, api_message = api_error(ManagementApi, answer)
+        if answer.status == ManagementApi.EXISTS and request.creates:
             raise CreateConflict(activity, code, api_message, answer.may_have_reached_api)
+        if answer.status == ManagementApi.NOT_FOUND and request.lists and isinstance(self._api, ManagementApiDraft):
+            # The draft never answers 404 to a listing; 0.12 has no such path.
+            api_message = messages.draft_route_not_found(api_message, self.claims is not None)
         # Whatever the last answer, an attempt whose answer was lost or was a server fault may have been carried out.
         reached = answer.may_have_reached_api or may_have_reached_api(status=answer.status)
         raise ApiError(
@@ -131,22 +188,30 @@ class FiskalyClient:
 
     def _rejected_token(self, activity: str, answer: Answer) -> FiskalyError:
         """A 401 to a given access_token that no key pair can replace."""
-        code, api_message = api_error(self.api, answer)
+        code, api_message = api_error(ManagementApi, answer)
         reason = self.credentials.rejection_reason()
         failure = {"status": answer.status, "code": code, "message": api_message}
         return FiskalyError(messages.rejected_token(activity, reason, api_message), failure=failure)
 
     # -- API keys ------------------------------------------------------------------------
 
-    def get_api_key(self, name: str) -> dict | None:
-        """The key, or None where it does not exist."""
-        activity = messages.activity_read(name)
+    def get_api_key(self, address: str) -> dict | None:
+        """The key that ``address`` names (the draft: its name; 0.12: its ``_id``), or None where it does not exist."""
+        activity = messages.activity_read(address)
         try:
-            return key_object(activity, self._call(self.api.read_key(name), activity))
+            return key_object(activity, self._call(self.api.read_key(address), activity))
         except ApiError as error:
-            if error.status == self.api.NOT_FOUND:
+            if error.status == ManagementApi.NOT_FOUND:
                 return None
             raise
+
+    def find_api_keys(self, name: str) -> list[dict]:
+        """Every key named ``name``: one at most on the draft (a GET), any number on 0.12 (a listing)."""
+        if self.api.NAMES_ARE_UNIQUE:
+            found = self.get_api_key(name)
+            return [] if found is None else [found]
+        named = ManagementApi.KEY_NAME
+        return [key for keys, _count in self.list_api_key_pages() for key in keys if key.get(named) == name]
 
     def create_api_key(self, name: str, kind: str | None, status: str, metadata: dict | None) -> dict:
         """Create the key: the key object, which should hold the one-time secret (the caller checks that it does).
@@ -156,14 +221,39 @@ class FiskalyClient:
         activity = messages.activity_create(name)
         return key_object(activity, self._call(self.api.create_key(name, kind, status, metadata), activity))
 
-    def set_api_key_status(self, name: str, status: str) -> dict:
-        activity = messages.activity_set_status(name, status)
-        return key_object(activity, self._call(self.api.set_key_status(name, status), activity))
+    def update_api_key(self, key: dict, status: str | None, metadata: dict | None = None) -> dict:
+        """Set the status and (0.12) the metadata of an existing key: the key object."""
+        activity = messages.activity_update(key.get(ManagementApi.KEY_NAME), status, metadata is not None)
+        request = self.api.update_key(self.api.address(key), status, metadata)
+        return key_object(activity, self._call(request, activity))
 
-    def get_api_keys(self, names: list[str]) -> list[dict | None]:
-        """Each key, or None where it does not exist, in the order of ``names``; read concurrently."""
-        items = [(name,) for name in names]
+    def delete_api_key(self, key: dict) -> None:
+        """Delete an existing key (0.12 only, ``CAN_DELETE``)."""
+        activity = messages.activity_delete(key.get(ManagementApi.KEY_NAME), self.api.address(key))
+        self._call(self.api.delete_key(self.api.address(key)), activity)
+
+    def get_api_keys(self, addresses: list[str]) -> list[dict | None]:
+        """Each key, or None where it does not exist, in the order of ``addresses``; read concurrently."""
+        items = [(address,) for address in addresses]
         return list(results_in_order(self.get_api_key, items, self.concurrency.max_concurrent_requests))
+
+    def listing_filters(
+        self, kind: list[str] | None, status: list[str] | None, order_by: str | None, order: str | None
+    ) -> dict:
+        """The query of a listing in the version spoken; what it cannot ask for fails, never silently dropped."""
+        api = self.api
+        if kind and not api.FILTERS_BY_KIND:
+            raise InvalidInput(messages.not_in_version("kind", api.VERSION, messages.NO_KIND_FILTER))
+        if order_by is not None and order_by not in api.ORDER_FIELDS:
+            raise InvalidInput(messages.order_by_not_in_version(order_by, api.VERSION, api.ORDER_FIELDS))
+        if status and not api.STATUS_FILTER_REPEATS:
+            # One value, or every value: the same keys as no filter at all.
+            status = status if len(set(status)) == 1 else None
+        filters: dict[str, Any] = {}
+        for name, value in (("kind", kind), ("status", status), ("order_by", order_by), ("order", order)):
+            if value:
+                filters[name] = value if api.STATUS_FILTER_REPEATS or name != "status" else value[0]
+        return filters
 
     def list_api_key_pages(  # pylint: disable=too-many-arguments
         self,
@@ -186,8 +276,8 @@ class FiskalyClient:
         Fails on a page that breaks the contract, and on a page of keys all returned before in the same read (a server
         that ignores ``offset`` would otherwise give the first page again and again).
         """
-        filters = {"kind": kind, "status": status, "order_by": order_by, "order": order}
-        name = self.api.KEY_NAME
+        filters = self.listing_filters(kind, status, order_by, order)
+        name = self.api.KEY_IDENTITY
         seen: set[str] = set()
         self.listing_changed = None
         first = Read()
@@ -218,8 +308,8 @@ class FiskalyClient:
         is given without ``order_by``); a leftover goes right after its predecessor even where a key created meanwhile
         sorts between them, a place that only a listing that kept changing (``listing_changed``) can give it.
         """
-        filters = {"kind": kind, "status": status, "order_by": order_by, "order": order}
-        name = self.api.KEY_NAME
+        filters = self.listing_filters(kind, status, order_by, order)
+        name = self.api.KEY_IDENTITY
         self.listing_changed = None
         first = Read()
         at_once = self.concurrency.max_concurrent_requests
@@ -235,9 +325,9 @@ class FiskalyClient:
     def _read_listing(
         self, filters: dict, offset: int, limit: int | None, at_once: int, read: Read
     ) -> Iterator[tuple[list, int]]:
-        page_size, name = self.api.PAGE_SIZE, self.api.KEY_NAME
+        page_size, name = self.api.PAGE_SIZE, self.api.KEY_IDENTITY
         return read_listing(self._read_page, name, page_size, filters, offset, limit, at_once, read)
 
     def _read_page(self, filters: dict[str, Any], at: int, size: int, overlap: int) -> tuple[int, int, int, list, int]:
-        request = self.api.list_keys(**filters, limit=size, offset=at)
+        request = self.api.list_keys(filters, limit=size, offset=at)
         return (at, size, overlap, *page(self.api, self._call(request, messages.ACTIVITY_LIST), at))

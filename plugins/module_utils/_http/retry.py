@@ -30,6 +30,7 @@ except ImportError:  # requests (and with it urllib3) missing: the client report
 
 from .attempt_clock import AttemptClock
 from .concurrency import Slot
+from .failures import MAY_HAVE_REACHED_API_STATUSES
 
 # 429: rate limited (the contract says it carries Retry-After).
 # 500, 502, 503, 504: transient server or gateway faults, "the same request may succeed later".
@@ -132,20 +133,30 @@ class DeadlineRetry(Retry):
 
 
 def build_retry(
-    retries: int, deadline: float, clock: AttemptClock | None = None, slot: Slot | None = None
+    retries: int,
+    deadline: float,
+    clock: AttemptClock | None = None,
+    slot: Slot | None = None,
+    *,
+    idempotent: bool = True,
 ) -> DeadlineRetry:
     """The policy for one request: ``retries`` further attempts within ``deadline`` seconds, ``clock`` paused between
-    two, each 429 reported to the ``slot`` the request holds."""
+    two, each 429 reported to the ``slot`` the request holds.
+
+    A request that is not ``idempotent`` (0.12's create, a ``POST``) is repeated only after an attempt that cannot have
+    been carried out: one that never connected, or that the API turned away (429, 503). A lost answer or a server
+    fault (see ``failures.MAY_HAVE_REACHED_API_STATUSES``) ends it, and the caller looks for what it may have done.
+    """
     return DeadlineRetry(
         total=retries,
         connect=retries,
-        read=retries,
+        read=retries if idempotent else 0,
         status=retries,
         other=0,
-        # Every method: POST /auth only mints a token, PATCH sets an absolute status, and a
-        # repeated PUT answers 409, which the client recognises as a create whose answer was lost.
+        # Every method: POST /auth only mints a token, PATCH sets absolute values, DELETE of a deleted key answers 404,
+        # and the draft's repeated PUT answers 409, which the client recognises as a create whose answer was lost.
         allowed_methods=None,
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=RETRY_STATUSES if idempotent else RETRY_STATUSES - MAY_HAVE_REACHED_API_STATUSES,
         backoff_factor=0.5,
         respect_retry_after_header=True,
         # Hand the last error answer back, so the API's own message reaches the user.

@@ -85,7 +85,7 @@ class Sender:  # pylint: disable=too-many-instance-attributes
         method, url = request.method, self.base_url + request.path
         clock = AttemptClock(self._timeout)
         # A fresh policy per request, so that its time budget starts now (and not while it waited for its slot).
-        policy = build_retry(self._retries, self._retry_deadline, clock, slot)
+        policy = build_retry(self._retries, self._retry_deadline, clock, slot, idempotent=request.idempotent)
         while True:
             self._adapter.max_retries = policy
             broken: BaseException | None = None

@@ -379,8 +379,8 @@ def test_each_request_gets_a_fresh_retry_budget(monkeypatch):
     monkeypatch.setattr(
         sending_module,
         "build_retry",
-        lambda retries, deadline, clock, slot: (
-            budgets.append((retries, deadline)) or real(retries, deadline, clock, slot)
+        lambda retries, deadline, clock, slot, **kwargs: (
+            budgets.append((retries, deadline)) or real(retries, deadline, clock, slot, **kwargs)
         ),
     )
     transport = Transport(answer(200, TOKEN), answer(200, KEY))
@@ -503,12 +503,13 @@ NOT_AN_OBJECT = [[KEY], "pos-1", 7, None, True]
 
 @pytest.mark.parametrize("body", NOT_AN_OBJECT)
 def test_a_key_answer_that_is_no_object_is_a_clear_failure(body):
-    for method in ("get_api_key", "set_api_key_status"):
+    calls = {"get_api_key": ("pos-1",), "update_api_key": ({"name": "pos-1"}, "disabled")}
+    for method, args in calls.items():
         client = make_client(Transport(answer(200, TOKEN), answer(200, body)))
         with pytest.raises(
             MalformedAnswer, match=r"malformed answer: HTTP 200 with .* where the contract has an API key object"
         ) as raised:
-            getattr(client, method)("pos-1", *(("disabled",) if method == "set_api_key_status" else ()))
+            getattr(client, method)(*args)
         assert raised.value.result["failure"]["status"] == 200
 
 

@@ -31,6 +31,8 @@ PARAMS = {
     "retries": 5,
     "retry_deadline": 60.0,
     "max_concurrent_requests": 10,
+    "api_version": "auto",
+    "organization_id": None,
 }
 
 

@@ -26,7 +26,7 @@ class NoFileTakesIt(Reservation):
 
 def created(name: str) -> Outcome:
     return Outcome(
-        Plan(DesiredKey(name, kind="test"), None),
+        Plan(DesiredKey(name, kind="test"), []),
         {"name": name, "kind": "test", "status": "enabled"},
         f"secret-of-{name}",
     )
