@@ -24,7 +24,7 @@ description:
     next run then fails naming both ids. O(metadata) of an existing key is changed, O(state=absent) deletes it, and
     O(kind) is never sent.
   - The secret of a key is returned once, by the run that creates the key, and never again, by any call of the
-    API. On API 0.12 a new key logs in with its C(key) (RV(api_key.key), an identifier that may be shown) and its
+    API. On API 0.12 a new key logs in with its C(key) (in RV(api_key), an identifier that may be shown) and its
     secret. Register the result with C(no_log) set to V(true), or use O(secret_file) or O(secrets_file) to keep it
     out of the output altogether.
   - On ansible-core 2.22 and later, the new secrets in a registered result are masked as C($REDACTED$) in every display

@@ -145,14 +145,12 @@ class Reconciler:
         if self.check_mode or plan.action == "none":
             return Outcome(plan, plan.predicted())
         if plan.action == "delete":
-            assert plan.current is not None  # a plan deletes an existing key
-            self.client.delete_api_key(plan.current)
+            self.client.delete_api_key(plan.matches[0])  # the one existing key (``Plan.current``)
             return Outcome(plan, {})
         if plan.action != "create":
-            assert plan.current is not None  # a plan changes an existing key
             predicted = plan.predicted()
             metadata = predicted["metadata"] if plan.action == "update" else None
-            return Outcome(plan, self.client.update_api_key(plan.current, predicted["status"], metadata))
+            return Outcome(plan, self.client.update_api_key(plan.matches[0], predicted["status"], metadata))
         desired = plan.desired
         holding: AbstractContextManager = held_back() if hold_signals else nullcontext()
         try:

@@ -360,7 +360,7 @@ def test_012_faults_journal_and_rate_limit_on_012_paths(emu: Emulator, token: st
     assert [(entry["method"], entry["status"]) for entry in logged] == [("GET", 503), ("GET", 200), ("POST", 500)]
     assert emu.keys() == {}
     emu.set_network(rate_limit=1)
-    statuses = [call(emu, "GET", path, token).status_code for _ in range(3)]
+    statuses = [call(emu, "GET", path, token).status_code for _attempt in range(3)]
     assert 429 in statuses
 
 
