@@ -287,6 +287,42 @@ def activity_delete(name: object, address: str) -> str:
     return f"Deleting API key '{name}' (_id {address})"
 
 
+# -- the keys a fleet does not declare (_api_keys/undeclared) --------------------------------
+
+UNDECLARED_NEEDS_PREFIX = (
+    "undeclared_prefix is required when undeclared is disable or delete: it bounds the keys the declaration is the "
+    "whole truth of, so that a declaration of one store's keys cannot touch another's"
+)
+UNDECLARED_NEEDS_KEY_PAIR = (
+    "undeclared=disable or delete needs api_key and api_secret: the key the run logs in with must be known, to be "
+    "kept, and an access_token alone does not tell which key made it"
+)
+
+
+API_KEYS_FILE_NOT_READ = (
+    "api_keys_file reached the module itself: it is read on the controller by the action plugin "
+    "fiskaly.management.fiskaly_api_key, which runs when the task names the module by that name"
+)
+
+
+def fleet_only(option: str) -> str:
+    return f"{option} goes with api_keys or api_keys_file only, not with name or id"
+
+
+def login_key_kept(name: str, action: str) -> str:
+    return f"API key '{name}' is not declared, but the run logs in with it: it was not {action}d"
+
+
+def undeclared_over_limit(action: str, count: int, limit: int, prefix: str, names: list[str]) -> str:
+    more = len(names) - LISTED_ERRORS
+    listed = ", ".join(names[:LISTED_ERRORS]) + (f" and {more} more" if more > 0 else "")
+    return (
+        f"undeclared={action} would {action} {count} API keys named {prefix!r}... that the declaration does not name "
+        f"({listed}), more than undeclared_limit ({limit}) allows; nothing was written. A declaration cut short "
+        "would look like this: check it, or raise undeclared_limit"
+    )
+
+
 # -- the API versions (routes, client, plans) -----------------------------------------------
 
 DRAFT_ADDRESSES_BY_NAME = "the draft addresses a key by its name, which is unique there; use name"

@@ -141,6 +141,59 @@ options:
       metadata:
         description: As O(metadata).
         type: dict
+  api_keys_file:
+    description:
+      - A file on the controller that holds the declaration, read there as a vars file is, whatever C(delegate_to)
+        says, and taken as O(api_keys). So a large declaration (a CMDB export, thousands of keys) is read once, and
+        never templated by ansible-core item by item.
+      - YAML or JSON (JSON is YAML), possibly vault-encrypted. Either a list of items, or a mapping whose C(api_keys)
+        is that list. Its items are checked as strictly as those of O(api_keys), each message naming the item.
+      - A relative path is looked for as a vars file is (beside the playbook or role, in its C(vars) or C(files)
+        directory).
+      - Cannot be used with O(name), O(id), O(api_keys), O(metadata) or O(secret_file).
+    type: path
+  undeclared:
+    description:
+      - With O(api_keys) or O(api_keys_file), what happens to the keys whose name starts with O(undeclared_prefix) and
+        that no item declares.
+      - V(leave) leaves them alone. V(disable) disables them. V(delete) deletes them (API 0.12 only; the draft cannot
+        delete a key).
+      - Check mode and diff show what would happen to them; their entries in RV(fleet) have RV(fleet[].undeclared).
+      - The key the run logs in with (O(api_key)) is never disabled nor deleted; the module warns where it is in scope.
+        So anything but V(leave) needs O(api_key) and O(api_secret); an O(access_token) alone does not tell which key
+        made it.
+    type: str
+    choices: [leave, disable, delete]
+    default: leave
+  undeclared_prefix:
+    description:
+      - The scope of O(undeclared), a name prefix (for example C(pos-berlin-)), so that the declaration of one store's
+        keys cannot touch another's. Required unless O(undeclared=leave).
+      - A name prefix works on both API versions (the draft cannot add metadata to an existing key).
+    type: str
+  undeclared_limit:
+    description:
+      - How many keys one run may disable or delete under O(undeclared). Above it, the run fails before any write, in
+        check mode too, naming them: a declaration cut short (a truncated export) must not wipe a fleet.
+      - Only keys that would change count (under V(disable), a key disabled already does not).
+    type: int
+    default: 10
+  fleet_result:
+    description:
+      - V(changed) returns in RV(fleet) the entries of the keys that changed (or would, in check mode) or failed, and
+        counts the rest in RV(summary), so that a run over 10,000 keys that changed three returns three entries.
+      - V(all) returns an entry for every key.
+    type: str
+    choices: [changed, all]
+    default: changed
+  fleet_diff:
+    description:
+      - With C(--diff), V(lines) shows one line per changed key (its name, and each field that changes from what to
+        what), grouped by action under a heading that counts them.
+      - V(full) shows the before and after of each changed key, as for a single key.
+    type: str
+    choices: [lines, full]
+    default: lines
   secrets_file:
     description:
       - With O(api_keys), write the secrets of the keys that this run creates to this file, as one JSON object from key
@@ -359,11 +412,29 @@ from typing import Any
 from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import desired_key_errors
-from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.run import reconcile_fleet, reconcile_one
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.run import (
+    FleetOptions,
+    reconcile_fleet,
+    reconcile_one,
+)
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.undeclared import (
+    DEFAULT_LIMIT,
+    UndeclaredPolicy,
+    policy_errors,
+)
 from ansible_collections.fiskaly.management.plugins.module_utils._auth_options import AuthOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._connection_options import ConnectionOptions
 from ansible_collections.fiskaly.management.plugins.module_utils._http.client import FiskalyClient
 from ansible_collections.fiskaly.management.plugins.module_utils._module import fiskaly_module, run
+
+FLEET_OPTIONS: dict[str, dict[str, Any]] = {
+    "api_keys_file": {"type": "path"},
+    "undeclared": {"type": "str", "choices": ["leave", "disable", "delete"], "default": "leave"},
+    "undeclared_prefix": {"type": "str"},
+    "undeclared_limit": {"type": "int", "default": DEFAULT_LIMIT},
+    "fleet_result": {"type": "str", "choices": ["changed", "all"], "default": "changed"},
+    "fleet_diff": {"type": "str", "choices": ["lines", "full"], "default": "lines"},
+}
 
 KEY_OPTIONS: dict[str, dict[str, Any]] = {
     "id": {"type": "str"},
@@ -384,6 +455,7 @@ ARGUMENT_SPEC = {
         "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}},
     },
     "secrets_file": {"type": "path"},
+    **FLEET_OPTIONS,
 }
 
 
@@ -403,31 +475,55 @@ def desired_keys(params: dict) -> list[DesiredKey]:
     ]
 
 
+def fleet_options(params: dict) -> FleetOptions:
+    policy = UndeclaredPolicy(
+        params["undeclared"], params["undeclared_prefix"], params["undeclared_limit"], login_key=params["api_key"]
+    )
+    every_entry, full_diff = params["fleet_result"] == "all", params["fleet_diff"] == "full"
+    return FleetOptions(params["secrets_file"], policy, every_entry=every_entry, full_diff=full_diff)
+
+
+def fleet_option_errors(params: dict, options: FleetOptions) -> list[str]:
+    """The fleet's own options: the undeclared keys' scope and limit, and none of them with a single key."""
+    if params["api_keys"] is None:
+        return [messages.fleet_only(name) for name in ("undeclared_prefix",) if params[name] is not None] + (
+            [messages.fleet_only("undeclared")] if options.undeclared.active else []
+        )
+    has_key_pair = bool(params["api_key"] and params["api_secret"])
+    return policy_errors(options.undeclared, has_key_pair=has_key_pair, api_version=params["api_version"])
+
+
 def main() -> None:
     module = fiskaly_module(
         ARGUMENT_SPEC,
         AuthOptions(),
         ConnectionOptions(),
-        required_one_of=[("name", "id", "api_keys")],
+        required_one_of=[("name", "id", "api_keys", "api_keys_file")],
         mutually_exclusive=[
-            ("name", "api_keys"),
-            ("id", "api_keys"),
-            ("metadata", "api_keys"),
-            ("secret_file", "api_keys"),
+            ("name", "api_keys", "api_keys_file"),
+            ("id", "api_keys", "api_keys_file"),
+            ("metadata", "api_keys", "api_keys_file"),
+            ("secret_file", "api_keys", "api_keys_file"),
             ("secrets_file", "name"),
+            ("secrets_file", "id"),
         ],
     )
-    keys = desired_keys(module.params)
-    errors = desired_key_errors(keys, module.params["api_version"])
+    params = module.params
+    if params["api_keys_file"] is not None:
+        # The action plugin of the same name reads it on the controller and hands its items over as api_keys.
+        module.fail_json(msg=messages.API_KEYS_FILE_NOT_READ)
+    keys = desired_keys(params)
+    options = fleet_options(params)
+    errors = desired_key_errors(keys, params["api_version"])
+    errors += fleet_option_errors(params, options)
     if errors:
         module.fail_json(msg=messages.error_list(errors))
     check_mode, diff = module.check_mode, module._diff
-    secret_file, secrets_file = module.params["secret_file"], module.params["secrets_file"]
 
     def reconcile(client: FiskalyClient) -> dict:
-        if module.params["api_keys"] is None:
-            return reconcile_one(client, keys[0], check_mode=check_mode, diff=diff, secret_file=secret_file)
-        return reconcile_fleet(client, keys, check_mode=check_mode, diff=diff, secrets_file=secrets_file)
+        if params["api_keys"] is None:
+            return reconcile_one(client, keys[0], check_mode=check_mode, diff=diff, secret_file=params["secret_file"])
+        return reconcile_fleet(client, keys, check_mode=check_mode, diff=diff, options=options)
 
     run(module, reconcile)
 

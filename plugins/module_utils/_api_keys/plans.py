@@ -18,6 +18,8 @@ from .._errors import InvalidInput
 from .._http.client import FiskalyClient
 from .._http.routes import ManagementApi, ManagementApi012, ManagementApiDraft
 
+UNDECLARED = "undeclared"  # the place of a key that a fleet's declaration does not name (see ``undeclared``)
+
 
 @dataclass(frozen=True)
 class DesiredKey:
@@ -25,7 +27,7 @@ class DesiredKey:
     state: str = "present"
     kind: str | None = None
     metadata: dict | None = None
-    declared_as: str = "name"  # where it was declared, as messages name it: "name" or "api_keys[3]"
+    declared_as: str = "name"  # where it was declared, as messages name it: "name", "api_keys[3]" or UNDECLARED
     key_id: str | None = None  # 0.12: the key's ``_id``, which addresses one key whatever its name
 
     @property
@@ -168,6 +170,20 @@ def read_current(client: FiskalyClient, desired: list[DesiredKey]) -> list[list[
         found_by_id = {key_id: key for key_id, key in zip(by_id, client.get_api_keys(by_id)) if key is not None}
     names = [key.name for key in desired if key.key_id is None and key.name is not None]
     named = _read_by_name(client, names) if api.NAMES_ARE_UNIQUE else _list_by_name(client, names)
+    return _matched(desired, found_by_id, named)
+
+
+def match_listing(api: ManagementApi, desired: list[DesiredKey], every_key: list[dict]) -> list[list[dict]]:
+    """As ``read_current``, from a listing of every key already read."""
+    identity, named = api.KEY_IDENTITY, ManagementApi.KEY_NAME
+    found_by_id = {key.get(identity): key for key in every_key} if not api.NAMES_ARE_UNIQUE else {}
+    by_name: dict[str, list[dict]] = {}
+    for key in every_key:
+        by_name.setdefault(str(key.get(named)), []).append(key)
+    return _matched(desired, found_by_id, by_name)
+
+
+def _matched(desired: list[DesiredKey], found_by_id: dict, named: dict[str, list[dict]]) -> list[list[dict]]:
     return [
         ([found_by_id[key.key_id]] if key.key_id in found_by_id else [])
         if key.key_id is not None
@@ -214,10 +230,12 @@ def _read_by_name(client: FiskalyClient, names: list[str]) -> dict[str, list[dic
     return {name: [key] for name, key in found.items()}
 
 
-def plan_keys(client: FiskalyClient, desired: list[DesiredKey]) -> list[Plan]:
-    """Plan every key; fail, naming each problem, before anything is written."""
+def plan_keys(client: FiskalyClient, desired: list[DesiredKey], every_key: list[dict] | None = None) -> list[Plan]:
+    """Plan every key, from ``every_key`` where the whole listing was read, else from what ``read_current`` reads;
+    fail, naming each problem, before anything is written."""
     api = client.api
-    plans = [Plan(key, matches, api) for key, matches in zip(desired, read_current(client, desired))]
+    current = read_current(client, desired) if every_key is None else match_listing(api, desired, every_key)
+    plans = [Plan(key, matches, api) for key, matches in zip(desired, current)]
     errors = [error for plan in plans for error in plan.errors()]
     if errors:
         raise InvalidInput("; ".join(errors))

@@ -21,7 +21,7 @@ from .._http.client import FiskalyClient
 from .._http.failures import ApiError, CreateConflict, TransportError
 from .._http.routes import ManagementApi
 from .._signals import held_back, raise_held, signal_held
-from .plans import Plan, without_secret
+from .plans import UNDECLARED, Plan, without_secret
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Outcome:
     def result(self) -> dict:
         plan = self.plan
         result = {"name": plan.name, "changed": plan.changed, "action": plan.action, "api_key": self.api_key}
+        if plan.desired.declared_as == UNDECLARED:
+            result["undeclared"] = True
         if self.secret is not None:
             result["secret"] = self.secret
         return result

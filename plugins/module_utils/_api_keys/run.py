@@ -11,15 +11,18 @@ the run is worded once, here, from the first failure and what the run knows arou
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .. import _messages as messages
 from .._errors import FiskalyError, InvalidInput
 from .._http.routes import ManagementApi012
 from .._signals import Interrupted, finishing
-from .plans import DesiredKey, Plan, plan_keys
+from .fleet_diff import fleet_diff_lines
+from .plans import UNDECLARED, DesiredKey, Plan, plan_keys
 from .reconcile import FleetProgress, Reconciler, SecretLost
 from .secret_files import Reservation, path_errors, reserve
+from .undeclared import UndeclaredPolicy, plan_undeclared
 
 if TYPE_CHECKING:
     from .._http.client import FiskalyClient
@@ -64,12 +67,30 @@ def reconcile_one(
     return result
 
 
+@dataclass(frozen=True)
+class FleetOptions:
+    """What a fleet's run does beyond its keys: where the secrets go, what happens to the keys it does not declare,
+    and how much its result and its diff show."""
+
+    secrets_file: str | None = None
+    undeclared: UndeclaredPolicy = field(default_factory=UndeclaredPolicy)
+    every_entry: bool = False  # fleet_result=all: an entry for every key, not only those that changed or failed
+    full_diff: bool = False  # fleet_diff=full: the before and after of each key, not one line each
+
+
 def reconcile_fleet(
-    client: FiskalyClient, keys: list[DesiredKey], *, check_mode: bool, diff: bool, secrets_file: str | None = None
+    client: FiskalyClient, keys: list[DesiredKey], *, check_mode: bool, diff: bool, options: FleetOptions | None = None
 ) -> dict:
     """Reconcile many keys in one run: one login, one listing, one write per change, several at a time."""
+    options = options or FleetOptions()
+    secrets_file = options.secrets_file
     refuse_bad_paths("secrets_file", secrets_file)
-    plans = plan_keys(client, keys)
+    every_key = None
+    if options.undeclared.active:
+        every_key = [key for page, _count in client.list_api_key_pages() for key in page]
+    plans = plan_keys(client, keys, every_key)
+    undeclared, warnings = plan_undeclared(client.api, every_key or [], plans, options.undeclared)
+    plans += undeclared
     creates = any(plan.action == "create" for plan in plans)
     reservation = None
     reconciler = Reconciler(client, check_mode)
@@ -82,12 +103,16 @@ def reconcile_fleet(
         with finishing():
             progress = reconciler.progress
             failure = _stopped_by(error, plans, progress, check_mode)
-            done = _fleet_result(plans, progress, diff, reservation)
+            done = _fleet_result(plans, progress, diff, reservation, options)
         changed = done["changed"] or failure.result.get("changed", False)
         message = _fleet_failure(failure, plans, progress, done)
+        if warnings:
+            done["warnings"] = warnings
         raise FiskalyError(message, **{**failure.result, **done, "changed": changed}) from None
     with finishing():
-        result = _fleet_result(plans, reconciler.progress, diff, reservation)
+        result = _fleet_result(plans, reconciler.progress, diff, reservation, options)
+    if warnings:
+        result["warnings"] = warnings
     _fail_on_last_resort(result, "secrets_file_error")
     return result
 
@@ -144,8 +169,12 @@ def interrupted_failure(error: Interrupted, plan: Plan | None, check_mode: bool)
     return FiskalyError(messages.interrupted_writing(error, plan.name, plan.action == "create"))
 
 
-def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reservation: Reservation | None) -> dict:
-    """A result per declared key, in the order declared: done, failed, or (after a failure) not attempted."""
+def _fleet_result(
+    plans: list[Plan], progress: FleetProgress, diff: bool, reservation: Reservation | None, options: FleetOptions
+) -> dict:
+    """A result per key, in the order declared (the undeclared keys after them): done, failed, or (after a failure) not
+    attempted; the summary counts every key, and the list keeps those that changed or failed, unless ``every_entry``.
+    """
     entries = []
     for index, plan in enumerate(plans):
         if index in progress.outcomes:
@@ -153,10 +182,13 @@ def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reserv
         elif index in progress.failures:
             entries.append(_failed_entry(plan, progress.failures[index]))
         else:
-            entries.append({"name": plan.name, "changed": False, "action": plan.action, "attempted": False})
+            entries.append({**entry_of(plan), "changed": False, "attempted": False})
     summary = dict.fromkeys(SUMMARY_FIELDS, 0)
     for entry in entries:
         summary[counted_as(entry)] += 1
+    if not options.every_entry:
+        # A run over 10,000 keys that changed three returns three entries, not 10,000 (the summary counts the rest).
+        entries = [entry for entry in entries if entry["changed"] or "error" in entry]
     # Not "results": ansible-core 2.19 and 2.20 take that key for loop results and show its items under no_log.
     result = {"changed": any(item["changed"] for item in entries), "fleet": entries, "summary": summary}
     secrets = {item["name"]: item["secret"] for item in entries if "secret" in item}
@@ -182,12 +214,19 @@ def _fleet_result(plans: list[Plan], progress: FleetProgress, diff: bool, reserv
     elif reservation is not None:
         reservation.release()
     if diff:
-        result["diff"] = [
-            progress.outcomes[index].plan.diff()
-            for index in sorted(progress.outcomes)
-            if progress.outcomes[index].plan.changed
-        ]
+        changed = [progress.outcomes[index].plan for index in sorted(progress.outcomes)]
+        changed = [plan for plan in changed if plan.changed]
+        result["diff"] = [plan.diff() for plan in changed] if options.full_diff else fleet_diff_lines(changed)
     return result
+
+
+def entry_of(plan: Plan) -> dict:
+    """The fields that every entry of a fleet's result has: the key's name and the action, and whether the
+    declaration left it out."""
+    entry: dict = {"name": plan.name, "action": plan.action}
+    if plan.desired.declared_as == UNDECLARED:
+        entry["undeclared"] = True
+    return entry
 
 
 def secrets_file_entry(plan: Plan, api_key: dict, secret: str) -> str | dict:
@@ -219,12 +258,7 @@ def counted_as(entry: dict) -> str:
 
 
 def _failed_entry(plan: Plan, failure: FiskalyError) -> dict:
-    entry = {
-        "name": plan.name,
-        "changed": bool(failure.result.get("changed")),
-        "action": plan.action,
-        "error": str(failure),
-    }
+    entry = {**entry_of(plan), "changed": bool(failure.result.get("changed")), "error": str(failure)}
     if isinstance(failure, SecretLost):
         entry["secret_lost"] = True
     if "api_key" in failure.result:
