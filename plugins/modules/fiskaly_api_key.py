@@ -14,7 +14,8 @@ description:
   - Give O(name) for one key, or O(api_keys) to reconcile many keys in one task, with one login, one paged listing
     (100 keys a request) and one write for each real change. The role P(fiskaly.management.api_keys#role) uses that.
   - A second run with the same arguments reports no change and sends no write.
-  - Speaks both versions of the API, see O(api_version) and the collection's C(docs/api-versions.md).
+  - Speaks both versions of the API, see O(api_version) and the R(API versions
+    guide,ansible_collections.fiskaly.management.docsite.guide_api_versions).
   - On API v0.1.0-draft a key cannot be deleted, nor its kind or metadata changed. When a given O(kind) or
     O(metadata) differs from an existing key's, the task fails, naming the key, the field, the existing value and the
     wanted one, before anything is written.
@@ -174,7 +175,7 @@ options:
   undeclared_limit:
     description:
       - How many keys one run may disable or delete under O(undeclared). Above it, the run fails before any write, in
-        check mode too, naming them: a declaration cut short (a truncated export) must not wipe a fleet.
+        check mode too, naming them, so that a declaration cut short (a truncated export) cannot wipe a fleet.
       - Only keys that would change count (under V(disable), a key disabled already does not).
     type: int
     default: 10
@@ -216,8 +217,9 @@ attributes:
   diff_mode:
     support: full
     details: >-
-      Shows each changed key before and after (name, kind, status, metadata on the draft; name, status, metadata,
-      _envs on 0.12; never the secret).
+      Shows a key before and after (name, kind, status, metadata on the draft; name, status, metadata, _envs on 0.12;
+      never the secret). A fleet shows one line per changed key, grouped by action, or with O(fleet_diff=full) the
+      before and after of each.
 seealso:
   - module: fiskaly.management.fiskaly_api_key_info
   - module: fiskaly.management.fiskaly_token
@@ -272,6 +274,15 @@ EXAMPLES = r"""
     name: pos-hamburg-07
     state: absent
 
+- name: The whole truth for Berlin, read from a CMDB export on the controller; its closed tills' keys disabled
+  fiskaly.management.fiskaly_api_key:
+    api_keys_file: exports/berlin-tills.yml  # a list of {name, state, metadata}, or {api_keys: [...]}
+    kind: live
+    undeclared: disable
+    undeclared_prefix: pos-berlin-
+    undeclared_limit: 5
+    secrets_file: /root/new-berlin-secrets.json
+
 - name: Credentials from module_defaults
   module_defaults:
     group/fiskaly.management.fiskaly:
@@ -323,12 +334,16 @@ secret_file_error:
   type: str
 fleet:
   description:
-    - One result for each item of O(api_keys), in their order.
+    - The results of the items of O(api_keys) (or O(api_keys_file)), in their order, then those of the undeclared keys
+      that O(undeclared) disables or deletes.
+    - By default (O(fleet_result=changed)) only the keys that changed (or would, in check mode) or whose write failed;
+      RV(summary) counts every key. With O(fleet_result=all), one result for each key, the unchanged and the not
+      attempted (RV(fleet[].attempted)) included.
     - Named C(fleet), not C(results), which Ansible reserves for the results of a loop.
     - When a write fails or the module is stopped by a signal, the keys done so far, the key that failed (with
-      RV(fleet[].error)) and the keys not attempted (with RV(fleet[].attempted)); the secrets of the keys created before
+      RV(fleet[].error)) and, with O(fleet_result=all), the keys not attempted; the secrets of the keys created before
       go to O(secrets_file) all the same.
-  returned: with O(api_keys), unless the input or the plan of the fleet was refused before any write
+  returned: with O(api_keys) or O(api_keys_file), unless the input or the plan of the fleet was refused before any write
   type: list
   elements: dict
   contains:
@@ -367,16 +382,21 @@ fleet:
     attempted:
       description: Always false; the key was not handled because the write of an earlier key failed.
       type: bool
-      returned: for each key after the one whose write failed
+      returned: for each key after the one whose write failed, with O(fleet_result=all)
+    undeclared:
+      description: Always true. No item declares the key; O(undeclared) disables or deletes it.
+      type: bool
+      returned: for a key that O(undeclared) disables or deletes
 summary:
   description:
     - How many keys were created, updated (metadata, API 0.12), enabled, disabled, deleted (API 0.12) and left
-      unchanged, whose write failed, and which were not attempted, counted from the entries of RV(fleet), each
-      declared key once, so the counts add up to the number of keys declared.
-    - A key counts by what was done, not by what was planned. A key that another run created after this one listed the
-      keys (HTTP 409 to the create) is reconciled with the key found, and counts as that action (most often unchanged).
+      unchanged, whose write failed, and which were not attempted, each key once (every declared key, and the
+      undeclared keys that O(undeclared) changes), counted before RV(fleet) keeps only the keys that changed or failed.
+      The counts add up to the number of keys declared, plus the undeclared keys changed.
+    - A key counts by what was done, not by what was planned. On API v0.1.0-draft, a key that another run created after
+      this one listed the keys (HTTP 409 to the create) is reconciled with the key found, and counts as that action (most often unchanged).
     - A key created whose secret was lost counts as created, not as failed; its entry has RV(fleet[].secret_lost).
-  returned: with O(api_keys), unless the input or the plan of the fleet was refused before any write
+  returned: with O(api_keys) or O(api_keys_file), unless the input or the plan of the fleet was refused before any write
   type: dict
   sample: {created: 2, updated: 0, enabled: 0, disabled: 1, deleted: 0, unchanged: 997, failed: 0, not_attempted: 0}
 secrets_file:

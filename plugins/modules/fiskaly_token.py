@@ -62,14 +62,16 @@ EXAMPLES = r"""
   register: fiskaly_login
   no_log: true
 
-- name: Use the token for every fiskaly task of the play
+- name: Use the token for every fiskaly task of the play, with the API version and organisation the login found
   module_defaults:
     group/fiskaly.management.fiskaly:
       access_token: "{{ fiskaly_login.access_token }}"
+      api_version: "{{ fiskaly_login.api_version }}"
+      organization_id: "{{ fiskaly_login.organization_id | default(omit, true) }}"
   block:
-    - name: List the live API keys
+    - name: List the enabled API keys
       fiskaly.management.fiskaly_api_key_info:
-        kind: [live]
+        status: [enabled]
 
 - name: Get a new access token with the refresh token
   fiskaly.management.fiskaly_token:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .. import _messages as messages
-from .._http.routes import AUTO, DRAFT, V012, ManagementApi012, ManagementApiDraft
+from .._http.routes import ROUTE_TABLES
 
 if TYPE_CHECKING:
     from .plans import DesiredKey
@@ -48,13 +48,14 @@ def metadata_errors(option: str, metadata: dict | None) -> list[str]:
     return errors
 
 
-def desired_key_errors(keys: Iterable[DesiredKey], api_version: str = AUTO) -> list[str]:
+def desired_key_errors(keys: Iterable[DesiredKey], api_version: str = "auto") -> list[str]:
     """Every local rule broken by a list of desired keys (``DesiredKey``), each message naming its option; what the
     draft cannot do is refused here where ``api_version`` says the draft (with ``auto``, once the login answer
     decided, by the plans)."""
     errors: list[str] = []
     seen: set[str] = set()
     ids: set[str] = set()
+    table = ROUTE_TABLES.get(api_version)  # None: auto, where the plans refuse it once the API answered
     for key in keys:
         prefix = "" if key.declared_as == "name" else f"{key.declared_as}."
         if key.name is not None or key.key_id is None:
@@ -62,10 +63,10 @@ def desired_key_errors(keys: Iterable[DesiredKey], api_version: str = AUTO) -> l
         errors += metadata_errors(f"{prefix}metadata", key.metadata)
         if key.key_id is not None and not key.key_id.strip():
             errors.append(messages.empty_id(f"{prefix}id"))
-        if api_version == DRAFT and key.key_id is not None:
-            errors.append(messages.not_in_version(f"{prefix}id", DRAFT, messages.DRAFT_ADDRESSES_BY_NAME))
-        if api_version == DRAFT and key.state == "absent":
-            errors.append(messages.not_in_version(f"{prefix}state=absent", DRAFT, messages.DRAFT_NO_DELETE))
+        if table is not None and table.NAMES_ARE_UNIQUE and key.key_id is not None:
+            errors.append(messages.not_in_version(f"{prefix}id", api_version, messages.DRAFT_ADDRESSES_BY_NAME))
+        if table is not None and not table.CAN_DELETE and key.state == "absent":
+            errors.append(messages.not_in_version(f"{prefix}state=absent", api_version, messages.DRAFT_NO_DELETE))
         if key.key_id is None and key.name in seen:
             errors.append(messages.declared_twice(prefix, key.name))
         if key.key_id is not None and key.key_id in ids:
@@ -87,12 +88,14 @@ def listing_errors(params: dict) -> list[str]:
             errors.append(messages.named_twice(name, params[name]))
     # What the version named cannot do, before any request (with auto, the client refuses it once it knows).
     version = params["api_version"]
-    if version == DRAFT and params["id"] is not None:
-        errors.append(messages.not_in_version("id", DRAFT, messages.DRAFT_ADDRESSES_BY_NAME))
-    if version == V012 and params["kind"]:
-        errors.append(messages.not_in_version("kind", V012, messages.NO_KIND_FILTER))
+    table = ROUTE_TABLES.get(version)
+    if table is None:  # auto: the client refuses it once the API answered (FiskalyClient.listing_filters)
+        return errors
+    if table.NAMES_ARE_UNIQUE and params["id"] is not None:
+        errors.append(messages.not_in_version("id", version, messages.DRAFT_ADDRESSES_BY_NAME))
+    if not table.FILTERS_BY_KIND and params["kind"]:
+        errors.append(messages.not_in_version("kind", version, messages.NO_KIND_FILTER))
     order_by = params["order_by"]
-    fields = ManagementApiDraft.ORDER_FIELDS if version == DRAFT else ManagementApi012.ORDER_FIELDS
-    if version != AUTO and order_by is not None and order_by not in fields:
-        errors.append(messages.order_by_not_in_version(order_by, version, fields))
+    if order_by is not None and order_by not in table.ORDER_FIELDS:
+        errors.append(messages.order_by_not_in_version(order_by, version, table.ORDER_FIELDS))
     return errors

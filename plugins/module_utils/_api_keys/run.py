@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from .. import _messages as messages
 from .._errors import FiskalyError, InvalidInput
-from .._http.routes import ManagementApi012
 from .._signals import Interrupted, finishing
 from .fleet_diff import fleet_diff_lines
 from .plans import UNDECLARED, DesiredKey, Plan, plan_keys
@@ -85,12 +84,14 @@ def reconcile_fleet(
     options = options or FleetOptions()
     secrets_file = options.secrets_file
     refuse_bad_paths("secrets_file", secrets_file)
-    every_key = None
-    if options.undeclared.active:
+    if not options.undeclared.active:
+        plans, warnings = plan_keys(client, keys), []
+    else:
+        # One listing of every key serves both: the declared keys' look-up and the undeclared keys in scope.
         every_key = [key for page, _count in client.list_api_key_pages() for key in page]
-    plans = plan_keys(client, keys, every_key)
-    undeclared, warnings = plan_undeclared(client.api, every_key or [], plans, options.undeclared)
-    plans += undeclared
+        plans = plan_keys(client, keys, every_key)
+        undeclared, warnings = plan_undeclared(client.api, every_key, plans, options.undeclared)
+        plans += undeclared
     creates = any(plan.action == "create" for plan in plans)
     reservation = None
     reconciler = Reconciler(client, check_mode)
@@ -232,9 +233,10 @@ def entry_of(plan: Plan) -> dict:
 def secrets_file_entry(plan: Plan, api_key: dict, secret: str) -> str | dict:
     """What secrets_file holds for a new key: its secret (the draft, where the name is the api_key), or the pair that
     logs in with it, ``api_key`` and ``api_secret`` (0.12, where the API made the ``key``)."""
-    if plan.api.TAKES_KIND:
+    credential = plan.api.KEY_CREDENTIAL
+    if credential is None:
         return secret
-    return {"api_key": api_key.get(ManagementApi012.KEY_CREDENTIAL), "api_secret": secret}
+    return {"api_key": api_key.get(credential), "api_secret": secret}
 
 
 def file_content(plan: Plan, api_key: dict, secret: str) -> str:

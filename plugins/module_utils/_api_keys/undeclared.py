@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .. import _messages as messages
 from .._errors import InvalidInput
-from .._http.routes import DRAFT, ManagementApi, ManagementApi012
+from .._http.routes import ROUTE_TABLES, ManagementApi
 from .plans import UNDECLARED, DesiredKey, Plan
 
 LEAVE, DISABLE, DELETE = "leave", "disable", "delete"
@@ -47,8 +47,9 @@ def policy_errors(policy: UndeclaredPolicy, *, has_key_pair: bool, api_version: 
         errors.append(messages.at_least("undeclared_limit", 0, policy.limit))
     if not has_key_pair:
         errors.append(messages.UNDECLARED_NEEDS_KEY_PAIR)
-    if policy.action == DELETE and api_version == DRAFT:
-        errors.append(messages.not_in_version("undeclared=delete", DRAFT, messages.DRAFT_NO_DELETE))
+    table = ROUTE_TABLES.get(api_version)  # None: auto, decided once the API answers (plan_undeclared)
+    if policy.action == DELETE and table is not None and not table.CAN_DELETE:
+        errors.append(messages.not_in_version("undeclared=delete", api_version, messages.DRAFT_NO_DELETE))
     return errors
 
 
@@ -57,8 +58,8 @@ def is_login_key(api: ManagementApi, key: dict, login_key: str | None) -> bool:
     such field, so its name or id standing for the api_key is all that can tell."""
     if login_key is None:
         return False
-    if not api.TAKES_KIND:
-        return key.get(ManagementApi012.KEY_CREDENTIAL) == login_key
+    if api.KEY_CREDENTIAL is not None:
+        return key.get(api.KEY_CREDENTIAL) == login_key
     return login_key in (key.get(ManagementApi.KEY_NAME), key.get("_id"))
 
 

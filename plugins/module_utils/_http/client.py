@@ -68,6 +68,7 @@ class FiskalyClient:
         self.api_version = api_version
         self.organization_id = organization_id
         self.claims: dict | None = None  # the login answer's access_token_claims, where it had them
+        self.logged_in = False  # whether a login answer came (and with it, what claims says)
         self._api: ManagementApi | None = None
         self._deciding = threading.Lock()
         self.credentials = Credentials(api_key, api_secret, access_token)
@@ -108,6 +109,7 @@ class FiskalyClient:
         token = token_object(ManagementApi, activity, self._call(request, activity))
         claims = token.get(ManagementApi.TOKEN_CLAIMS)
         self.claims = claims if isinstance(claims, dict) else None
+        self.logged_in = True
         return token
 
     def _log_in(self) -> str:
@@ -128,16 +130,20 @@ class FiskalyClient:
             return ManagementApiDraft()
         if self.credentials.key_pair and (self.api_version == AUTO or self.organization_id is None):
             self.credentials.bearer(self._log_in)  # the login answer says which version, and the organisation
-        return self.decided_by(self.claims)
+        return self.decided_by(self.claims, logged_in=self.logged_in)
 
-    def decided_by(self, claims: dict | None) -> ManagementApi:
-        """The version that ``api_version``, ``organization_id`` and the login answer's ``claims`` (None: no login,
-        or a login answer without claims) make; fails where they disagree."""
+    def decided_by(self, claims: dict | None, *, logged_in: bool = True) -> ManagementApi:
+        """The version that ``api_version``, ``organization_id`` and the login answer's ``claims`` make (None: a
+        login answer without claims, or no login); fails where they disagree.
+
+        With ``auto``, a login answer decides; without one (an access token alone), ``organization_id`` does.
+        """
         claimed = claims.get(ManagementApi.CLAIMED_ORGANIZATION) if claims else None
         claimed = claimed if isinstance(claimed, str) and claimed else None
         version = self.api_version
         if version == AUTO:
-            version = V012 if claims is not None or self.organization_id is not None else DRAFT
+            says_012 = claims is not None if logged_in else self.organization_id is not None
+            version = V012 if says_012 else DRAFT
         if version == DRAFT:
             if self.organization_id is not None:
                 raise InvalidInput(messages.organization_on_draft(self.api_version == AUTO))
@@ -172,8 +178,8 @@ class FiskalyClient:
         code, api_message = api_error(ManagementApi, answer)
         if answer.status == ManagementApi.EXISTS and request.creates:
             raise CreateConflict(activity, code, api_message, answer.may_have_reached_api)
-        if answer.status == ManagementApi.NOT_FOUND and request.lists and isinstance(self._api, ManagementApiDraft):
-            # The draft never answers 404 to a listing; 0.12 has no such path.
+        if answer.status == ManagementApi.NOT_FOUND and request.lists and self._api and self._api.LISTING_NEVER_404:
+            # The draft's listing has no reason to be missing: the server speaks another version.
             api_message = messages.draft_route_not_found(api_message, self.claims is not None)
         # Whatever the last answer, an attempt whose answer was lost or was a server fault may have been carried out.
         reached = answer.may_have_reached_api or may_have_reached_api(status=answer.status)

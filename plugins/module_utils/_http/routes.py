@@ -8,8 +8,8 @@ HTTP methods, paths, request bodies, paging parameters, and the fields and statu
 versions differ in meaning (how a key is addressed, what can change, whether a key can be deleted), the difference is
 a property of the table that the plans ask, not an ``if`` in the modules:
 
-- ``ManagementApiDraft``: the reference page "fiskaly Management API (v0.1.0-draft)", with the wire that
-  docs/api-versions.md fixes for it (keys addressed by name, created with ``PUT``);
+- ``ManagementApiDraft``: the reference page "fiskaly Management API (v0.1.0-draft)", with the wire that the guide
+  "API versions" (docs/docsite/rst/guide_api_versions.rst) fixes for it (keys addressed by name, created with ``PUT``);
 - ``ManagementApi012``: "fiskaly management API (0.12.0)", what fiskaly publishes today at the same base URL (keys
   under an organisation, addressed by a server-assigned ``_id``, created with ``POST``).
 """
@@ -87,6 +87,10 @@ class ManagementApi:
     ORDER_FIELDS: ClassVar[tuple[str, ...]] = ("name", "kind", "status")
     FILTERS_BY_KIND: ClassVar[bool] = True
     STATUS_FILTER_REPEATS: ClassVar[bool] = True  # several status values in one listing
+    # Where a new key's answer names the api_key it logs in with (0.12's ``key``); None: its name does (the draft).
+    KEY_CREDENTIAL: ClassVar[str | None] = None
+    # Whether the listing's path can only be missing on a server that speaks another version.
+    LISTING_NEVER_404: ClassVar[bool] = False
 
     organization_id: str | None = None
 
@@ -127,6 +131,7 @@ class ManagementApiDraft(ManagementApi):
     name is taken."""
 
     VERSION = DRAFT
+    LISTING_NEVER_404 = True
 
     def read_key(self, address: str) -> Request:
         return Request("GET", f"/api_keys/{quote(address, safe='')}")
@@ -194,3 +199,7 @@ class ManagementApi012(ManagementApi):
     def list_keys(self, filters: dict, *, limit: int, offset: int) -> Request:
         """One page; ``status`` is one value at most (the caller reduced it)."""
         return Request("GET", self._keys, params={**filters, "limit": limit, "offset": offset}, lists=True)
+
+
+# The route table of each version that a user may name.
+ROUTE_TABLES: dict[str, type[ManagementApi]] = {DRAFT: ManagementApiDraft, V012: ManagementApi012}
