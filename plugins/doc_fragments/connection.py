@@ -88,8 +88,8 @@ options:
     default: 10
   api_version:
     description:
-      - The version of the Management API that O(base_url) speaks. See the collection's C(docs/api-versions.md) for
-        what differs between the two.
+      - The version of the Management API that O(base_url) speaks. The R(API versions
+        guide,ansible_collections.fiskaly.management.docsite.guide_api_versions) tells what differs between the two.
       - V(0.12) is "fiskaly management API 0.12", what fiskaly publishes today at the default O(base_url). Its keys
         live under an organisation (O(organization_id)), addressed by a server-assigned C(_id), created with C(POST).
       - V(0.1.0-draft) is the reference page "fiskaly Management API (v0.1.0-draft)". Its keys are addressed by their
@@ -105,8 +105,8 @@ options:
     description:
       - API 0.12 only. The organisation (a UUID) whose keys the module manages.
       - By default the organisation of the login, as its answer names it (C(access_token_claims.organization_id)).
-        That a caller's own organisation addresses its own keys this way is an inference, since every public client of 0.12
-        shows keys created under a managed organisation, none under the caller's own.
+        That a caller's own organisation addresses its own keys this way is an inference, since every public client
+        of 0.12 shows keys created under a managed organisation, none under the caller's own.
       - Another one manages the keys of an organisation that the caller manages (a POS vendor's merchants).
       - Required with O(access_token) alone and O(api_version=0.12), where no login answer names it.
       - If not set, the environment variable E(FISKALY_ORGANIZATION_ID) is used.
