@@ -88,8 +88,8 @@ options:
     default: 10
   api_version:
     description:
-      - The version of the Management API that O(base_url) speaks. See the collection's C(docs/api-versions.md) for
-        what differs between the two.
+      - The version of the Management API that O(base_url) speaks. The R(API versions
+        guide,ansible_collections.fiskaly.management.docsite.guide_api_versions) tells what differs between the two.
       - V(0.12) is "fiskaly management API 0.12", what fiskaly publishes today at the default O(base_url). Its keys
         live under an organisation (O(organization_id)), addressed by a server-assigned C(_id), created with C(POST).
       - V(0.1.0-draft) is the reference page "fiskaly Management API (v0.1.0-draft)". Its keys are addressed by their
