@@ -394,7 +394,8 @@ summary:
       undeclared keys that O(undeclared) changes), counted before RV(fleet) keeps only the keys that changed or failed.
       The counts add up to the number of keys declared, plus the undeclared keys changed.
     - A key counts by what was done, not by what was planned. On API v0.1.0-draft, a key that another run created after
-      this one listed the keys (HTTP 409 to the create) is reconciled with the key found, and counts as that action (most often unchanged).
+      this one listed the keys (HTTP 409 to the create) is reconciled with the key found, and counts as that action
+      (most often unchanged).
     - A key created whose secret was lost counts as created, not as failed; its entry has RV(fleet[].secret_lost).
   returned: with O(api_keys) or O(api_keys_file), unless the input or the plan of the fleet was refused before any write
   type: dict
