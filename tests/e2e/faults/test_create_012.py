@@ -44,6 +44,20 @@ def test_a_lost_answer_to_the_create_is_looked_up_never_posted_again(ansible_012
     report(FAULTS, "answer to the POST lost", "reported created, secret lost; one POST, one key; rerun unchanged")
 
 
+def test_a_create_answer_that_times_out_is_looked_up_never_posted_again(ansible_012, emulator_012):
+    emulator = emulator_012
+    # The key is created, then its answer, secret included, trickles past timeout: a read timeout.
+    emulator.inject("POST", keys_path(emulator), [{"trickle": 0.2, "trickle_bytes": 2, "trickle_from": "body"}])
+
+    run = ansible_012.playbook([{"name": "create", MODULE: {"name": "slow-012"}}], module_defaults={**FAST, "timeout": 1})
+
+    result = run.task("create")
+    assert run.status("create") == "failed" and result["changed"] is True, result
+    assert "API key 'slow-012' was created, but its secret was not received" in result["msg"]
+    assert len(posts(emulator)) == 1 and len(named(emulator, "slow-012")) == 1
+    report(FAULTS, "answer to the POST times out", "reported created, secret lost; one POST, one key")
+
+
 def test_a_500_to_the_create_is_not_repeated(ansible_012, emulator_012):
     emulator = emulator_012
     emulator.inject("POST", keys_path(emulator), [{"status": 500}])
