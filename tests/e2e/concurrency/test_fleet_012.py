@@ -19,7 +19,11 @@ def test_a_fleet_on_012_creates_each_key_once_and_delivers_every_secret(ansible_
     emulator.set_network(latency=0.05)
     names = [f"fleet-012-{index:02d}" for index in range(COUNT)]
     secrets_file = tmp_path / "secrets.json"
-    args = {"api_keys": [{"name": name} for name in names], "secrets_file": str(secrets_file), "max_concurrent_requests": 10}
+    args = {
+        "api_keys": [{"name": name} for name in names],
+        "secrets_file": str(secrets_file),
+        "max_concurrent_requests": 10,
+    }
 
     run = ansible_012.playbook([{"name": "fleet", MODULE: args}], verbosity=1)
 
@@ -36,5 +40,13 @@ def test_a_fleet_on_012_creates_each_key_once_and_delivers_every_secret(ansible_
     before = len(emulator.requests())
     again = ansible_012.playbook([{"name": "fleet", MODULE: {**args, "secrets_file": str(tmp_path / "again.json")}}])
     assert again.status("fleet") == "ok"
-    assert [entry for entry in emulator.requests()[before:] if entry["method"] in ("POST", "PATCH", "DELETE") and entry["path"] != "/auth"] == []
-    report("0.12 fleet", f"{COUNT} creates, 10 in flight, latency 0.05 s", "each key once, every secret in secrets_file; rerun writes nothing")
+    assert [
+        entry
+        for entry in emulator.requests()[before:]
+        if entry["method"] in ("POST", "PATCH", "DELETE") and entry["path"] != "/auth"
+    ] == []
+    report(
+        "0.12 fleet",
+        f"{COUNT} creates, 10 in flight, latency 0.05 s",
+        "each key once, every secret in secrets_file; rerun writes nothing",
+    )

@@ -49,7 +49,9 @@ def test_a_create_answer_that_times_out_is_looked_up_never_posted_again(ansible_
     # The key is created, then its answer, secret included, trickles past timeout: a read timeout.
     emulator.inject("POST", keys_path(emulator), [{"trickle": 0.2, "trickle_bytes": 2, "trickle_from": "body"}])
 
-    run = ansible_012.playbook([{"name": "create", MODULE: {"name": "slow-012"}}], module_defaults={**FAST, "timeout": 1})
+    run = ansible_012.playbook(
+        [{"name": "create", MODULE: {"name": "slow-012"}}], module_defaults={**FAST, "timeout": 1}
+    )
 
     result = run.task("create")
     assert run.status("create") == "failed" and result["changed"] is True, result

@@ -21,7 +21,11 @@ def test_a_012_fleet_stopped_by_sigint_writes_the_secrets_of_the_keys_it_created
     secrets_file = tmp_path / "secrets.json"
     path = f"/organizations/{emulator.organization_id}/api-keys"
     emulator.inject("POST", path, [{"delay": 0.001}, {"delay": 0.001}, {"delay": DELAY}])
-    args = {"api_keys": [{"name": name} for name in names], "secrets_file": str(secrets_file), "max_concurrent_requests": 1}
+    args = {
+        "api_keys": [{"name": name} for name in names],
+        "secrets_file": str(secrets_file),
+        "max_concurrent_requests": 1,
+    }
 
     spawned = ansible_012.spawn([{"name": "fleet", MODULE: args}], verbosity=1)
     wait_for(lambda: len([entry for entry in emulator.requests("POST") if entry["path"] == path]) == 2)

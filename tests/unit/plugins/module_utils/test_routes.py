@@ -85,7 +85,9 @@ def test_the_draft_routes_are_unchanged():
         {"kind": "test", "status": "enabled", "metadata": {"a": "b"}},
     )
     assert create.idempotent is True and create.creates is True and create.answer_holds_secret is True
-    assert draft.update_key("pos-1", "disabled", None) == Request("PATCH", "/api_keys/pos-1", body={"status": "disabled"})
+    assert draft.update_key("pos-1", "disabled", None) == Request(
+        "PATCH", "/api_keys/pos-1", body={"status": "disabled"}
+    )
     listing = draft.list_keys({"kind": ["test"], "status": ["enabled", "disabled"]}, limit=10, offset=0)
     assert listing.path == "/api_keys" and listing.params["status"] == ["enabled", "disabled"]
     with pytest.raises(NotImplementedError):
