@@ -128,7 +128,8 @@ def test_decided_by_answers_for_a_token_logged_in_elsewhere():
     draft = make_client(Transport(answer(200, TOKEN)))
     draft.authenticate()
     assert draft.decided_by(draft.claims).VERSION == DRAFT
-    assert make_client(Transport(), organization_id=ORG).decided_by(None).organization_id == ORG  # no login answer
+    no_login = make_client(Transport(), api_key=None, api_secret=None, access_token="given", organization_id=ORG)
+    assert no_login.decided_by(None, logged_in=False).organization_id == ORG  # an access token alone
 
 
 # -- the retry policy of a request that must not be sent twice ---------------------------------------------------------
