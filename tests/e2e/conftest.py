@@ -70,3 +70,31 @@ def pytest_testnodedown(node, error) -> None:  # pylint: disable=unused-argument
 
 def pytest_terminal_summary(terminalreporter) -> None:
     run_report.write(terminalreporter)
+
+
+@pytest.fixture(scope="session")
+def emulator_012_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """One emulator speaking the management API 0.12 for the session (started on first use only)."""
+    server = Emulator(host="127.0.0.1", port=0, tls_dir=tmp_path_factory.mktemp("emulator-012-tls"), api_version="0.12")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def emulator_012(emulator_012_server: Emulator) -> Iterator[Emulator]:  # pylint: disable=redefined-outer-name
+    """The 0.12 emulator, reset to an empty state for this test and after it (latency and rate limits set by a test)."""
+    emulator_012_server.reset()
+    try:
+        yield emulator_012_server
+    finally:
+        emulator_012_server.reset()
+
+
+@pytest.fixture
+def ansible_012(emulator_012, tmp_path) -> Ansible:  # pylint: disable=redefined-outer-name
+    """Runs ansible-playbook and ansible against the 0.12 emulator (api_version auto: the login answer decides)."""
+    (tmp_path / "ansible-tmp").mkdir()
+    return Ansible(emulator_012, tmp_path)
