@@ -25,6 +25,7 @@ AT_DISTANCE = [{"latency": LATENCY}]
 def fleet_task(names, secrets_file, **options) -> dict:
     args = {
         "kind": "test",
+        "fleet_result": "all",
         "api_keys": [{"name": name} for name in names],
         "secrets_file": str(secrets_file),
         **options,

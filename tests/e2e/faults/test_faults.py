@@ -167,7 +167,12 @@ def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
     emulator.inject("PUT", "/api_keys/fleet-a", [{"lose_response": True}])
 
     run = ansible.playbook(
-        [{"name": "fleet", MODULE: {"kind": "live", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]}}],
+        [
+            {
+                "name": "fleet",
+                MODULE: {"kind": "live", "fleet_result": "all", "api_keys": [{"name": "fleet-a"}, {"name": "fleet-b"}]},
+            }
+        ],
         module_defaults=FAST_ONE_AT_A_TIME,
     )
 
@@ -180,8 +185,10 @@ def test_a_lost_first_create_of_a_fleet_reports_a_change(ansible, emulator):
     assert result["fleet"][1]["attempted"] is False and "api_key" not in result["fleet"][1]
     assert result["summary"] == {
         "created": 1,
+        "updated": 0,
         "enabled": 0,
         "disabled": 0,
+        "deleted": 0,
         "unchanged": 0,
         "failed": 0,
         "not_attempted": 1,
@@ -196,6 +203,7 @@ def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tm
     secrets_file = tmp_path / "secrets.json"
     args = {
         "kind": "live",
+        "fleet_result": "all",
         "api_keys": [{"name": name} for name in names],
         **({"secrets_file": str(secrets_file)} if to_file else {}),
     }
@@ -214,8 +222,10 @@ def test_lost_create_in_a_fleet_keeps_the_keys_done_so_far(ansible, emulator, tm
     assert result["fleet"][2] == {"name": "fleet-c", "changed": False, "action": "create", "attempted": False}
     assert result["summary"] == {
         "created": 2,
+        "updated": 0,
         "enabled": 0,
         "disabled": 0,
+        "deleted": 0,
         "unchanged": 0,
         "failed": 0,
         "not_attempted": 1,

@@ -34,7 +34,12 @@ def test_a_listing_whose_count_lies_costs_conflicts_but_no_false_count(ansible, 
     emulator.inject("GET", "/api_keys", [{"body": {"data": [], "count": 0, "_type": "API_KEY_LIST"}}])
     task = {
         "name": "fleet",
-        MODULE: {"kind": "test", "api_keys": [{"name": name, "state": state} for name in names], **FAST},
+        MODULE: {
+            "kind": "test",
+            "fleet_result": "all",
+            "api_keys": [{"name": name, "state": state} for name in names],
+            **FAST,
+        },
     }
 
     run = ansible.playbook([task], verbosity=0)
@@ -43,8 +48,10 @@ def test_a_listing_whose_count_lies_costs_conflicts_but_no_false_count(ansible, 
     assert run.status("fleet") == ("ok" if counted == "unchanged" else "changed"), result.get("msg")
     expected = {
         "created": 0,
+        "updated": 0,
         "enabled": 0,
         "disabled": 0,
+        "deleted": 0,
         "unchanged": 0,
         "failed": 0,
         "not_attempted": 0,
@@ -88,6 +95,7 @@ def test_the_secrets_kept_before_a_failure_are_told_apart_from_those_created_aft
     secrets_file = tmp_path / "secrets.json"
     args = {
         "kind": "test",
+        "fleet_result": "all",
         "api_keys": [{"name": name} for name in names],
         "secrets_file": str(secrets_file),
         "max_concurrent_requests": 4,
@@ -105,8 +113,10 @@ def test_the_secrets_kept_before_a_failure_are_told_apart_from_those_created_aft
     assert sorted(json.loads(secrets_file.read_text())) == ["told-a", "told-b", "told-d"]
     assert result["summary"] == {
         "created": 3,
+        "updated": 0,
         "enabled": 0,
         "disabled": 0,
+        "deleted": 0,
         "unchanged": 0,
         "failed": 1,
         "not_attempted": 0,
@@ -151,6 +161,7 @@ def test_a_key_created_without_its_secret_while_another_write_failed_is_named_an
     emulator.inject("PUT", "/api_keys/lost-c", [{"delay": 1.0, "lose_response": True}])
     args = {
         "kind": "test",
+        "fleet_result": "all",
         "api_keys": [{"name": name} for name in names],
         "secrets_file": str(tmp_path / "secrets.json"),
         "max_concurrent_requests": 3,
@@ -169,8 +180,10 @@ def test_a_key_created_without_its_secret_while_another_write_failed_is_named_an
     assert "secret_lost" not in entries["lost-b"] and entries["lost-b"]["changed"] is False
     assert result["summary"] == {
         "created": 2,
+        "updated": 0,
         "enabled": 0,
         "disabled": 0,
+        "deleted": 0,
         "unchanged": 0,
         "failed": 1,
         "not_attempted": 0,

@@ -315,7 +315,12 @@ def fleet_of_three(ansible, names: tuple[str, str, str], module_defaults: dict) 
     Asserts what such a run always shows: the task fails, changed, the second key named as created without its
     secret (and counted so), the first counted as created and the third not attempted. Returns the registered result."""
     # One write at a time, so that the third key is the one never attempted.
-    args = {"kind": "test", "api_keys": [{"name": name} for name in names], "max_concurrent_requests": 1}
+    args = {
+        "kind": "test",
+        "fleet_result": "all",
+        "api_keys": [{"name": name} for name in names],
+        "max_concurrent_requests": 1,
+    }
     task = {
         "name": "fleet",
         "fiskaly.management.fiskaly_api_key": args,
@@ -332,8 +337,10 @@ def fleet_of_three(ansible, names: tuple[str, str, str], module_defaults: dict) 
     # Each key counted once (issue 18): the key created without its secret as created, not also as failed.
     assert result["summary"] == {
         "created": 2,
+        "updated": 0,
         "enabled": 0,
         "disabled": 0,
+        "deleted": 0,
         "unchanged": 0,
         "failed": 0,
         "not_attempted": 1,

@@ -46,6 +46,7 @@ def test_two_runs_of_one_declaration_each_count_what_they_did(
     names = [f"race-{number:03d}" for number in range(KEYS)]
     args = {
         "kind": "test",
+        "fleet_result": "all",
         "api_keys": [{"name": name} for name in names],
         "max_concurrent_requests": 10,
         "secrets_file": str(tmp_path) + "/secrets-{{ inventory_hostname }}.json",
@@ -75,8 +76,10 @@ def test_two_runs_of_one_declaration_each_count_what_they_did(
         )
         assert summary == {
             "created": len(made),
+            "updated": 0,
             "enabled": 0,
             "disabled": 0,
+            "deleted": 0,
             "unchanged": KEYS - len(made),
             "failed": 0,
             "not_attempted": 0,

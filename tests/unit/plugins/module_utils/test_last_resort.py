@@ -61,7 +61,11 @@ def test_a_fleet_fails_with_every_secret_in_its_entries(monkeypatch):
 
     with pytest.raises(FiskalyError, match=r"fleet\[\]\.secret") as failed:
         api_key_run.reconcile_fleet(
-            None, [outcome.plan.desired for outcome in outcomes], check_mode=False, diff=False, options=api_key_run.FleetOptions("/x")
+            None,
+            [outcome.plan.desired for outcome in outcomes],
+            check_mode=False,
+            diff=False,
+            options=api_key_run.FleetOptions("/x"),
         )
 
     assert [item["secret"] for item in failed.value.result["fleet"]] == ["secret-of-last-a", "secret-of-last-b"]
