@@ -1,79 +1,178 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The controller's part of fiskaly.management.fiskaly_api_key: read api_keys_file where the playbook is.
+"""Runs the fiskaly_api_key module, then masks the key secrets it returned where a variable keeps them.
 
-A declaration of thousands of keys given as ``api_keys: "{{ fleet }}"`` is templated by ansible-core item by item,
-which costs more than the run itself. Read here, once, as a vars file is (vault included), whatever ``delegate_to``
-says, it reaches the module as ``api_keys`` without a template in between. Everything else is the module's.
+Before the module, it reads ``api_keys_file`` on the controller (``plugin_utils/_declaration_file.py``) and hands its
+items over as ``api_keys``, and it refuses an ``api_keys`` item that is not a mapping, naming the item: ansible-core's
+own check of the list says "dictionary requested" without saying which item.
+
+The module cannot tell whether its result is kept: only the task, on the controller, knows. See
+``module_utils/_api_keys/masking.py`` for the rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_text
-from ansible.plugins.action import ActionBase
+from ansible.module_utils.common.validation import check_type_dict, check_type_list
+from ansible.playbook.block import Block
+from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
-FILE_OPTION = "api_keys_file"
-ITEMS_OPTION = "api_keys"
+from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import (
+    HAS_SECRET_MASKING,
+    key_secrets,
+    mask,
+)
+from ansible_collections.fiskaly.management.plugins.plugin_utils._declaration_file import (
+    FILE_OPTION,
+    ITEMS_OPTION,
+    declared_items,
+)
+
+# What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole
+# result.
+WHOLE_RESULT = "_task.polymorphic_result"
 
 
-class ActionModule(ActionBase):
-    """Reads ``api_keys_file`` on the controller, then runs the module with its items as ``api_keys``."""
-
-    _supports_check_mode = True
-    _supports_async = True
-
-    def run(self, tmp: Any = None, task_vars: dict | None = None) -> dict:
+class ActionModule(NormalActionModule):
+    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        args = self._task.args
+        if FILE_OPTION in args:
+            items, problem = declared_items(args[FILE_OPTION], args, self._find_needle, self._loader.load_from_file)
+            if problem:
+                return {"failed": True, "changed": False, "msg": problem}
+            # This task's own copy of its arguments, as the module receives them: the items in place of the file.
+            kept = {name: value for name, value in args.items() if name != FILE_OPTION}
+            self._task.args = {**kept, ITEMS_OPTION: items}
+        problem = api_keys_problem(self._task.args.get("api_keys"))
+        if problem:
+            return {"failed": True, "changed": False, "msg": problem}
         result = super().run(tmp, task_vars)
-        del tmp  # not used since ansible-core 2.5
-        module_args = dict(self._task.args)
-        path = module_args.pop(FILE_OPTION, None)
-        if path is not None:
-            items, problem = self._declaration(path, module_args)
-            if problem is not None:
-                result.update(failed=True, msg=problem)
-                return result
-            module_args[ITEMS_OPTION] = items
-        # As ansible-core's own action for modules does (has_native_async is gone from the newer ones).
-        wrap_async = bool(self._task.async_val) and not getattr(self._connection, "has_native_async", False)
-        result.update(
-            self._execute_module(
-                module_name="fiskaly.management.fiskaly_api_key",
-                module_args=module_args,
-                task_vars=task_vars,
-                wrap_async=wrap_async,
-            )
-        )
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
+        if HAS_SECRET_MASKING and self._variable_keeps(result):
+            mask(key_secrets(result))
         return result
 
-    def _declaration(self, path: object, module_args: dict) -> tuple[Any, str | None]:
-        """The items of the file, or why there are none; the module checks each item, naming it."""
-        if not isinstance(path, str) or not path:
-            return None, f"{FILE_OPTION} must be the path of a file on the controller, got {path!r}"
-        if ITEMS_OPTION in module_args:
-            return None, f"parameters are mutually exclusive: {FILE_OPTION}|{ITEMS_OPTION}"
-        try:
-            found = self._find_needle("vars", path)
-        except AnsibleError:
+    def _variable_keeps(self, result: dict) -> bool:
+        """Whether the registered variable is sure to hold this result once the play goes on, so masking loses nothing.
+
+        Where the task's failure could end the play, the variable dies with it and the output is the only copy of a
+        secret. As ansible-core 2.22 runs a task, the failure cannot end the play where ``ignore_errors`` is true (a
+        loop's failure is ignored if any item's ``ignore_errors`` was) or where a block's ``rescue`` catches it, and the
+        task cannot fail where a ``failed_when`` condition is literally false (a loop with ``failed_when`` fails only by
+        an item whose condition held), unless evaluating a ``changed_when`` condition fails (a literal true or false
+        cannot). Otherwise the task fails if this result failed, or, in a loop, if a later item fails. With ``until`` or
+        ``retries`` a later attempt replaces this result in the variable, and projections of ``register`` may keep only
+        part of it: never masked there. Neither ``ignore_errors`` nor ``rescue`` keeps a host that a later item finds
+        unreachable in the play: a loop is masked only where that cannot end it (``ignore_unreachable``, or the local
+        connection).
+        """
+        task = self._task
+        if not whole_result_registered(task.register) or task.until or task.retries:
+            return False
+        if (task.loop or task.loop_with) and not (task.ignore_unreachable is True or self._connection_is_local()):
+            return False
+        if task.ignore_errors is True or rescued(task):
+            return True
+        if not all(literal_bool(condition) for condition in task.changed_when or []):
+            return False
+        if task.failed_when:
+            return any(literally_false(condition) for condition in task.failed_when)  # its conditions are and-ed
+        return not result.get("failed") and not (task.loop or task.loop_with)
+
+    def _connection_is_local(self) -> bool:
+        """Whether the task runs over the local connection, which never finds its host unreachable."""
+        return getattr(self._connection, "transport", None) == "local"
+
+
+def literally_false(condition: object) -> bool:
+    return condition is False or (isinstance(condition, str) and condition.strip() in ("false", "False"))
+
+
+def literal_bool(condition: object) -> bool:
+    """Whether a condition is a literal true or false, which evaluating cannot fail."""
+    return isinstance(condition, bool) or (
+        isinstance(condition, str) and condition.strip() in ("false", "False", "true", "True")
+    )
+
+
+def api_keys_problem(api_keys: object) -> str | None:
+    """Why ``api_keys`` would fail ansible-core's check of its items, naming the item; None where it would not.
+
+    An item may be a mapping, or a string that ansible-core reads as one (JSON or key=value), as before; a string for
+    the whole list is split at its commas, as ansible-core does."""
+    if isinstance(api_keys, str):
+        api_keys = check_type_list(api_keys)
+    if not isinstance(api_keys, list):
+        return None  # unset, or a type that ansible-core's own message names
+    for index, item in enumerate(api_keys):
+        if isinstance(item, Mapping):
+            continue
+        if isinstance(item, str):
             try:
-                found = self._find_needle("files", path)
-            except AnsibleError as error:
-                return None, f"{FILE_OPTION} {path} was not found on the controller: {to_text(error.message)}"
-        try:
-            content = self._loader.load_from_file(found)
-        except AnsibleError as error:
-            return None, f"{FILE_OPTION} {found} is not YAML or JSON: {to_text(error.message)}"
-        if isinstance(content, dict) and set(content) == {ITEMS_OPTION}:
-            content = content[ITEMS_OPTION]
-        if not isinstance(content, list):
-            shape = type(content).__name__
-            return None, (
-                f"{FILE_OPTION} {found} must hold a list of keys, or a mapping whose only key is {ITEMS_OPTION} and "
-                f"holds that list; it holds a {shape}"
-            )
-        return content, None
+                check_type_dict(item)
+                continue
+            except TypeError:
+                pass
+        return (
+            f"api_keys[{index}] must be a mapping of that key's options (name or id, and optionally kind, state, metadata), "
+            f"such as {{name: pos-01}}; got {type_name(item)}"
+        )
+    return None
+
+
+def type_name(value: object) -> str:
+    """What kind of YAML value this is (ansible-core 2.19 and later hand over subclasses of the plain types)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "a string that is neither JSON nor key=value"
+    for kind, name in ((bool, "a boolean"), ((int, float), "a number"), ((list, tuple), "a list")):
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
+
+
+def whole_result_registered(register: object) -> bool:
+    """Whether ``register`` keeps the task's whole result: a name, or on 2.22 its translation into a projection."""
+    if isinstance(register, str):
+        return bool(register)
+    return (
+        isinstance(register, Mapping)
+        and bool(register)
+        and all(str(expression) == WHOLE_RESULT for expression in register.values())
+    )
+
+
+def rescued(task: Any) -> bool:
+    """Whether a block's ``rescue`` catches this task's failure: the task sits in the ``block`` part of a block that
+    has a ``rescue``, at any depth (through nested blocks, includes and imports), not in its ``rescue`` or ``always``
+    part.
+
+    Ancestors are found through the parent links that ansible-core keeps on each task; copies of tasks and blocks keep
+    the identity (``_uuid``) of what they copy, so membership is checked by it."""
+    try:
+        lineage = set()
+        node = task
+        while node is not None:
+            lineage.add(node._uuid)  # pylint: disable=protected-access
+            node = node._parent  # pylint: disable=protected-access
+        node = task._parent  # pylint: disable=protected-access
+        while node is not None:
+            if isinstance(node, Block) and node.rescue and holds(node.block, lineage):
+                return True
+            node = node._parent  # pylint: disable=protected-access
+    except AttributeError:  # an ansible-core that links tasks otherwise: the failure may end the play
+        return False
+    return False
+
+
+def holds(items: Iterable[Any] | None, lineage: set) -> bool:
+    """Whether these tasks and blocks, or the blocks within them, contain one of the ``lineage``."""
+    for item in items or []:
+        if getattr(item, "_uuid", None) in lineage:
+            return True
+        if isinstance(item, Block) and any(holds(part, lineage) for part in (item.block, item.rescue, item.always)):
+            return True
+    return False
