@@ -294,8 +294,8 @@ def _integration_config() -> None:
 def _stop_emulator() -> None:
     """Stops setup_emulator's emulator and waits until it is gone: it removes its details file as it exits, and
     antsibull-nox removes the session's copy of the collection right after this (a race: 'No such file')."""
-    details = Path("tests/output/.tmp/fiskaly-emulator.json")
-    if details.exists():
+    # One emulator per API version (setup_emulator_api_version): fiskaly-emulator.json, fiskaly-emulator-0.12.json.
+    for details in sorted(Path("tests/output/.tmp").glob("fiskaly-emulator*.json")):
         try:
             pid = json.loads(details.read_text(encoding="utf-8"))["pid"]
             os.kill(pid, signal.SIGTERM)
