@@ -552,7 +552,17 @@ def example(session: nox.Session) -> None:
     python = str(Path(session.virtualenv.location) / "bin" / "python")
     with open(tmp / "emulator.log", "wb") as log:
         emulator = subprocess.Popen(
-            [python, "-m", "fiskaly_emulator", "--port", "0", "--api-version", api_version, "--env-file", str(env_file)],
+            [
+                python,
+                "-m",
+                "fiskaly_emulator",
+                "--port",
+                "0",
+                "--api-version",
+                api_version,
+                "--env-file",
+                str(env_file),
+            ],
             cwd=ROOT / "emulator",
             stdout=log,
             stderr=log,

@@ -67,7 +67,16 @@ def info(account: Account, concurrency: int, **params):
     """The names fiskaly_api_key_info returns, by name, and its listing_changed."""
     client = FiskalyClient(BASE, api_key="key", api_secret="s3cret", max_concurrent_requests=concurrency)
     client.sender._session.request = account  # type: ignore[assignment]  # pylint: disable=protected-access
-    given = {"name": None, "id": None, "kind": None, "status": None, "order_by": "name", "order": "asc", "offset": 0, "limit": None}
+    given = {
+        "name": None,
+        "id": None,
+        "kind": None,
+        "status": None,
+        "order_by": "name",
+        "order": "asc",
+        "offset": 0,
+        "limit": None,
+    }
     result = read_keys(client, {**given, **params})
     return [key["name"] for key in result["api_keys"]], result.get("listing_changed")
 
