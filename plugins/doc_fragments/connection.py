@@ -105,8 +105,8 @@ options:
     description:
       - API 0.12 only. The organisation (a UUID) whose keys the module manages.
       - By default the organisation of the login, as its answer names it (C(access_token_claims.organization_id)).
-        That a caller's own organisation addresses its own keys this way is an inference, since every public client of 0.12
-        shows keys created under a managed organisation, none under the caller's own.
+        That a caller's own organisation addresses its own keys this way is an inference, since every public client of
+        0.12 shows keys created under a managed organisation, none under the caller's own.
       - Another one manages the keys of an organisation that the caller manages (a POS vendor's merchants).
       - Required with O(access_token) alone and O(api_version=0.12), where no login answer names it.
       - If not set, the environment variable E(FISKALY_ORGANIZATION_ID) is used.
