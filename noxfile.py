@@ -294,8 +294,8 @@ def _integration_config() -> None:
 def _stop_emulator() -> None:
     """Stops setup_emulator's emulator and waits until it is gone: it removes its details file as it exits, and
     antsibull-nox removes the session's copy of the collection right after this (a race: 'No such file')."""
-    details = Path("tests/output/.tmp/fiskaly-emulator.json")
-    if details.exists():
+    # One emulator per API version (setup_emulator_api_version): fiskaly-emulator.json, fiskaly-emulator-0.12.json.
+    for details in sorted(Path("tests/output/.tmp").glob("fiskaly-emulator*.json")):
         try:
             pid = json.loads(details.read_text(encoding="utf-8"))["pid"]
             os.kill(pid, signal.SIGTERM)
@@ -540,7 +540,11 @@ def benchmark(session: nox.Session) -> None:
 @timed
 def example(session: nox.Session) -> None:
     """playbooks/quickstart.yml against the bundled emulator; arguments go to ansible-playbook
-    (`nox -s example -- --check --diff`)."""
+    (`nox -s example -- --check --diff`). FISKALY_EXAMPLE_API_VERSION picks the emulator's dialect: 0.1.0-draft (the
+    default) or 0.12."""
+    api_version = os.environ.get("FISKALY_EXAMPLE_API_VERSION", "0.1.0-draft")
+    if api_version not in ("0.1.0-draft", "0.12"):
+        session.error(f"FISKALY_EXAMPLE_API_VERSION must be 0.1.0-draft or 0.12, got {api_version!r}")
     session.install(core_spec(NEWEST), "-r", str(ROOT / "requirements.txt"), "trustme>=1.1,<2")
     tmp = Path(session.create_tmp()).resolve()
     env_file = tmp / "emulator.env"
@@ -548,7 +552,17 @@ def example(session: nox.Session) -> None:
     python = str(Path(session.virtualenv.location) / "bin" / "python")
     with open(tmp / "emulator.log", "wb") as log:
         emulator = subprocess.Popen(
-            [python, "-m", "fiskaly_emulator", "--port", "0", "--env-file", str(env_file)],
+            [
+                python,
+                "-m",
+                "fiskaly_emulator",
+                "--port",
+                "0",
+                "--api-version",
+                api_version,
+                "--env-file",
+                str(env_file),
+            ],
             cwd=ROOT / "emulator",
             stdout=log,
             stderr=log,
@@ -566,7 +580,7 @@ def example(session: nox.Session) -> None:
         variables = dict(
             re.findall(r"^(?:export )?(FISKALY_[A-Z_]+)=['\"]?([^'\"\n]*)['\"]?$", env_file.read_text(), re.M)
         )
-        session.log(f"example: emulator at {variables.get('FISKALY_BASE_URL')}")
+        session.log(f"example: emulator at {variables.get('FISKALY_BASE_URL')}, API {api_version}")
         playbook = os.environ.get("FISKALY_EXAMPLE_PLAYBOOK", str(ROOT / "playbooks" / "quickstart.yml"))
         session.run(
             "ansible-playbook", playbook, "-e", f"ansible_python_interpreter={python}", *session.posargs,

@@ -4,10 +4,10 @@
 """Test-only callback: the secret scan of every integration playbook, so that a plain ``ansible-test integration`` scans too.
 
 It keeps what callbacks receive (every host event, as Ansible hands it over, no_log applied) and every line displayed,
-and at the end of the playbook asks the emulator that setup_emulator started for every secret it minted
-(GET admin_url/minted?since=0). The rules are those of the pytest harness, tests/e2e/harness/secret_scan.py, loaded from
-the collection under test: a minted secret, an input secret (the emulator's credentials) or a Python traceback fails the
-playbook. tests/integration/integration.cfg puts this directory on the callback path.
+and at the end of the playbook asks each emulator that setup_emulator started (one per API version) for every secret
+it minted (GET admin_url/minted?since=0): key secrets and tokens alike, in either dialect. The rules are those of the
+pytest harness, tests/e2e/harness/secret_scan.py, loaded from the collection under test: a minted secret, an input
+secret (the emulator's credentials) or a Python traceback fails the playbook. tests/integration/integration.cfg puts this directory on the callback path.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._seen: list[str] = []
-        self._scan: dict | None = None
+        # Every emulator setup_emulator set up in this playbook (one per API version), by its details file.
+        self._scans: dict[str, dict] = {}
         self._keep_displayed()
 
     def _keep_displayed(self) -> None:
@@ -66,7 +67,7 @@ class CallbackModule(CallbackBase):
     def _keep(self, result, *_args, **_kwargs) -> None:
         facts = result._result.get("ansible_facts") or {}
         if isinstance(facts.get(SCAN_FACT), dict):
-            self._scan = facts[SCAN_FACT]
+            self._scans["".join(facts[SCAN_FACT]["json"])] = facts[SCAN_FACT]
         self._seen.append(json.dumps(result._result, cls=AnsibleJSONEncoder))
 
     v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = v2_runner_on_unreachable = _keep
@@ -75,22 +76,23 @@ class CallbackModule(CallbackBase):
     )
 
     def v2_playbook_on_stats(self, stats) -> None:
-        if self._scan is None:
+        if not self._scans:
             self._display.warning(
                 "fiskaly_secret_scan: no emulator was set up in this playbook, so nothing was scanned"
             )
             return
         try:
-            self._scan_output()
+            for scan in list(self._scans.values()):
+                self._scan_output(scan)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # ansible-core turns a callback's exception into a warning: a scan that could not run must fail the run.
             self._display.error(f"fiskaly_secret_scan: the scan could not run: {exc!r}")
             sys.exit(LEAK_EXIT)
 
-    def _scan_output(self) -> None:
+    def _scan_output(self, scan: dict) -> None:
         # Plain str (join gives one; str() keeps the type): a fact's strings are ansible-core's unsafe text, and a
         # module loaded from a path of unsafe text fails to compile ("unmarshallable object").
-        collection_root, details_path = ("".join(self._scan[name]) for name in ("collection_root", "json"))
+        collection_root, details_path = ("".join(scan[name]) for name in ("collection_root", "json"))
         rules = _load_rules(os.path.join(collection_root, RULES))
         with open(details_path, encoding="utf-8") as handle:
             details = json.load(handle)
@@ -105,7 +107,8 @@ class CallbackModule(CallbackBase):
         minted_found = rules.leaked_minted(seen, minted)
         tracebacks = rules.traceback_count(seen)
         self._display.display(
-            f"fiskaly_secret_scan: minted secrets found: {len(minted_found)} ({len(seen)} bytes scanned, {len(minted)} minted secrets "
+            f"fiskaly_secret_scan: the {details.get('api_version', '0.1.0-draft')} emulator's minted secrets found: "
+            f"{len(minted_found)} ({len(seen)} bytes scanned, {len(minted)} minted secrets "
             f"checked; input secrets found: {len(inputs_found)} of {len(inputs)}; tracebacks seen: {tracebacks})"
         )
         if inputs_found or minted_found or tracebacks:
