@@ -84,8 +84,9 @@ def reconcile_fleet(
     options = options or FleetOptions()
     secrets_file = options.secrets_file
     refuse_bad_paths("secrets_file", secrets_file)
+    warnings: list[str] = []
     if not options.undeclared.active:
-        plans, warnings = plan_keys(client, keys), []
+        plans = plan_keys(client, keys)
     else:
         # One listing of every key serves both: the declared keys' look-up and the undeclared keys in scope.
         every_key = [key for page, _count in client.list_api_key_pages() for key in page]
