@@ -54,7 +54,11 @@ def test_every_action_in_order_with_its_line_shape_and_the_id_on_012():
         Plan(DesiredKey("gone", "absent", key_id="id-5"), [existing_012("gone", "id-5", "disabled")], API_012),
         Plan(DesiredKey("off", "disabled"), [existing_012("off", "id-4")], API_012),
         Plan(DesiredKey("new", metadata={"store": "b"}), [], API_012),
-        Plan(DesiredKey("meta", metadata={"store": "c"}), [existing_012("meta", "id-2", metadata={"store": "b"})], API_012),
+        Plan(
+            DesiredKey("meta", metadata={"store": "c"}),
+            [existing_012("meta", "id-2", metadata={"store": "b"})],
+            API_012,
+        ),
         Plan(DesiredKey("on", "enabled"), [existing_012("on", "id-3", "disabled")], API_012),
     ]
     assert lines(plans) == [

@@ -16,7 +16,10 @@ from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.reconcile import Outcome
 from ansible_collections.fiskaly.management.plugins.module_utils._errors import FiskalyError
 
-UNCHANGED = [Plan(DesiredKey(f"same-{index}"), [{"name": f"same-{index}", "kind": "live", "status": "enabled"}]) for index in range(5)]
+UNCHANGED = [
+    Plan(DesiredKey(f"same-{index}"), [{"name": f"same-{index}", "kind": "live", "status": "enabled"}])
+    for index in range(5)
+]
 DISABLED = Plan(DesiredKey("off-1", "disabled"), [{"name": "off-1", "kind": "live", "status": "enabled"}])
 CREATED = Plan(DesiredKey("new-1", kind="test"), [])
 
@@ -41,7 +44,7 @@ def done(plan: Plan, secret: str | None = None) -> Outcome:
 
 def run(plans: list[Plan], **options) -> dict:
     return api_key_run.reconcile_fleet(
-        None,
+        None,  # type: ignore[arg-type]  # the plans and writes are faked: no client is asked
         [plan.desired for plan in plans],
         check_mode=False,
         diff=False,
@@ -91,7 +94,12 @@ def test_every_entry_lists_every_key_in_the_order_declared(monkeypatch):
 
 def test_a_failure_keeps_the_failed_entry_and_counts_the_rest(monkeypatch):
     # The second write failed: the first is done, those after it not attempted, the unchanged ones done too.
-    plans = [UNCHANGED[0], DISABLED, Plan(DesiredKey("off-2", "disabled"), [{"name": "off-2", "status": "enabled"}]), UNCHANGED[1]]
+    plans = [
+        UNCHANGED[0],
+        DISABLED,
+        Plan(DesiredKey("off-2", "disabled"), [{"name": "off-2", "status": "enabled"}]),
+        UNCHANGED[1],
+    ]
     failure = FiskalyError("API answered 500 to PATCH /api_keys/off-2")
     fleet(monkeypatch, plans, {0: done(plans[0]), 1: done(plans[1])}, {2: failure})
 
@@ -108,7 +116,11 @@ def test_a_failure_keeps_the_failed_entry_and_counts_the_rest(monkeypatch):
 
 def test_secrets_still_go_to_the_secrets_file(monkeypatch, tmp_path):
     plans = [*UNCHANGED[:3], CREATED]
-    fleet(monkeypatch, plans, {index: done(plan, "s3cret" if plan is CREATED else None) for index, plan in enumerate(plans)})
+    fleet(
+        monkeypatch,
+        plans,
+        {index: done(plan, "s3cret" if plan is CREATED else None) for index, plan in enumerate(plans)},
+    )
     secrets_file = tmp_path / "secrets.json"
 
     result = run(plans, secrets_file=str(secrets_file))

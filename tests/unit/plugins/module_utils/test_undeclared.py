@@ -10,7 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import UNDECLARED, DesiredKey, plan_keys
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import (
+    UNDECLARED,
+    DesiredKey,
+    plan_keys,
+)
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.undeclared import (
     DEFAULT_LIMIT,
     UndeclaredPolicy,
