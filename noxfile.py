@@ -370,8 +370,11 @@ CLIENT_SUITES = ["faults", "signals", "concurrency", "races", "convergence"]
 PER_LINE_SUITES = ["secret_scan"]
 
 
-def pytest(session: nox.Session, line: str | None, paths: list[str], *extra: str, env: dict | None = None) -> None:
-    """pytest PATHS with this session's ansible-core (its ansible-playbook first on PATH)."""
+def pytest(
+    session: nox.Session, line: str | None, paths: list[str], *extra: str, env: dict | None = None, workers: str = "2"
+) -> None:
+    """pytest PATHS with this session's ansible-core (its ansible-playbook first on PATH), on ``workers`` pytest-xdist
+    workers unless arguments are given (`nox -s ... -- ARGS`)."""
     python = str(Path(session.virtualenv.location) / "bin" / "python")
     run_env = {
         **ansible_env(session),
@@ -379,7 +382,7 @@ def pytest(session: nox.Session, line: str | None, paths: list[str], *extra: str
         "HYPOTHESIS_STORAGE_DIRECTORY": str(Path(session.create_tmp()).resolve() / "hypothesis"),
         **(env or {}),
     }
-    args = session.posargs or ["-n", "2"]
+    args = session.posargs or ["-n", workers]
     # --durations: the slowest tests named in the log, for whoever trims CI time next.
     session.run("python", "-m", "pytest", *paths, "-q", "--durations=10", *extra, *args, env=run_env)
 
@@ -533,6 +536,7 @@ def benchmark(session: nox.Session) -> None:
         [str(E2E / "benchmark")],
         "-s",
         env={"FISKALY_BENCHMARK": os.environ.get("FISKALY_BENCHMARK", "quick")},
+        workers="0",  # one test, which prints its figures: a pytest-xdist worker's output would not be shown
     )
 
 

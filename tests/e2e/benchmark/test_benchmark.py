@@ -10,8 +10,31 @@ requests and trustme), which also runs the modules unless FISKALY_TEST_PYTHON na
     FISKALY_BENCHMARK=full /path/to/venv/bin/python -m pytest tests/e2e/benchmark -s   # about 5 minutes with the uri loop
     FISKALY_BENCHMARK="--keys 200 --uri-keys 50" ... python -m pytest tests/e2e/benchmark -s   # options as below
 
-FISKALY_BENCHMARK is "quick" (the default), "full", or options: --keys, --sizes, --runs, --uri-runs, --uri-keys,
---skip-uri, --quick, --python, --ansible-playbook (see parse_args). The figures print whether or not pytest captures output.
+FISKALY_BENCHMARK is "quick" (the default), "full", or options: --keys, --sizes, --file-sizes, --runs, --uri-runs,
+--uri-keys, --skip-uri, --quick, --python, --ansible-playbook (see parse_args). Options alone run the full form with
+those changed. The figures print whether or not pytest captures output, but not from a pytest-xdist worker: run it
+without workers (-n 0, or -p no:xdist), as the nox session benchmark does.
+
+Rows 9 (issue 22) read the declaration with api_keys_file: at each --file-sizes size (quick: 1000) the no-op via the
+module task and via the role against the floor (a playbook that loads the same file with include_vars and runs one
+ansible.builtin.ping), and the size of the no-op's result as the task registers it, in JSON. Targets at 10,000 keys: at
+most 1.3x the floor, a result under 10 KB. The role's rows print "skipped" while its argument spec has no
+api_keys_file.
+
+On one ansible-core line: --ansible-playbook picks the ansible-playbook (the one next to the python running pytest by
+default) and --python the interpreter the modules run with (FISKALY_TEST_PYTHON, else that same python); give both from
+one venv, so that the modules run with a python that line supports. The nox sessions e2e-2.16, e2e-2.19, ... make a
+venv per line with its ansible-core and what this test needs (`python3 noxfile.py -s e2e-2.16 --install-only` makes it
+without running the suite; it stays in .nox/e2e-2-16), and pytest run with that venv's python takes both from it:
+
+    FISKALY_BENCHMARK=full .nox/e2e-2-16/bin/python -m pytest tests/e2e/benchmark -s -p no:xdist
+    FISKALY_BENCHMARK=full .nox/e2e-2-22/bin/python -m pytest tests/e2e/benchmark -s -p no:xdist
+
+or, from the benchmark session's venv (ansible-core of the newest line) driving another line's:
+
+    FISKALY_BENCHMARK="--ansible-playbook .nox/e2e-2-19/bin/ansible-playbook --python .nox/e2e-2-19/bin/python" python3 noxfile.py -R -s benchmark
+
+The first line of the output names the ansible-playbook, its version, and the modules' python.
 
 It starts its own emulator in this process and runs the checkout as fiskaly.management through the collections root
 of tests/e2e/harness/collection_path.py, so nothing outside a temporary directory is touched. The test fails when a playbook
@@ -35,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from benchmark.at_distance import measure_at_distance
 
 from fiskaly_emulator import Emulator
@@ -66,9 +90,14 @@ class CallbackModule(CallbackBase):
         now = time.perf_counter()
         self._tasks.append({"name": task.get_name(), "start": now, "end": now})
 
-    def _done(self, *_args, **_kwargs):
+    def _done(self, result=None, *_args, **_kwargs):
         if self._tasks:
             self._tasks[-1]["end"] = time.perf_counter()
+        if result is not None and self._tasks and os.environ.get("BENCH_RESULT_BYTES"):
+            # The result as a task registers it, as JSON: its size, what AWX stores as the job event.
+            data = result.result if hasattr(type(result), "result") else result._result
+            shown = {name: value for name, value in data.items() if not name.startswith("_ansible")}
+            self._tasks[-1]["result_bytes"] = len(json.dumps(shown, default=str))
 
     v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = v2_runner_on_unreachable = _done
 
@@ -76,7 +105,13 @@ class CallbackModule(CallbackBase):
         path = os.environ.get("BENCH_TIMER_FILE")
         if path:
             with open(path, "w", encoding="utf-8") as handle:
-                json.dump([{"name": t["name"], "seconds": t["end"] - t["start"]} for t in self._tasks], handle)
+                json.dump(
+                    [
+                        {"name": t["name"], "seconds": t["end"] - t["start"], "result_bytes": t.get("result_bytes")}
+                        for t in self._tasks
+                    ],
+                    handle,
+                )
 '''
 
 # The two ways to declare the fleet (role.yml, module.yml) differ only in the play's name and the task's action.
@@ -128,6 +163,37 @@ PLAYBOOKS = {
               fiskaly.management.fiskaly_api_key:
                 api_keys: "{{ fleet }}"
                 secrets_file: "{{ secrets_dir }}/module-{{ lookup('ansible.builtin.password', '/dev/null', length=16, chars=['digits']) }}.json"
+    """,
+    ),
+    # api_keys_file: the declaration read once, on the controller, by the module's action plugin (issue 22). Its floor
+    # loads the same file as a vars file does and runs one module that does nothing.
+    "file_floor.yml": """
+        - name: The declaration loaded from its file, and one module execution that does nothing
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Load the declaration
+              ansible.builtin.include_vars:
+                file: "{{ fleet_file }}"
+            - name: Ping
+              ansible.builtin.ping:
+    """,
+    "file_module.yml": fleet_playbook(
+        "Fleet read from api_keys_file by one module task",
+        """
+              fiskaly.management.fiskaly_api_key:
+                api_keys_file: "{{ fleet_file }}"
+                secrets_file: "{{ secrets_dir }}/module-{{ lookup('ansible.builtin.password', '/dev/null', length=16, chars=['digits']) }}.json"
+    """,
+    ),
+    "file_role.yml": fleet_playbook(
+        "Fleet read from api_keys_file through the role",
+        """
+              ansible.builtin.include_role:
+                name: fiskaly.management.api_keys
+              vars:
+                api_keys_file: "{{ fleet_file }}"
+                api_keys_secrets_dir: "{{ secrets_dir }}"
     """,
     ),
     "uri_loop.yml": """
@@ -222,6 +288,11 @@ class Run:
     def task_seconds(self, name: str) -> float:
         return sum(task["seconds"] for task in self.tasks if task["name"].endswith(name))
 
+    def result_bytes(self, name: str) -> int | None:
+        """The size of the result of the last task called name, as JSON (BENCH_RESULT_BYTES runs only)."""
+        sizes = [task.get("result_bytes") for task in self.tasks if task["name"].endswith(name)]
+        return sizes[-1] if sizes else None
+
 
 @dataclass
 class Row:
@@ -301,7 +372,12 @@ class Bench:  # pylint: disable=too-many-instance-attributes
     # Running
 
     def playbook(
-        self, name: str, vars_file: str, extra: dict[str, Any] | None = None, inventory: str | None = None
+        self,
+        name: str,
+        vars_file: str,
+        extra: dict[str, Any] | None = None,
+        inventory: str | None = None,
+        result_bytes: bool = False,
     ) -> Run:
         """Run one playbook; the emulator's request log covers exactly this run. inventory: another one in the work dir."""
         timer_file = self.work / "timer.json"
@@ -317,6 +393,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         if extra:
             command[-1:-1] = ["-e", json.dumps(extra)]
         env = {**self.env, "BENCH_TIMER_FILE": str(timer_file)}
+        if result_bytes:
+            env["BENCH_RESULT_BYTES"] = "1"
         if inventory is not None:
             command[2] = str(self.work / inventory)
             env["BENCH_RSS_FILE"] = str(self.work / "rss.txt")
@@ -340,12 +418,13 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         vars_file: str,
         extra: dict[str, Any] | None = None,
         inventory: str | None = None,
+        result_bytes: bool = False,
     ) -> list[Run]:
         results = []
         for index in range(runs):
             if prepare is not None:
                 prepare()
-            results.append(self.playbook(name, vars_file, extra, inventory))
+            results.append(self.playbook(name, vars_file, extra, inventory, result_bytes))
             print(
                 f"  {label} run {index + 1}/{runs}: {results[-1].seconds:.2f} s, {results[-1].count()} requests",
                 flush=True,
@@ -412,6 +491,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                 "(info)",
             )
         self.measure_sizes(empty, ping)
+        self.measure_file_sizes()
         measure_at_distance(self, args.distance_creates, args.distance_listed)
         self.seed_fleet()
 
@@ -483,6 +563,70 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             ratio = per_key[large] / per_key[small]
             self.row(f"8. task wall per key, {large} vs {small} keys", f"{ratio:.2f}x", "<= 1.2x", ratio <= 1.2)
         (self.work / "vars-size.json").write_text("{}", encoding="utf-8")
+
+    def measure_file_sizes(self) -> None:
+        """At each --file-sizes fleet size, the declaration read from api_keys_file: the no-op via the module task and
+        via the role against its floor (a playbook that loads the same file with include_vars and runs one ping), and
+        the size of the no-op's result as the task registers it, in JSON."""
+        role_takes_file = "api_keys_file" in role_options()
+        for size in self.args.file_sizes:
+            fleet = [
+                {
+                    "name": f"file-{index:06d}",
+                    "kind": "live",
+                    "state": "enabled",
+                    "metadata": {"store": f"s{index % 50}"},
+                }
+                for index in range(size)
+            ]
+            self.seed_fleet(fleet)
+            # The shape include_vars takes (a mapping), which api_keys_file takes too.
+            fleet_file = self.work / f"fleet-{size}.json"
+            fleet_file.write_text(json.dumps({"api_keys": fleet}), encoding="utf-8")
+            self._write_vars("vars-file.json", {**self.common_vars, "fleet_file": str(fleet_file)})
+            self.playbook("file_floor.yml", "vars-file.json")  # warm-up: the file in the page cache
+            floor = median(
+                self.repeat(
+                    f"include_vars + ping, {size} keys", self.args.runs, None, "file_floor.yml", "vars-file.json"
+                )
+            )
+            self.row(f"9. api_keys_file {size} keys: floor (include_vars of the file + one ping)", f"{floor:.2f} s")
+            ways = [("module task", "file_module.yml", "Declare the fleet")]
+            if role_takes_file:
+                ways.append(("role", "file_role.yml", "Reconcile the declared API keys"))
+            else:
+                self.row(f"9. api_keys_file {size} keys: no-op via role", "skipped: the role takes no api_keys_file")
+            for how, book, task in ways:
+                runs = self.repeat(
+                    f"no-op via {how} from api_keys_file, {size} keys",
+                    self.args.runs,
+                    None,
+                    book,
+                    "vars-file.json",
+                    result_bytes=True,
+                )
+                writes = max(run.count("PUT") + run.count("PATCH") + run.count("DELETE") for run in runs)
+                self.expect(writes <= 0, f"the no-op via the {how} from api_keys_file over {size} keys sent writes")
+                wall = median(runs)
+                at_target = size == 10000
+                requests = max(run.count() for run in runs)
+                self.row(f"9. api_keys_file {size} keys: no-op via {how}: HTTP requests", str(requests), "(info)")
+                self.row(
+                    f"9. api_keys_file {size} keys: no-op via {how} vs the floor",
+                    f"{wall:.2f} s = {wall / floor:.2f}x",
+                    "<= 1.3x" if at_target else "(info)",
+                    wall / floor <= 1.3 if at_target else None,
+                )
+                sizes = [run.result_bytes(task) for run in runs]
+                self.expect(all(sizes), f"no result size recorded for the task {task!r} via the {how}")
+                result = max(int(size_) for size_ in sizes if size_)
+                self.row(
+                    f"9. api_keys_file {size} keys: no-op via {how}: result size (JSON)",
+                    f"{result} bytes",
+                    "< 10 KB" if at_target else "(info)",
+                    result < 10 * 1024 if at_target else None,
+                )
+        (self.work / "vars-file.json").write_text("{}", encoding="utf-8")
 
     def write_vars(self, name: str, data: dict[str, Any]) -> None:
         self._write_vars(name, data)
@@ -633,6 +777,12 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                 print(f"{row.verdict}: {row.measure}: {row.figure} (target {row.target})")
 
 
+def role_options() -> dict[str, Any]:
+    """The options of the role's argument spec, as the checkout has them."""
+    spec = Path(__file__).resolve().parents[3] / "roles" / "api_keys" / "meta" / "argument_specs.yml"
+    return yaml.safe_load(spec.read_text(encoding="utf-8"))["argument_specs"]["main"].get("options") or {}
+
+
 def median(runs: list[Run]) -> float:
     return statistics.median(run.seconds for run in runs)
 
@@ -645,6 +795,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=lambda text: [int(size) for size in text.split(",") if size],
         default=[1000, 10000, 50000],
         help="fleet sizes of the no-op against its floor, per key, and peak RSS, comma-separated (default: 1000,10000,50000; --quick: 200)",
+    )
+    parser.add_argument(
+        "--file-sizes",
+        type=lambda text: [int(size) for size in text.split(",") if size],
+        default=[1000, 10000, 50000],
+        help="fleet sizes of the no-op whose declaration api_keys_file reads, against its floor, and its result's size, "
+        "comma-separated (default: 1000,10000,50000; --quick: 1000)",
     )
     parser.add_argument(
         "--distance-creates",
@@ -683,14 +840,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.skip_uri, args.sizes, args.distance_creates, args.distance_listed = 1, True, [200], 100, 1000
-    if any(size < 1 for size in args.sizes):
-        parser.error("--sizes must be positive")
+        args.file_sizes = [1000]
+    if any(size < 1 for size in args.sizes + args.file_sizes):
+        parser.error("--sizes and --file-sizes must be positive")
     if args.keys < 1 or args.runs < 1 or args.uri_runs < 1 or not 0 <= args.uri_keys <= args.keys:
         parser.error("--keys, --runs and --uri-runs must be >= 1, and --uri-keys between 0 and --keys")
     if not shutil.which(args.ansible_playbook):
         parser.error(
             f"no ansible-playbook at {args.ansible_playbook}: run this with a venv's python or pass --ansible-playbook"
         )
+    # The playbooks run in a temporary directory: a relative path given (.nox/e2e-2-16/bin/...) is the checkout's.
+    # Not resolved: a venv's python is a symbolic link that must stay the venv's.
+    args.ansible_playbook = (
+        os.path.abspath(args.ansible_playbook) if os.sep in args.ansible_playbook else args.ansible_playbook
+    )
+    args.python = os.path.abspath(args.python) if os.sep in args.python else args.python
     return args
 
 

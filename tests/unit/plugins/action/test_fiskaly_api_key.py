@@ -1,0 +1,105 @@
+# Copyright (c) fiskaly.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The action plugin reads api_keys_file on the controller: a list of keys, or a mapping whose only key is api_keys;
+any other shape, or no file, fails with a message that names the option; the items reach the module as they are (the
+module checks each one). ansible-core's own loader reads the files; where they are looked for is faked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ansible.errors import AnsibleError
+from ansible.parsing.dataloader import DataLoader
+
+from ansible_collections.fiskaly.management.plugins.action.fiskaly_api_key import ActionModule
+
+KEYS = [
+    {"name": "pos-1", "kind": "live", "metadata": {"store": "b"}},
+    {"name": "pos-2", "state": "disabled", "unknown_option": 1},  # not checked here: the module names the item
+    "not a mapping",
+]
+
+
+class Found(ActionModule):
+    """The action plugin without a task, a connection nor a play: _find_needle looks in one directory only."""
+
+    def __init__(self, directory: Path):  # pylint: disable=super-init-not-called  # none of ActionBase's state is used
+        self._loader = DataLoader()
+        self.directory = directory
+
+    def _find_needle(self, dirname, needle):
+        path = self.directory / needle
+        if not path.exists():
+            raise AnsibleError(f"Could not find or access '{needle}'")
+        return str(path)
+
+
+def declaration(tmp_path: Path, name: str, text: str, module_args: dict | None = None):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return Found(tmp_path)._declaration(name, module_args or {})
+
+
+def test_a_yaml_list(tmp_path):
+    text = "- name: pos-1\n  kind: live\n  metadata:\n    store: b\n- name: pos-2\n  state: disabled\n  unknown_option: 1\n- not a mapping\n"
+    assert declaration(tmp_path, "fleet.yml", text) == (KEYS, None)
+
+
+def test_a_json_list(tmp_path):
+    assert declaration(tmp_path, "fleet.json", json.dumps(KEYS)) == (KEYS, None)
+
+
+def test_a_mapping_whose_only_key_is_api_keys(tmp_path):
+    assert declaration(tmp_path, "fleet.json", json.dumps({"api_keys": KEYS})) == (KEYS, None)
+
+
+def test_an_empty_list_is_a_declaration(tmp_path):
+    assert declaration(tmp_path, "fleet.json", "[]") == ([], None)
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        (json.dumps({"api_keys": KEYS, "other": 1}), "dict"),
+        (json.dumps({"fleet": KEYS}), "dict"),
+        (json.dumps({"api_keys": {"name": "pos-1"}}), "dict"),
+        ('"pos-1"', "str"),
+        ("42", "int"),
+    ],
+)
+def test_any_other_shape_is_refused(tmp_path, text, shape):
+    items, problem = declaration(tmp_path, "fleet.json", text)
+    assert items is None
+    assert problem.startswith(f"api_keys_file {tmp_path / 'fleet.json'} must hold a list of keys, or a mapping")
+    # ansible-core 2.19 and later load tagged values (_AnsibleTaggedDict...): the message names that class.
+    assert problem.rsplit(" ", 1)[1].lower().endswith(shape)
+
+
+def test_an_empty_file_is_refused(tmp_path):
+    items, problem = declaration(tmp_path, "fleet.yml", "")
+    assert items is None and problem.endswith("it holds a NoneType")  # nothing to tag
+
+
+def test_a_missing_file_is_named(tmp_path):
+    items, problem = Found(tmp_path)._declaration("absent.yml", {})
+    assert items is None
+    assert problem.startswith("api_keys_file absent.yml was not found on the controller: ")
+
+
+def test_a_file_that_is_neither_yaml_nor_json_is_named(tmp_path):
+    items, problem = declaration(tmp_path, "fleet.yml", "- name: [unclosed\n")
+    assert items is None and problem.startswith(f"api_keys_file {tmp_path / 'fleet.yml'} is not YAML or JSON: ")
+
+
+@pytest.mark.parametrize("path", ["", None, 3, ["fleet.yml"]])
+def test_the_path_must_be_a_string(tmp_path, path):
+    items, problem = Found(tmp_path)._declaration(path, {})
+    assert items is None
+    assert problem == f"api_keys_file must be the path of a file on the controller, got {path!r}"
+
+
+def test_api_keys_and_api_keys_file_are_mutually_exclusive(tmp_path):
+    items, problem = declaration(tmp_path, "fleet.json", "[]", {"api_keys": []})
+    assert items is None and problem == "parameters are mutually exclusive: api_keys_file|api_keys"
