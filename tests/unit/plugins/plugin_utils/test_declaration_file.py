@@ -1,7 +1,7 @@
 # Copyright (c) fiskaly.management contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The action plugin reads api_keys_file on the controller: a list of keys, or a mapping whose only key is api_keys;
+"""api_keys_file, read on the controller by the action plugin: a list of keys, or a mapping whose only key is api_keys;
 any other shape, or no file, fails with a message that names the option; the items reach the module as they are (the
 module checks each one). ansible-core's own loader reads the files; where they are looked for is faked."""
 
@@ -14,7 +14,7 @@ import pytest
 from ansible.errors import AnsibleError
 from ansible.parsing.dataloader import DataLoader
 
-from ansible_collections.fiskaly.management.plugins.action.fiskaly_api_key import ActionModule
+from ansible_collections.fiskaly.management.plugins.plugin_utils._declaration_file import declared_items
 
 KEYS = [
     {"name": "pos-1", "kind": "live", "metadata": {"store": "b"}},
@@ -23,23 +23,27 @@ KEYS = [
 ]
 
 
-class Found(ActionModule):
-    """The action plugin without a task, a connection nor a play: _find_needle looks in one directory only."""
+class Found:
+    """What the action plugin passes: a look-up in one directory only (its _find_needle), and ansible-core's loader."""
 
-    def __init__(self, directory: Path):  # pylint: disable=super-init-not-called  # none of ActionBase's state is used
-        self._loader = DataLoader()
+    def __init__(self, directory: Path):
         self.directory = directory
+        self.looked_in: list[str] = []
 
-    def _find_needle(self, dirname, needle):
+    def find(self, dirname, needle):
+        self.looked_in.append(dirname)
         path = self.directory / needle
         if not path.exists():
             raise AnsibleError(f"Could not find or access '{needle}'")
         return str(path)
 
+    def declared_items(self, path, module_args: dict):
+        return declared_items(path, module_args, self.find, DataLoader().load_from_file)
+
 
 def declaration(tmp_path: Path, name: str, text: str, module_args: dict | None = None):
     (tmp_path / name).write_text(text, encoding="utf-8")
-    return Found(tmp_path)._declaration(name, module_args or {})
+    return Found(tmp_path).declared_items(name, module_args or {})
 
 
 def test_a_yaml_list(tmp_path):
@@ -62,29 +66,30 @@ def test_an_empty_list_is_a_declaration(tmp_path):
 @pytest.mark.parametrize(
     ("text", "shape"),
     [
-        (json.dumps({"api_keys": KEYS, "other": 1}), "dict"),
-        (json.dumps({"fleet": KEYS}), "dict"),
-        (json.dumps({"api_keys": {"name": "pos-1"}}), "dict"),
-        ('"pos-1"', "str"),
-        ("42", "int"),
+        (json.dumps({"api_keys": KEYS, "other": 1}), "mapping"),
+        (json.dumps({"fleet": KEYS}), "mapping"),
+        (json.dumps({"api_keys": {"name": "pos-1"}}), "mapping"),
+        ('"pos-1"', "string"),
+        ("42", "number"),
     ],
 )
 def test_any_other_shape_is_refused(tmp_path, text, shape):
     items, problem = declaration(tmp_path, "fleet.json", text)
     assert items is None
     assert problem.startswith(f"api_keys_file {tmp_path / 'fleet.json'} must hold a list of keys, or a mapping")
-    # ansible-core 2.19 and later load tagged values (_AnsibleTaggedDict...): the message names that class.
-    assert problem.rsplit(" ", 1)[1].lower().endswith(shape)
+    # Named by its plain type, also where ansible-core 2.19 and later load tagged values (_AnsibleTaggedDict...).
+    assert problem.endswith(f"it holds a {shape}")
 
 
 def test_an_empty_file_is_refused(tmp_path):
     items, problem = declaration(tmp_path, "fleet.yml", "")
-    assert items is None and problem.endswith("it holds a NoneType")  # nothing to tag
+    assert items is None and problem.endswith("it holds a null (an empty file?)")
 
 
-def test_a_missing_file_is_named(tmp_path):
-    items, problem = Found(tmp_path)._declaration("absent.yml", {})
-    assert items is None
+def test_a_missing_file_is_named_after_looking_where_vars_files_and_files_are(tmp_path):
+    found = Found(tmp_path)
+    items, problem = found.declared_items("absent.yml", {})
+    assert items is None and found.looked_in == ["vars", "files"]
     assert problem.startswith("api_keys_file absent.yml was not found on the controller: ")
 
 
@@ -95,7 +100,7 @@ def test_a_file_that_is_neither_yaml_nor_json_is_named(tmp_path):
 
 @pytest.mark.parametrize("path", ["", None, 3, ["fleet.yml"]])
 def test_the_path_must_be_a_string(tmp_path, path):
-    items, problem = Found(tmp_path)._declaration(path, {})
+    items, problem = Found(tmp_path).declared_items(path, {})
     assert items is None
     assert problem == f"api_keys_file must be the path of a file on the controller, got {path!r}"
 
