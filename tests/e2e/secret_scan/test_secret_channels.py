@@ -96,7 +96,8 @@ def test_secret_file_and_secrets_file_receive_the_secrets_and_diff_shows_the_key
         assert run.rc == 0, run.output[-3000:]
         assert one.read_text() == minted["chan-file"]
         assert json.loads(many.read_text()) == {"chan-m1": minted["chan-m1"], "chan-m2": minted["chan-m2"]}
-        assert "API key chan-file" in run.stdout and "API key chan-m2" in run.stdout  # the diffs were shown
+        # The diffs were shown: the key's before and after, and the fleet's line per key.
+        assert "API key chan-file" in run.stdout and "  + chan-m2: " in run.stdout
     report(
         CHANNELS,
         "secret_file, secrets_file, --diff at -vvvv and at default verbosity",
