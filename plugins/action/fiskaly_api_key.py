@@ -116,8 +116,8 @@ def api_keys_problem(api_keys: object) -> str | None:
             except TypeError:
                 pass
         return (
-            f"api_keys[{index}] must be a mapping of that key's options (name or id, and optionally kind, state, metadata), "
-            f"such as {{name: pos-01}}; got {type_name(item)}"
+            f"api_keys[{index}] must be a mapping of that key's options (name or id, and optionally kind, state, "
+            f"metadata), such as {{name: pos-01}}; got {type_name(item)}"
         )
     return None
 
