@@ -4,8 +4,9 @@
 """Runs the fiskaly_api_key module, then masks the key secrets it returned where a variable keeps them.
 
 Before the module, it reads ``api_keys_file`` on the controller (``plugin_utils/_declaration_file.py``) and hands its
-items over as ``api_keys``, and it refuses an ``api_keys`` item that is not a mapping, naming the item: ansible-core's
-own check of the list says "dictionary requested" without saying which item.
+items over as a JSON file in the module's temporary directory, whose path the module receives as ``api_keys_file``
+(the result's echo names the user's file again), and it refuses an item that is not a mapping, naming the item:
+ansible-core's own check of ``api_keys`` says "dictionary requested" without saying which item.
 
 The module cannot tell whether its result is kept: only the task, on the controller, knows. See
 ``module_utils/_api_keys/masking.py`` for the rule.
@@ -20,6 +21,7 @@ from ansible.module_utils.common.validation import check_type_dict, check_type_l
 from ansible.playbook.block import Block
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
+from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
 from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import (
     HAS_SECRET_MASKING,
     key_secrets,
@@ -28,8 +30,11 @@ from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking
 from ansible_collections.fiskaly.management.plugins.plugin_utils._declaration_file import (
     FILE_OPTION,
     ITEMS_OPTION,
+    as_module_json,
     declared_items,
 )
+
+HANDED_OVER_NAME = "fiskaly_api_keys.json"
 
 # What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole
 # result.
@@ -39,20 +44,33 @@ WHOLE_RESULT = "_task.polymorphic_result"
 class ActionModule(NormalActionModule):
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         args = self._task.args
-        if FILE_OPTION in args:
-            items, problem = declared_items(args[FILE_OPTION], args, self._find_needle, self._loader.load_from_file)
-            if problem:
-                return {"failed": True, "changed": False, "msg": problem}
-            # This task's own copy of its arguments, as the module receives them: the items in place of the file.
-            kept = {name: value for name, value in args.items() if name != FILE_OPTION}
-            self._task.args = {**kept, ITEMS_OPTION: items}
-        problem = api_keys_problem(self._task.args.get("api_keys"))
+        given_file = args.get(FILE_OPTION)
+        if given_file is None:
+            problem = api_keys_problem(args.get(ITEMS_OPTION))
+        else:
+            items, problem = declared_items(given_file, args, self._find_needle, self._loader.load_from_file)
+            problem = problem or api_keys_problem(items)
+            if items is not None and not problem:
+                # This task's own copy of its arguments, as the module receives them: the JSON file for the user's.
+                self._task.args = {**args, FILE_OPTION: self._handed_over(items)}
         if problem:
             return {"failed": True, "changed": False, "msg": problem}
         result = super().run(tmp, task_vars)
+        if given_file is not None:
+            echo_given_file(result, given_file)
         if HAS_SECRET_MASKING and self._variable_keeps(result):
             mask(key_secrets(result))
         return result
+
+    def _handed_over(self, items: list) -> str:
+        """The path, on the host that runs the module, of a JSON file of the items in the task's temporary directory
+        (which the normal action removes after the module ran), readable by the user the module runs as."""
+        shell = self._connection._shell  # pylint: disable=protected-access
+        tmpdir = shell.tmpdir or self._make_tmp_path()
+        path = shell.join_path(tmpdir, HANDED_OVER_NAME)
+        self._transfer_data(path, as_module_json(items))
+        self._fixup_perms2((tmpdir, path), execute=False)
+        return path
 
     def _variable_keeps(self, result: dict) -> bool:
         """Whether the registered variable is sure to hold this result once the play goes on, so masking loses nothing.
@@ -86,6 +104,13 @@ class ActionModule(NormalActionModule):
         return getattr(self._connection, "transport", None) == "local"
 
 
+def echo_given_file(result: dict, given_file: object) -> None:
+    """The result's echo of the arguments says the file the user gave, not the JSON file the module read."""
+    echo = (result.get("invocation") or {}).get("module_args")
+    if isinstance(echo, dict) and FILE_OPTION in echo:
+        echo[FILE_OPTION] = given_file
+
+
 def literally_false(condition: object) -> bool:
     return condition is False or (isinstance(condition, str) and condition.strip() in ("false", "False"))
 
@@ -115,23 +140,8 @@ def api_keys_problem(api_keys: object) -> str | None:
                 continue
             except TypeError:
                 pass
-        return (
-            f"api_keys[{index}] must be a mapping of that key's options (name or id, and optionally kind, state, "
-            f"metadata), such as {{name: pos-01}}; got {type_name(item)}"
-        )
+        return messages.item_not_a_mapping(f"api_keys[{index}]", item)
     return None
-
-
-def type_name(value: object) -> str:
-    """What kind of YAML value this is (ansible-core 2.19 and later hand over subclasses of the plain types)."""
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return "a string that is neither JSON nor key=value"
-    for kind, name in ((bool, "a boolean"), ((int, float), "a number"), ((list, tuple), "a list")):
-        if isinstance(value, kind):
-            return name
-    return f"a {type(value).__name__}"
 
 
 def whole_result_registered(register: object) -> bool:

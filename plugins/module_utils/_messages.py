@@ -299,10 +299,38 @@ UNDECLARED_NEEDS_KEY_PAIR = (
 )
 
 
-API_KEYS_FILE_NOT_READ = (
-    "api_keys_file reached the module itself: it is read on the controller by the action plugin "
-    "fiskaly.management.fiskaly_api_key, which runs when the task names the module by that name"
-)
+def api_keys_file_not_handed_over(path: str, error: str) -> str:
+    """The JSON file that the action plugin writes for api_keys_file is missing or unreadable: the module ran without
+    it (api_keys_file is read on the controller), or the file was tampered with."""
+    return (
+        f"api_keys_file is read on the controller by the action plugin fiskaly.management.fiskaly_api_key, which hands "
+        f"the module its items as JSON; what reached the module ({path}) could not be read as such: {error}"
+    )
+
+
+def items_not_a_list(option: str, value: object) -> str:
+    return f"{option} must be a list of keys, got {value_shape(value)}"
+
+
+def value_shape(value: object) -> str:
+    """What kind of YAML or JSON value this is, as a message says it ("a boolean"); ansible-core 2.19 and later hand
+    over subclasses of the plain types."""
+    if value is None:
+        return "null"
+    shapes = ((dict, "a mapping"), (str, "a string"), (bool, "a boolean"), ((int, float), "a number"), (list, "a list"))
+    return next((name for kind, name in shapes if isinstance(value, kind)), f"a {type(value).__name__}")
+
+
+def item_not_a_mapping(label: str, item: object) -> str:
+    shape = "a string that is neither JSON nor key=value" if isinstance(item, str) else value_shape(item)
+    return (
+        f"{label} must be a mapping of that key's options (name or id, and optionally kind, state, metadata), such as "
+        f"{{name: pos-01}}; got {shape}"
+    )
+
+
+def unsupported_item_options(label: str, names: list[str], supported: list[str]) -> str:
+    return f"{label} has options a key does not take: {', '.join(map(str, names))} (a key takes {', '.join(supported)})"
 
 
 def fleet_only(option: str) -> str:

@@ -147,8 +147,11 @@ options:
       - A file on the controller that holds the declaration, read there as a vars file is, whatever C(delegate_to)
         says, and taken as O(api_keys). So a large declaration (a CMDB export, thousands of keys) is read once, and
         never templated by ansible-core item by item.
+      - The items reach the module as a JSON file in the task's temporary directory on the host that runs it, not in
+        its arguments; the result's C(invocation) names the file given here.
       - YAML or JSON (JSON is YAML), possibly vault-encrypted. Either a list of items, or a mapping whose C(api_keys)
-        is that list. Its items are checked as strictly as those of O(api_keys), each message naming the item.
+        is that list. Its items are checked as strictly as those of O(api_keys), each message naming the item, as in
+        C(api_keys[3] has options a key does not take).
       - A relative path is looked for as a vars file is (beside the playbook or role, in its C(vars) or C(files)
         directory).
       - Cannot be used with O(name), O(id), O(api_keys), O(metadata) or O(secret_file).
@@ -431,6 +434,11 @@ failure:
 from typing import Any
 
 from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.declared_items import (
+    ITEM_OPTIONS,
+    KEY_OPTIONS,
+    read_items,
+)
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.plans import DesiredKey
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.rules import desired_key_errors
 from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.run import (
@@ -457,13 +465,6 @@ FLEET_OPTIONS: dict[str, dict[str, Any]] = {
     "fleet_diff": {"type": "str", "choices": ["lines", "full"], "default": "lines"},
 }
 
-KEY_OPTIONS: dict[str, dict[str, Any]] = {
-    "id": {"type": "str"},
-    "state": {"type": "str", "choices": ["present", "enabled", "disabled", "absent"]},
-    "kind": {"type": "str", "choices": ["test", "live"]},
-    "metadata": {"type": "dict"},
-}
-
 ARGUMENT_SPEC = {
     **KEY_OPTIONS,
     "name": {"type": "str"},
@@ -473,15 +474,16 @@ ARGUMENT_SPEC = {
         "type": "list",
         "elements": "dict",
         "no_log": False,
-        "options": {**KEY_OPTIONS, "name": {"type": "str", "required": True}},
+        "options": ITEM_OPTIONS,
     },
     "secrets_file": {"type": "path"},
     **FLEET_OPTIONS,
 }
 
 
-def desired_keys(params: dict) -> list[DesiredKey]:
-    if params["api_keys"] is None:
+def desired_keys(params: dict, items: list[dict] | None) -> list[DesiredKey]:
+    """The keys wanted: the one of name or id, or the fleet's ``items`` (of api_keys or api_keys_file)."""
+    if items is None:
         return [DesiredKey(params["name"], params["state"], params["kind"], params["metadata"], key_id=params["id"])]
     return [
         DesiredKey(
@@ -492,7 +494,7 @@ def desired_keys(params: dict) -> list[DesiredKey]:
             declared_as=f"api_keys[{index}]",
             key_id=item["id"],
         )
-        for index, item in enumerate(params["api_keys"])
+        for index, item in enumerate(items)
     ]
 
 
@@ -504,9 +506,9 @@ def fleet_options(params: dict) -> FleetOptions:
     return FleetOptions(params["secrets_file"], policy, every_entry=every_entry, full_diff=full_diff)
 
 
-def fleet_option_errors(params: dict, options: FleetOptions) -> list[str]:
+def fleet_option_errors(params: dict, options: FleetOptions, fleet: bool) -> list[str]:
     """The fleet's own options: the undeclared keys' scope and limit, and none of them with a single key."""
-    if params["api_keys"] is None:
+    if not fleet:
         return [messages.fleet_only(name) for name in ("undeclared_prefix",) if params[name] is not None] + (
             [messages.fleet_only("undeclared")] if options.undeclared.active else []
         )
@@ -530,19 +532,22 @@ def main() -> None:
         ],
     )
     params = module.params
+    items: list[dict] | None = params["api_keys"]
+    errors: list[str] = []
     if params["api_keys_file"] is not None:
-        # The action plugin of the same name reads it on the controller and hands its items over as api_keys.
-        module.fail_json(msg=messages.API_KEYS_FILE_NOT_READ)
-    keys = desired_keys(params)
+        # The action plugin of the same name read it on the controller and wrote its items to this JSON file; kept out
+        # of params, which the result echoes.
+        items, errors = read_items(params["api_keys_file"])
+    keys = desired_keys(params, items)
     options = fleet_options(params)
-    errors = desired_key_errors(keys, params["api_version"])
-    errors += fleet_option_errors(params, options)
+    errors += desired_key_errors(keys, params["api_version"]) if not errors else []
+    errors += fleet_option_errors(params, options, fleet=items is not None)
     if errors:
         module.fail_json(msg=messages.error_list(errors))
     check_mode, diff = module.check_mode, module._diff
 
     def reconcile(client: FiskalyClient) -> dict:
-        if params["api_keys"] is None:
+        if items is None:
             return reconcile_one(client, keys[0], check_mode=check_mode, diff=diff, secret_file=params["secret_file"])
         return reconcile_fleet(client, keys, check_mode=check_mode, diff=diff, options=options)
 

@@ -5,27 +5,34 @@
 
 A declaration of thousands of keys given as ``api_keys: "{{ fleet }}"`` is templated by ansible-core item by item,
 which costs more than the run itself. Read here, once, as a vars file is (vault included), whatever ``delegate_to``
-says, it reaches the module as ``api_keys`` without a template in between; the module checks each item, naming it.
+says, it reaches the module as a JSON file in the module's temporary directory, without a template in between and
+outside the module's arguments; the module checks each item, naming it (``module_utils/_api_keys/declared_items.py``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.fiskaly.management.plugins.module_utils._messages import value_shape
+
+ENCODER: Any
+ENCODER_OPTIONS: dict[str, Any]
+try:  # ansible-core 2.19 and later: the encoder of module arguments
+    from ansible.module_utils.common.json import Direction, get_module_encoder
+
+    ENCODER, ENCODER_OPTIONS = get_module_encoder("legacy", Direction.CONTROLLER_TO_MODULE), {}
+except ImportError:  # 2.16 to 2.18, as they encode module arguments
+    from ansible.module_utils.common import json as module_json
+
+    ENCODER, ENCODER_OPTIONS = module_json.AnsibleJSONEncoder, {"vault_to_text": True}
+
 FILE_OPTION = "api_keys_file"
 ITEMS_OPTION = "api_keys"
-# What the file holds, by the plain type of its content (ansible-core 2.19 and later hand over tagged subclasses).
-SHAPES = ((Mapping, "mapping"), (str, "string"), (bool, "boolean"), ((int, float), "number"))
-
-
-def shape_of(value: object) -> str:
-    if value is None:
-        return "null (an empty file?)"
-    return next((name for kind, name in SHAPES if isinstance(value, kind)), type(value).__name__)
 
 
 def declared_items(
@@ -53,6 +60,14 @@ def declared_items(
     if not isinstance(content, list):
         return None, (
             f"{FILE_OPTION} {found} must hold a list of keys, or a mapping whose only key is {ITEMS_OPTION} and holds "
-            f"that list; it holds a {shape_of(content)}"
+            f"that list; it holds {value_shape(content)}{' (an empty file?)' if content is None else ''}"
         )
     return content, None
+
+
+def as_module_json(items: list) -> str:
+    """The items as JSON, converted as ansible-core converts a module's arguments (dates, vault-encrypted values).
+
+    The plain types, which are nearly all a declaration holds, go through the standard library's C encoder; only the
+    rest reach ansible-core's encoder, which is written in Python and would cost seconds at 10,000 items."""
+    return json.dumps(items, separators=(",", ":"), default=ENCODER(**ENCODER_OPTIONS).default)

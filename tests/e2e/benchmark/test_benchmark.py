@@ -18,8 +18,7 @@ without workers (-n 0, or -p no:xdist), as the nox session benchmark does.
 Rows 9 (issue 22) read the declaration with api_keys_file: at each --file-sizes size (quick: 1000) the no-op via the
 module task and via the role against the floor (a playbook that loads the same file with include_vars and runs one
 ansible.builtin.ping), and the size of the no-op's result as the task registers it, in JSON. Targets at 10,000 keys: at
-most 1.3x the floor, a result under 10 KB. The role's rows print "skipped" while its argument spec has no
-api_keys_file.
+most 1.3x the floor, a result under 10 KB.
 
 On one ansible-core line: --ansible-playbook picks the ansible-playbook (the one next to the python running pytest by
 default) and --python the interpreter the modules run with (FISKALY_TEST_PYTHON, else that same python); give both from
@@ -58,7 +57,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from benchmark.at_distance import measure_at_distance
 
 from fiskaly_emulator import Emulator
@@ -568,7 +566,6 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         """At each --file-sizes fleet size, the declaration read from api_keys_file: the no-op via the module task and
         via the role against its floor (a playbook that loads the same file with include_vars and runs one ping), and
         the size of the no-op's result as the task registers it, in JSON."""
-        role_takes_file = "api_keys_file" in role_options()
         for size in self.args.file_sizes:
             fleet = [
                 {
@@ -591,11 +588,10 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                 )
             )
             self.row(f"9. api_keys_file {size} keys: floor (include_vars of the file + one ping)", f"{floor:.2f} s")
-            ways = [("module task", "file_module.yml", "Declare the fleet")]
-            if role_takes_file:
-                ways.append(("role", "file_role.yml", "Reconcile the declared API keys"))
-            else:
-                self.row(f"9. api_keys_file {size} keys: no-op via role", "skipped: the role takes no api_keys_file")
+            ways = [
+                ("module task", "file_module.yml", "Declare the fleet"),
+                ("role", "file_role.yml", "Reconcile the declared API keys"),
+            ]
             for how, book, task in ways:
                 runs = self.repeat(
                     f"no-op via {how} from api_keys_file, {size} keys",
@@ -775,12 +771,6 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         for row in self.rows:
             if row.verdict:
                 print(f"{row.verdict}: {row.measure}: {row.figure} (target {row.target})")
-
-
-def role_options() -> dict[str, Any]:
-    """The options of the role's argument spec, as the checkout has them."""
-    spec = Path(__file__).resolve().parents[3] / "roles" / "api_keys" / "meta" / "argument_specs.yml"
-    return yaml.safe_load(spec.read_text(encoding="utf-8"))["argument_specs"]["main"].get("options") or {}
 
 
 def median(runs: list[Run]) -> float:

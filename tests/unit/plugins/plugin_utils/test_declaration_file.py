@@ -83,7 +83,7 @@ def test_any_other_shape_is_refused(tmp_path, text, shape):
 
 def test_an_empty_file_is_refused(tmp_path):
     items, problem = declaration(tmp_path, "fleet.yml", "")
-    assert items is None and problem.endswith("it holds a null (an empty file?)")
+    assert items is None and problem.endswith("it holds null (an empty file?)")
 
 
 def test_a_missing_file_is_named_after_looking_where_vars_files_and_files_are(tmp_path):
