@@ -22,6 +22,7 @@ from ansible.playbook.block import Block
 from ansible.plugins.action.normal import ActionModule as NormalActionModule
 
 from ansible_collections.fiskaly.management.plugins.module_utils import _messages as messages
+from ansible_collections.fiskaly.management.plugins.module_utils._api_keys.declared_items import HANDED_OVER_NAME
 from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking import (
     HAS_SECRET_MASKING,
     key_secrets,
@@ -30,11 +31,9 @@ from ansible_collections.fiskaly.management.plugins.module_utils._secret_masking
 from ansible_collections.fiskaly.management.plugins.plugin_utils._declaration_file import (
     FILE_OPTION,
     ITEMS_OPTION,
-    as_module_json,
     declared_items,
+    module_json,
 )
-
-HANDED_OVER_NAME = "fiskaly_api_keys.json"
 
 # What a plain ``register: name`` stands for on ansible-core 2.22 (it stores ``register`` as projections): the whole
 # result.
@@ -45,31 +44,38 @@ class ActionModule(NormalActionModule):
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         args = self._task.args
         given_file = args.get(FILE_OPTION)
+        handed_over = None
         if given_file is None:
             problem = api_keys_problem(args.get(ITEMS_OPTION))
         else:
             items, problem = declared_items(given_file, args, self._find_needle, self._loader.load_from_file)
             problem = problem or api_keys_problem(items)
-            if items is not None and not problem:
-                # This task's own copy of its arguments, as the module receives them: the JSON file for the user's.
-                self._task.args = {**args, FILE_OPTION: self._handed_over(items)}
+            if not problem:
+                handed_over, problem = module_json(given_file, items or [])
         if problem:
             return {"failed": True, "changed": False, "msg": problem}
-        result = super().run(tmp, task_vars)
+        if handed_over is not None:
+            # What the module receives: the JSON file for the user's. The task gets the user's back after the run, for
+            # a next attempt (until, retries) runs this again with the same task.
+            self._task.args = {**args, FILE_OPTION: self._handed_over(handed_over)}
+        try:
+            result = super().run(tmp, task_vars)
+        finally:
+            self._task.args = args
         if given_file is not None:
             echo_given_file(result, given_file)
         if HAS_SECRET_MASKING and self._variable_keeps(result):
             mask(key_secrets(result))
         return result
 
-    def _handed_over(self, items: list) -> str:
-        """The path, on the host that runs the module, of a JSON file of the items in the task's temporary directory
+    def _handed_over(self, content: str) -> str:
+        """The path, on the host that runs the module, of a file with this content in the task's temporary directory
         (which the normal action removes after the module ran), readable by the user the module runs as."""
         shell = self._connection._shell  # pylint: disable=protected-access
         tmpdir = shell.tmpdir or self._make_tmp_path()
         path = shell.join_path(tmpdir, HANDED_OVER_NAME)
-        self._transfer_data(path, as_module_json(items))
-        self._fixup_perms2((tmpdir, path), execute=False)
+        self._transfer_data(path, content)
+        self._fixup_perms2((tmpdir, path))  # as ansible-core does for its own files there (execute adds search on dirs)
         return path
 
     def _variable_keeps(self, result: dict) -> bool:

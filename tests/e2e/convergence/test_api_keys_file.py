@@ -111,3 +111,23 @@ def test_bad_items_fail_naming_each_item_before_any_request(ansible, emulator, t
     assert run.task("fleet")["msg"].startswith("api_keys[0].name must match ^[a-z0-9-]{3,30}$")
     assert len(emulator.requests()) == before
     report(TABLE, "bad items in the file", "each named as api_keys[N], no request sent")
+
+
+def test_a_second_attempt_reads_the_users_file_again(ansible, emulator, tmp_path):
+    # until/retries run the action plugin again with the same task: it must find the user's file, not the JSON file of
+    # the first attempt (removed with that attempt's temporary directory).
+    names = ["file-retry-1", "file-retry-2"]
+    path = declaration(tmp_path, [{"name": name} for name in names])
+    emulator.inject("GET", "/api_keys", [{"status": 400}])  # the first attempt's listing fails, and is not retried
+    task = {**fleet_task(path, tmp_path / "secrets.json"), "until": "fleet is succeeded", "retries": 2, "delay": 0}
+
+    run = ansible.playbook([task], keep=("fleet",))
+
+    assert run.rc == 0, run.output[-3000:]
+    result = run.kept("fleet")
+    assert result["attempts"] == 2 and result["summary"]["created"] == 2
+    assert sorted(name for name in emulator.keys() if name.startswith("file-retry-")) == names
+    echo = result.get("invocation", {}).get("module_args")
+    if echo is not None:
+        assert echo["api_keys_file"] == str(path)
+    report(TABLE, "until/retries", "the second attempt reads the user's file again")

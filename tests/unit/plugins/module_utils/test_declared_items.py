@@ -124,3 +124,17 @@ def test_a_file_that_is_missing_or_not_json_says_the_action_plugin_was_bypassed(
     assert len(errors) == 1
     assert errors[0].startswith("api_keys_file is read on the controller by the action plugin")
     assert str(path) in errors[0]
+
+
+def test_a_path_that_is_not_the_action_plugins_hand_over_is_refused(tmp_path):
+    # The module run without its action plugin (api_keys_file is read on the controller): a JSON file of the user's on
+    # the host that runs the module is not read in its place.
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps([{"name": "pos-1"}]))
+    items, errors = read_items(str(path))
+    assert items == []
+    assert errors == [
+        "api_keys_file is read on the controller by the action plugin fiskaly.management.fiskaly_api_key, which hands "
+        f"the module its items as JSON; what reached the module ({path}) could not be read as such: not the file the "
+        "action plugin writes"
+    ]

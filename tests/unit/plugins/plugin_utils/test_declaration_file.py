@@ -14,7 +14,7 @@ import pytest
 from ansible.errors import AnsibleError
 from ansible.parsing.dataloader import DataLoader
 
-from ansible_collections.fiskaly.management.plugins.plugin_utils._declaration_file import declared_items
+from ansible_collections.fiskaly.management.plugins.plugin_utils._declaration_file import declared_items, module_json
 
 KEYS = [
     {"name": "pos-1", "kind": "live", "metadata": {"store": "b"}},
@@ -108,3 +108,21 @@ def test_the_path_must_be_a_string(tmp_path, path):
 def test_api_keys_and_api_keys_file_are_mutually_exclusive(tmp_path):
     items, problem = declaration(tmp_path, "fleet.json", "[]", {"api_keys": []})
     assert items is None and problem == "parameters are mutually exclusive: api_keys_file|api_keys"
+
+
+def test_the_items_are_handed_over_as_json_converted_as_module_arguments_are(tmp_path):
+    items, problem = declaration(tmp_path, "fleet.yml", "- name: pos-1\n  metadata:\n    opened: 2024-05-01\n")
+    assert problem is None
+    content, problem = module_json("fleet.yml", items)
+    assert problem is None
+    assert json.loads(content) == [{"name": "pos-1", "metadata": {"opened": "2024-05-01"}}]
+
+
+def test_a_value_no_module_can_receive_is_refused_naming_the_file(tmp_path):
+    items, problem = declaration(tmp_path, "fleet.yml", "- name: pos-1\n  metadata:\n    logo: !!binary aGVsbG8=\n")
+    assert problem is None
+    content, problem = module_json("fleet.yml", items)
+    assert content is None
+    assert problem.startswith(
+        "api_keys_file fleet.yml holds a value that a module cannot receive (binary data, a set?)"
+    )
