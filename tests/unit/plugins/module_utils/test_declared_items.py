@@ -74,7 +74,7 @@ def test_every_message_names_the_item_and_the_rule():
         "neither",
         None,
     ]
-    _, errors = checked_items(items)
+    errors = checked_items(items)[1]
     assert (
         errors[0]
         == "api_keys[1] has options a key does not take: colour, size (a key takes id, kind, metadata, name, state)"
