@@ -27,9 +27,9 @@ try:  # ansible-core 2.19 and later: the encoder of module arguments
 
     ENCODER, ENCODER_OPTIONS = get_module_encoder("legacy", Direction.CONTROLLER_TO_MODULE), {}
 except ImportError:  # 2.16 to 2.18, as they encode module arguments
-    from ansible.module_utils.common import json as module_json
+    from ansible.module_utils.common import json as core_json
 
-    ENCODER, ENCODER_OPTIONS = module_json.AnsibleJSONEncoder, {"vault_to_text": True}
+    ENCODER, ENCODER_OPTIONS = core_json.AnsibleJSONEncoder, {"vault_to_text": True}
 
 FILE_OPTION = "api_keys_file"
 ITEMS_OPTION = "api_keys"
